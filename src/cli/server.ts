@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// tsnats-server: the server process itself (no wrapper), flags as nats-server's.
+import { writeFileSync, unlinkSync } from "node:fs";
+import { Server } from "../server/server.js";
+import { FlagError, USAGE, parseFlags, type FlagResult } from "../server/config/flags.js";
+import { resolveOptions, type PartialOptions } from "../server/options.js";
+import { NATS_VERSION, TSNATS_VERSION } from "../server/version.js";
+import { loadConfigOptions } from "../server/config/load.js";
+import { sendSignal } from "../server/config/signal.js";
+
+const EXE = "tsnats-server";
+
+function die(msg: string, code = 1): never {
+  process.stderr.write(`${EXE}: ${msg}\n`);
+  process.exit(code);
+}
+
+/** Config file values first, then flags over them, as nats-server merges them. */
+function mergeOptions(fileOpts: PartialOptions, flags: FlagResult): PartialOptions {
+  const merged: PartialOptions = { ...fileOpts, ...flags.opts };
+  if (flags.opts.authorization !== undefined) {
+    merged.authorization = { ...(fileOpts.authorization ?? {}), ...flags.opts.authorization };
+  }
+  return merged;
+}
+
+async function main(): Promise<void> {
+  let flags: FlagResult;
+  try {
+    flags = parseFlags(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof FlagError) {
+      process.stderr.write(`${e.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  if (flags.help) {
+    process.stdout.write(USAGE + "\n");
+    process.exit(0);
+  }
+  if (flags.version) {
+    process.stdout.write(`${EXE}: v${TSNATS_VERSION} (nats-server v${NATS_VERSION} protocol)\n`);
+    process.exit(0);
+  }
+  if (flags.signal !== "") {
+    try {
+      sendSignal(flags.signal);
+    } catch (e) {
+      die((e as Error).message);
+    }
+    process.exit(0);
+  }
+  let fileOpts: PartialOptions = {};
+  if (flags.configFile !== "") {
+    try {
+      fileOpts = loadConfigOptions(flags.configFile);
+    } catch (e) {
+      die((e as Error).message);
+    }
+  } else if (flags.checkConfig) {
+    die("must specify [-c, --config] option to check configuration file(s)");
+  }
+  const opts = resolveOptions(mergeOptions(fileOpts, flags));
+  if (flags.checkConfig) {
+    try {
+      // building the server validates option combinations without listening
+      new Server(opts);
+    } catch (e) {
+      die((e as Error).message);
+    }
+    process.stderr.write(`${EXE}: configuration file ${flags.configFile} is valid\n`);
+    process.exit(0);
+  }
+  let server: Server;
+  try {
+    server = new Server(opts);
+  } catch (e) {
+    die((e as Error).message);
+  }
+  process.on("uncaughtException", (err) => {
+    server.logger.errorf(`Unexpected error: ${err.stack ?? err.message}`);
+  });
+  try {
+    await server.start();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    server.logger.fatalf(`Error listening on port: ${opts.host}:${opts.port}, "${err.message}"`);
+    process.exit(1);
+  }
+  if (opts.pid_file !== "") {
+    try {
+      writeFileSync(opts.pid_file, String(process.pid));
+    } catch (e) {
+      server.logger.fatalf(`Could not write pidfile: ${(e as Error).message}`);
+      process.exit(1);
+    }
+  }
+  const cleanup = () => {
+    if (opts.pid_file !== "") {
+      try {
+        unlinkSync(opts.pid_file);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const stop = (code: number) => {
+    server.shutdown().then(() => {
+      cleanup();
+      process.exit(code);
+    });
+  };
+  process.on("SIGINT", () => {
+    server.logger.noticef(`Trapped "interrupt" signal`);
+    stop(0);
+  });
+  process.on("SIGTERM", () => {
+    server.logger.noticef(`Trapped "terminated" signal`);
+    if (!server.lameDuck) stop(1);
+  });
+  process.on("SIGUSR2", () => {
+    server.logger.noticef(`Trapped "user defined signal 2" signal`);
+    server.enterLameDuck().then(() => {
+      cleanup();
+      process.exit(0);
+    });
+  });
+  process.on("SIGUSR1", () => {
+    server.logger.noticef(`Trapped "user defined signal 1" signal`);
+  });
+  process.on("SIGHUP", () => {
+    server.logger.noticef(`Trapped "hangup" signal`);
+    server.logger.errorf("Failed to reload server configuration: config reload is not supported yet");
+  });
+}
+
+main().catch((e) => die(String((e as Error).stack ?? e)));

@@ -1,0 +1,888 @@
+// One client connection: parses what the client sends, applies it, and assembles what the
+// server sends back into an outbound buffer that the server flushes once per event-loop
+// turn. Behaviour follows nats-server's client.go; texts of -ERR lines are nats-server's.
+import type { Socket } from "node:net";
+import { Op, ParseErrorKind, Parser, type ParserHandler } from "../protocol/parser.js";
+import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
+import { goQuote } from "../protocol/quote.js";
+import { SublistError, type SubEntry } from "./sublist.js";
+import type { AuthRequest, AuthResult } from "./auth/authenticator.js";
+import type { CompiledPermissions } from "./auth/permissions.js";
+import type { Server } from "./server.js";
+
+/** Why a connection was closed, in nats-server's words (as /connz shows them). */
+export type CloseReason =
+  | "Client Closed"
+  | "Authentication Timeout"
+  | "Authentication Failure"
+  | "Slow Consumer (Pending Bytes)"
+  | "Slow Consumer (Write Deadline)"
+  | "Write Error"
+  | "Read Error"
+  | "Parse Error"
+  | "Stale Connection"
+  | "Protocol Violation"
+  | "Bad Client Protocol Version"
+  | "Maximum Connections Exceeded"
+  | "Maximum Message Payload Exceeded"
+  | "Maximum Control Line Exceeded"
+  | "Maximum Subscriptions Exceeded"
+  | "Server Shutdown"
+  | "No Responders Requires Headers";
+
+export class Subscription implements SubEntry {
+  /** Messages delivered so far. */
+  nm = 0;
+  /** Auto-unsubscribe after this many (0: none). */
+  max = 0;
+  closed = false;
+  constructor(
+    readonly client: Client,
+    readonly subject: string,
+    readonly queue: string | null,
+    readonly sid: string,
+  ) {}
+}
+
+/** The fields of CONNECT that the server reads. */
+interface ConnectInfo {
+  verbose?: boolean;
+  pedantic?: boolean;
+  tls_required?: boolean;
+  auth_token?: string;
+  user?: string;
+  pass?: string;
+  name?: string;
+  lang?: string;
+  version?: string;
+  protocol?: number;
+  echo?: boolean;
+  headers?: boolean;
+  no_responders?: boolean;
+  nkey?: string;
+  sig?: string;
+  jwt?: string;
+}
+
+const OUT_SLAB = 32 * 1024;
+const CRLF = Buffer.from("\r\n");
+const PONG = Buffer.from("PONG\r\n");
+const PING = Buffer.from("PING\r\n");
+const OK = Buffer.from("+OK\r\n");
+
+/** Reply tracking for allow_responses. */
+interface RespTrack {
+  t: number;
+  n: number;
+}
+
+export class Client implements ParserHandler {
+  readonly cid: number;
+  readonly server: Server;
+  readonly socket: Socket;
+  readonly parser: Parser;
+  readonly host: string;
+  readonly port: number;
+  readonly start = Date.now();
+  /** "ip:port - cid:N", nats-server's prefix for this connection's log lines. */
+  private label: string;
+
+  // CONNECT
+  verbose = false;
+  pedantic = false;
+  echo = true;
+  headers = false;
+  noResponders = false;
+  name = "";
+  lang = "";
+  version = "";
+  protocol = 0;
+  connectReceived = false;
+  /** Auth is required and CONNECT has not been accepted yet. */
+  private expectConnect: boolean;
+  private authPending = false;
+  private stash: Buffer | null = null;
+
+  // identity and permissions
+  user = "";
+  account = "$G";
+  perms: CompiledPermissions | null = null;
+  private replies: Map<string, RespTrack> | null = null;
+
+  readonly subs = new Map<string, Subscription>();
+
+  // statistics
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  lastActivity = Date.now();
+  private lastIn = Date.now();
+  rtt = 0;
+  private rttStart = 0;
+
+  // outbound
+  private out: Buffer = Buffer.allocUnsafe(0);
+  private outStart = 0;
+  private outPos = 0;
+  /** On the server's list of connections to flush this turn. */
+  dirty = false;
+
+  closed = false;
+  closeReason: CloseReason | "" = "";
+  stopTime = 0;
+  private pingsOut = 0;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private authTimer: NodeJS.Timeout | null = null;
+  private wdTimer: NodeJS.Timeout | null = null;
+
+  constructor(server: Server, socket: Socket, cid: number) {
+    this.server = server;
+    this.socket = socket;
+    this.cid = cid;
+    this.host = socket.remoteAddress ?? "";
+    this.port = socket.remotePort ?? 0;
+    this.label = `${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port} - cid:${cid}`;
+    this.parser = new Parser(this, server.opts.max_control_line);
+    this.expectConnect = server.auth.authRequired;
+  }
+
+  toString(): string {
+    return this.label;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Send INFO and start reading; called by the server once the connection is registered. */
+  begin(info: Buffer): void {
+    this.enqueue(info);
+    this.flush();
+    const s = this.socket;
+    s.setNoDelay(true);
+    s.on("data", (buf: Buffer) => this.onData(buf));
+    s.on("end", () => this.close("Client Closed"));
+    s.on("close", () => this.close("Client Closed"));
+    s.on("error", (err: NodeJS.ErrnoException) => {
+      if (!this.closed) {
+        const reason: CloseReason = err.code === "EPIPE" ? "Write Error" : "Read Error";
+        if (err.code !== "ECONNRESET" && err.code !== "EPIPE") this.errorf(`${reason.toLowerCase()}: ${err.message}`);
+        this.close(reason);
+      }
+    });
+    s.on("drain", () => this.onDrain());
+    const o = this.server.opts;
+    if (this.expectConnect) {
+      const t = o.authorization.timeout ?? 2000;
+      this.authTimer = setTimeout(() => this.authTimeout(), t);
+    }
+    this.setPingTimer(o.ping_interval);
+  }
+
+  private authTimeout(): void {
+    this.authTimer = null;
+    if (this.closed) return;
+    this.sendErr("Authentication Timeout");
+    this.debugf("Authentication Timeout");
+    this.close("Authentication Timeout");
+  }
+
+  private setPingTimer(ms: number): void {
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => this.onPingTimer(), ms);
+  }
+
+  private onPingTimer(): void {
+    this.pingTimer = null;
+    if (this.closed) return;
+    const o = this.server.opts;
+    this.debugf("Client Ping Timer");
+    const now = Date.now();
+    if (now - this.lastIn < o.ping_interval && this.rtt !== 0) {
+      this.debugf(`Delaying PING due to remote client data or ping ${Math.round((now - this.lastIn) / 1000)}s ago`);
+    } else {
+      if (this.pingsOut + 1 > o.ping_max) {
+        this.debugf("Stale Client Connection - Closing");
+        this.sendErr("Stale Connection");
+        this.close("Stale Connection");
+        return;
+      }
+      this.sendPing();
+    }
+    this.setPingTimer(o.ping_interval);
+  }
+
+  private sendPing(): void {
+    this.pingsOut++;
+    this.rttStart = Date.now();
+    if (this.server.logger.traceEnabled) this.tracef("->> [PING]");
+    this.enqueue(PING);
+    this.flush();
+  }
+
+  /**
+   * Close the connection. What was queued for it (an -ERR, say) is still written, except
+   * for slow consumers, whose backlog is dropped as nats-server does.
+   */
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.stopTime = Date.now();
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    if (this.authTimer !== null) clearTimeout(this.authTimer);
+    if (this.wdTimer !== null) clearTimeout(this.wdTimer);
+    this.pingTimer = this.authTimer = this.wdTimer = null;
+    for (const sub of this.subs.values()) {
+      sub.closed = true;
+      this.server.removeSub(sub);
+    }
+    this.debugf(`Client connection closed: ${reason}`);
+    const s = this.socket;
+    const skipFlush = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)" ||
+      reason === "Write Error" || reason === "Read Error";
+    if (!skipFlush && this.outPos > this.outStart && !s.destroyed) {
+      s.write(this.out.subarray(this.outStart, this.outPos));
+    }
+    this.outStart = this.outPos = 0;
+    this.out = Buffer.allocUnsafe(0);
+    if (skipFlush || s.destroyed) s.destroy();
+    else s.end(() => s.destroy());
+    this.server.clientClosed(this);
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private onData(buf: Buffer): void {
+    if (this.closed) return;
+    this.lastIn = this.lastActivity = Date.now();
+    if (this.authPending) {
+      this.stash = this.stash === null ? buf : Buffer.concat([this.stash, buf]);
+      return;
+    }
+    this.parseChunk(buf);
+  }
+
+  private parseChunk(buf: Buffer): void {
+    const p = this.parser;
+    if (!p.parse(buf) && !this.closed && this.authPending) {
+      // stopped to wait for an asynchronous auth check: keep the rest
+      const rest = buf.subarray(p.stopAt);
+      this.stash = this.stash === null ? rest : Buffer.concat([rest, this.stash]);
+    }
+    this.server.flushSoon(this);
+  }
+
+  onParseError(kind: ParseErrorKind, arg: Buffer | null): void {
+    if (kind === ParseErrorKind.MaxControlLine) {
+      const len = arg?.length ?? 0;
+      const snip = arg === null ? "" : goQuote(arg.subarray(0, 128).toString("latin1"));
+      this.errorf(
+        `maximum control line exceeded: State ${this.parser.opName}, max_control_line ${this.parser.maxControlLine}, Buffer len ${len} (snip: ${snip}...)`,
+      );
+      this.sendErr("maximum control line exceeded");
+      this.close("Maximum Control Line Exceeded");
+      return;
+    }
+    if (this.expectConnect && !this.connectReceived && !this.tryNoAuthUser()) {
+      this.authViolation();
+      return;
+    }
+    this.sendErr("Unknown Protocol Operation");
+    this.errorf(`Client parser ERROR, op=${this.parser.opName || "?"}`);
+    this.close("Protocol Violation");
+  }
+
+  /**
+   * Before CONNECT, when auth is required, the first operation must be CONNECT; with
+   * no_auth_user configured the client is taken to be that user instead.
+   */
+  private checkAuthBeforeOp(): boolean {
+    if (!this.expectConnect || this.connectReceived) return true;
+    if (this.tryNoAuthUser()) return true;
+    this.authViolation();
+    return false;
+  }
+
+  private tryNoAuthUser(): boolean {
+    const res = this.server.noAuthResult();
+    if (res === null) return false;
+    this.applyAuth(res);
+    this.connectReceived = true;
+    if (this.authTimer !== null) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
+    return true;
+  }
+
+  onMsgArgs(p: Parser): boolean {
+    if (p.op !== Op.Pub && p.op !== Op.Hpub) {
+      this.onParseError(ParseErrorKind.UnknownOp, null);
+      return false;
+    }
+    if (!this.checkAuthBeforeOp()) return false;
+    if (this.server.logger.traceEnabled) this.tracef(`<<- [${p.opName} ${p.lastArgText()}]`);
+    if (p.op === Op.Hpub && !this.headers) {
+      this.errorf("message headers not supported");
+      this.close("Protocol Violation");
+      return false;
+    }
+    if (p.argError !== "") {
+      this.errorf(p.argErrorText());
+      this.close("Protocol Violation");
+      return false;
+    }
+    const mp = this.server.opts.max_payload;
+    if (mp > 0 && p.size > mp) {
+      this.errorf(`maximum payload exceeded: ${p.size} vs ${mp}`);
+      this.sendErr("Maximum Payload Violation");
+      this.close("Maximum Message Payload Exceeded");
+      return false;
+    }
+    if (this.pedantic && !isValidLiteralSubject(p.subject)) {
+      this.sendErr("Invalid Publish Subject");
+    }
+    return true;
+  }
+
+  onMsgPayload(p: Parser, payload: Buffer): boolean {
+    const subject = p.subject;
+    const reply = p.reply;
+    this.inMsgs++;
+    this.inBytes += payload.length;
+    const srv = this.server;
+    srv.inMsgs++;
+    srv.inBytes += payload.length;
+    if (srv.logger.traceEnabled) this.traceMsg(payload);
+    const perms = this.perms;
+    if (perms !== null && perms.hasPub && !this.pubAllowed(subject)) {
+      this.pubPermissionViolation(subject);
+      return !this.closed;
+    }
+    if (this.verbose) this.enqueue(OK);
+    const delivered = srv.processMessage(this, subject, reply, p.hdr, payload);
+    if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
+    return !this.closed;
+  }
+
+  /** A request nobody can answer: tell the requester with a 503 status, as nats-server does. */
+  private sendNoResponders(reply: string): void {
+    for (const sub of this.subs.values()) {
+      if (subjectMatches(reply, sub.subject)) {
+        this.enqueueLatin1(`HMSG ${reply} ${sub.sid} 16 16\r\nNATS/1.0 503\r\n\r\n\r\n`);
+        return;
+      }
+    }
+  }
+
+  onOp(op: Op, arg: string): boolean {
+    if (op !== Op.Connect && !this.checkAuthBeforeOp()) return false;
+    const tracing = this.server.logger.traceEnabled;
+    switch (op) {
+      case Op.Ping:
+        if (tracing) this.tracef("<<- [PING]");
+        if (tracing) this.tracef("->> [PONG]");
+        this.enqueue(PONG);
+        return true;
+      case Op.Pong:
+        if (tracing) this.tracef("<<- [PONG]");
+        this.pingsOut = 0;
+        if (this.rttStart > 0) this.rtt = Date.now() - this.rttStart;
+        return true;
+      case Op.Connect:
+        if (tracing) this.tracef(`<<- [CONNECT ${redactSecrets(arg)}]`);
+        return this.processConnect(arg);
+      case Op.Sub:
+        if (tracing) this.tracef(`<<- [SUB ${arg}]`);
+        return this.processSub(arg);
+      case Op.Unsub:
+        if (tracing) this.tracef(`<<- [UNSUB ${arg}]`);
+        return this.processUnsub(arg);
+      case Op.Info:
+        // clients have no business sending INFO; nats-server ignores a well-formed one
+        try {
+          JSON.parse(arg);
+        } catch (e) {
+          this.errorf(String((e as Error).message));
+          this.close("Protocol Violation");
+          return false;
+        }
+        return true;
+      case Op.Ok:
+        return true;
+      case Op.Err:
+        this.errorf(`Client Error ${arg}`);
+        this.close("Parse Error");
+        return false;
+      default:
+        this.onParseError(ParseErrorKind.UnknownOp, null);
+        return false;
+    }
+  }
+
+  private processConnect(arg: string): boolean {
+    if (this.authTimer !== null) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
+    let ci: ConnectInfo;
+    try {
+      const v: unknown = JSON.parse(Buffer.from(arg, "latin1").toString("utf8"));
+      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("CONNECT is not a JSON object");
+      ci = v as ConnectInfo;
+    } catch (e) {
+      this.errorf(String((e as Error).message));
+      this.close("Protocol Violation");
+      return false;
+    }
+    this.rtt = Math.max(1, Date.now() - this.start);
+    if (!this.connectReceived) {
+      const o = this.server.opts;
+      let d = o.ping_interval;
+      if (!o.disable_short_first_ping && d > 2000) d = 2000;
+      this.setPingTimer(d + Math.floor(Math.random() * (d / 5)));
+    }
+    this.connectReceived = true;
+    this.verbose = ci.verbose === true;
+    this.pedantic = ci.pedantic === true;
+    this.echo = ci.echo !== false;
+    this.headers = ci.headers === true && !this.server.opts.no_header_support;
+    this.noResponders = ci.no_responders === true;
+    this.name = typeof ci.name === "string" ? ci.name : "";
+    this.lang = typeof ci.lang === "string" ? ci.lang : "";
+    this.version = typeof ci.version === "string" ? ci.version : "";
+    this.protocol = typeof ci.protocol === "number" ? ci.protocol : 0;
+    this.updateLabel();
+    const req: AuthRequest = {
+      user: str(ci.user),
+      pass: str(ci.pass),
+      auth_token: str(ci.auth_token),
+      nkey: str(ci.nkey),
+      sig: str(ci.sig),
+      jwt: str(ci.jwt),
+      remoteAddress: this.host,
+    };
+    const res = this.server.auth.authenticate(req);
+    if (res instanceof Promise) {
+      this.authPending = true;
+      this.socket.pause();
+      res.then(
+        (r) => this.afterAuth(r, req),
+        () => this.afterAuth(null, req),
+      );
+      return false;
+    }
+    return this.finishConnect(res, req);
+  }
+
+  private afterAuth(res: AuthResult | null, req: AuthRequest): void {
+    this.authPending = false;
+    if (this.closed) return;
+    if (this.finishConnect(res, req) && !this.closed) {
+      const rest = this.stash;
+      this.stash = null;
+      if (rest !== null && rest.length > 0) this.parseChunk(rest);
+      else this.server.flushSoon(this);
+      if (!this.closed) this.socket.resume();
+    } else {
+      this.server.flushSoon(this);
+    }
+  }
+
+  private finishConnect(res: AuthResult | null, req: AuthRequest): boolean {
+    if (res === null) {
+      this.authViolation(req.user);
+      return false;
+    }
+    this.applyAuth(res);
+    this.expectConnect = false;
+    if (this.protocol < 0 || this.protocol > 1) {
+      this.sendErr("invalid client protocol");
+      this.close("Bad Client Protocol Version");
+      return false;
+    }
+    if (this.noResponders && !this.headers) {
+      this.sendErr("no responders requires headers support");
+      this.close("No Responders Requires Headers");
+      return false;
+    }
+    if (this.verbose) this.enqueue(OK);
+    return true;
+  }
+
+  private applyAuth(res: AuthResult): void {
+    this.user = res.user;
+    this.account = res.account;
+    this.perms = res.permissions;
+    this.replies = res.permissions?.resp ? new Map() : null;
+  }
+
+  private authViolation(user?: string): void {
+    if (this.server.auth.authRequired && this.server.hasUsers()) {
+      this.errorf(`authentication error - User ${goQuote(user ?? "")}`);
+    } else {
+      this.errorf("authentication error");
+    }
+    this.sendErr("Authorization Violation");
+    this.close("Authentication Failure");
+  }
+
+  private processSub(arg: string): boolean {
+    const args = splitArgs(arg);
+    let subject: string;
+    let queue: string | null = null;
+    let sid: string;
+    if (args.length === 2) {
+      subject = args[0];
+      sid = args[1];
+    } else if (args.length === 3) {
+      subject = args[0];
+      queue = args[1];
+      sid = args[2];
+    } else {
+      this.errorf(`processSub Parse Error: ${goQuote(arg)}`);
+      this.close("Protocol Violation");
+      return false;
+    }
+    if (this.perms !== null && !this.perms.canSubscribe(subject, queue)) {
+      this.subPermissionViolation(subject, queue, sid);
+      return true;
+    }
+    const max = this.server.opts.max_subscriptions;
+    if (max > 0 && this.subs.size >= max) {
+      this.errorf("maximum subscriptions exceeded");
+      this.sendErr("Maximum Subscriptions Exceeded");
+      return true;
+    }
+    if (!this.subs.has(sid)) {
+      const sub = new Subscription(this, subject, queue, sid);
+      try {
+        this.server.addSub(sub);
+      } catch (e) {
+        if (e instanceof SublistError) {
+          this.sendErr("Invalid Subject");
+          return true;
+        }
+        throw e;
+      }
+      this.subs.set(sid, sub);
+    }
+    if (this.verbose) this.enqueue(OK);
+    return true;
+  }
+
+  private processUnsub(arg: string): boolean {
+    const args = splitArgs(arg);
+    let max = -1;
+    if (args.length === 2) {
+      const b = Buffer.from(args[1], "latin1");
+      max = parseSizeStr(b);
+    } else if (args.length !== 1) {
+      this.errorf(`processUnsub Parse Error: ${goQuote(arg)}`);
+      this.close("Protocol Violation");
+      return false;
+    }
+    const sub = this.subs.get(args[0]);
+    if (sub !== undefined) {
+      if (max > 0 && max > sub.nm) sub.max = max;
+      else this.unsubscribe(sub);
+    }
+    if (this.verbose) this.enqueue(OK);
+    return true;
+  }
+
+  unsubscribe(sub: Subscription): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    this.subs.delete(sub.sid);
+    this.server.removeSub(sub);
+  }
+
+  // ---------------------------------------------------------------- permissions
+
+  private pubAllowed(subject: string): boolean {
+    const perms = this.perms as CompiledPermissions;
+    if (perms.canPublish(subject)) return true;
+    const replies = this.replies;
+    if (replies === null || perms.resp === null) return false;
+    const r = replies.get(subject);
+    if (r === undefined) return false;
+    r.n++;
+    const resp = perms.resp;
+    if ((resp.max > 0 && r.n > resp.max) || (resp.expires > 0 && Date.now() - r.t > resp.expires)) {
+      replies.delete(subject);
+      return false;
+    }
+    return true;
+  }
+
+  private pubPermissionViolation(subject: string): void {
+    this.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
+    this.errorf(`Publish Violation - ${this.authLabel()}, Subject ${goQuote(subject)}`);
+  }
+
+  private subPermissionViolation(subject: string, queue: string | null, sid: string): void {
+    if (queue !== null) {
+      this.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)} using queue ${goQuote(queue)}`);
+      this.errorf(
+        `Subscription Violation - ${this.authLabel()}, Subject ${goQuote(subject)}, Queue: ${goQuote(queue)}, SID ${sid}`,
+      );
+    } else {
+      this.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}`);
+      this.errorf(`Subscription Violation - ${this.authLabel()}, Subject ${goQuote(subject)}, SID ${sid}`);
+    }
+  }
+
+  private authLabel(): string {
+    return this.user !== "" ? `User ${goQuote(this.user)}` : "User \"\"";
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  /**
+   * Deliver a message to one of this connection's subscriptions. Returns false when it
+   * was not delivered (echo off, auto-unsubscribed, closed, slow consumer).
+   */
+  deliver(sub: Subscription, from: Client | null, subject: string, reply: string, hdr: number, payload: Buffer): boolean {
+    if (this.closed || sub.closed) return false;
+    if (from === this && !this.echo) return false;
+    const perms = this.perms;
+    if (perms !== null && perms.subDeny !== null && perms.deliveryDenied(subject)) return false;
+    const nm = ++sub.nm;
+    if (sub.max > 0 && nm > sub.max) {
+      this.unsubscribe(sub);
+      return false;
+    }
+    let body = payload;
+    const withHdr = hdr >= 0 && this.headers;
+    if (hdr > 0 && !this.headers) body = payload.subarray(hdr);
+    const size = body.length;
+    if (this.server.opts.max_pending > 0) {
+      const pending = this.outPos - this.outStart + this.socket.writableLength + size;
+      if (pending > this.server.opts.max_pending) {
+        this.slowConsumer();
+        return false;
+      }
+    }
+    const sid = sub.sid;
+    // "HMSG " subject " " sid " " [reply " "] [hdr " "] size "\r\n" payload "\r\n"
+    this.ensure(30 + subject.length + sid.length + reply.length + size);
+    const out = this.out;
+    let p = this.outPos;
+    if (withHdr) out[p++] = 72;
+    out[p++] = 77;
+    out[p++] = 83;
+    out[p++] = 71;
+    out[p++] = 32;
+    p = putStr(out, p, subject);
+    out[p++] = 32;
+    p = putStr(out, p, sid);
+    out[p++] = 32;
+    if (reply.length > 0) {
+      p = putStr(out, p, reply);
+      out[p++] = 32;
+    }
+    if (withHdr) {
+      p = putInt(out, p, hdr);
+      out[p++] = 32;
+    }
+    p = putInt(out, p, size);
+    out[p++] = 13;
+    out[p++] = 10;
+    if (size < 64) {
+      for (let k = 0; k < size; k++) out[p++] = body[k];
+    } else {
+      p += body.copy(out, p);
+    }
+    out[p++] = 13;
+    out[p++] = 10;
+    this.outPos = p;
+    this.outMsgs++;
+    this.outBytes += size;
+    if (this.server.logger.traceEnabled) {
+      this.tracef(`->> [${withHdr ? "HMSG" : "MSG"} ${subject} ${sid}${reply ? " " + reply : ""}${withHdr ? " " + hdr : ""} ${size}]`);
+    }
+    if (this.replies !== null && reply.length > 0) this.replies.set(reply, { t: Date.now(), n: 0 });
+    if (sub.max > 0 && nm === sub.max) {
+      this.debugf(`Auto-unsubscribe limit of ${sub.max} reached for sid '${sid}'`);
+      this.unsubscribe(sub);
+    }
+    this.server.flushSoon(this);
+    return true;
+  }
+
+  private slowConsumer(): void {
+    this.server.slowConsumers++;
+    this.noticef(`Slow Consumer Detected: MaxPending of ${this.server.opts.max_pending} Exceeded`);
+    this.close("Slow Consumer (Pending Bytes)");
+  }
+
+  /** Make room for n more bytes in the outbound buffer. */
+  private ensure(n: number): void {
+    if (this.out.length - this.outPos >= n) return;
+    const pending = this.outPos - this.outStart;
+    const nb = Buffer.allocUnsafeSlow(Math.max(OUT_SLAB, pending + n + OUT_SLAB));
+    if (pending > 0) this.out.copy(nb, 0, this.outStart, this.outPos);
+    this.out = nb;
+    this.outStart = 0;
+    this.outPos = pending;
+  }
+
+  enqueue(b: Buffer): void {
+    if (this.closed) return;
+    this.ensure(b.length);
+    this.outPos += b.copy(this.out, this.outPos);
+    this.server.flushSoon(this);
+  }
+
+  enqueueLatin1(s: string): void {
+    if (this.closed) return;
+    this.ensure(s.length);
+    this.outPos = putStr(this.out, this.outPos, s);
+    this.server.flushSoon(this);
+  }
+
+  sendErr(text: string): void {
+    if (this.server.logger.traceEnabled) this.tracef(`->> [-ERR ${text}]`);
+    this.enqueueLatin1(`-ERR '${text}'\r\n`);
+  }
+
+  /** Write what is queued. Called by the server once per event-loop turn. */
+  flush(): void {
+    this.dirty = false;
+    if (this.closed) return;
+    const len = this.outPos - this.outStart;
+    if (len === 0) return;
+    const s = this.socket;
+    const ok = s.write(this.out.subarray(this.outStart, this.outPos));
+    if (s.writableLength === 0) {
+      // written synchronously: the buffer can be reused from the start
+      this.outStart = this.outPos = 0;
+    } else {
+      this.outStart = this.outPos;
+      if (!ok && this.wdTimer === null && this.server.opts.write_deadline > 0) {
+        this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.opts.write_deadline);
+      }
+    }
+  }
+
+  private onDrain(): void {
+    if (this.wdTimer !== null) {
+      clearTimeout(this.wdTimer);
+      this.wdTimer = null;
+    }
+  }
+
+  private writeDeadlineExceeded(): void {
+    this.wdTimer = null;
+    if (this.closed) return;
+    this.server.slowConsumers++;
+    this.noticef(
+      `Slow Consumer Detected: WriteDeadline of ${this.server.opts.write_deadline / 1000}s exceeded with ${this.socket.writableLength} total bytes.`,
+    );
+    this.close("Slow Consumer (Write Deadline)");
+  }
+
+  /** Pending outbound bytes (queued here and in the socket). */
+  get pendingBytes(): number {
+    return this.outPos - this.outStart + (this.closed ? 0 : this.socket.writableLength);
+  }
+
+  /** Send an INFO line to this client (lame duck mode, updates). */
+  sendInfo(info: Buffer): void {
+    this.enqueue(info);
+  }
+
+  // ---------------------------------------------------------------- logging
+
+  private updateLabel(): void {
+    let ncs = "";
+    if (this.version !== "") ncs = `v${this.version}`;
+    if (this.lang !== "") ncs = ncs === "" ? this.lang : `${ncs}:${this.lang}`;
+    if (this.name !== "") ncs = ncs === "" ? this.name : `${ncs}:${this.name}`;
+    const base = `${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port} - cid:${this.cid}`;
+    this.label = ncs === "" ? base : `${base} - ${goQuote(ncs)}`;
+  }
+
+  private traceMsg(payload: Buffer): void {
+    const max = this.server.opts.max_traced_msg_len;
+    let text = payload.toString("latin1");
+    if (max > 0 && text.length > max) text = text.slice(0, max) + "...";
+    this.tracef(`<<- MSG_PAYLOAD: [${goQuote(text).slice(1, -1)}]`);
+  }
+
+  debugf(msg: string): void {
+    const l = this.server.logger;
+    if (l.debugEnabled) l.debugf(`${this.label} - ${msg}`);
+  }
+  tracef(msg: string): void {
+    this.server.logger.tracef(`${this.label} - ${msg}`);
+  }
+  noticef(msg: string): void {
+    this.server.logger.noticef(`${this.label} - ${msg}`);
+  }
+  errorf(msg: string): void {
+    this.server.logger.errorf(`${this.label} - ${msg}`);
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** Split SUB/UNSUB args on spaces, tabs, CR and LF, like nats-server's splitArg. */
+function splitArgs(arg: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13 || c === 10) {
+      if (start >= 0) {
+        out.push(arg.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(arg.slice(start));
+  return out;
+}
+
+function parseSizeStr(b: Buffer): number {
+  const l = b.length;
+  if (l === 0 || l > 9) return -1;
+  let n = 0;
+  for (let k = 0; k < l; k++) {
+    const d = b[k] - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Write a latin1 string; returns the new position. */
+function putStr(out: Buffer, p: number, s: string): number {
+  const n = s.length;
+  if (n > 48) return p + out.write(s, p, n, "latin1");
+  for (let i = 0; i < n; i++) out[p++] = s.charCodeAt(i);
+  return p;
+}
+
+/** Write a non-negative integer in decimal; returns the new position. */
+function putInt(out: Buffer, p: number, v: number): number {
+  if (v < 10) {
+    out[p] = 48 + v;
+    return p + 1;
+  }
+  let digits = 0;
+  for (let t = v; t > 0; t = Math.floor(t / 10)) digits++;
+  let q = p + digits - 1;
+  for (let t = v; t > 0; t = Math.floor(t / 10)) out[q--] = 48 + (t % 10);
+  return p + digits;
+}
+
+/** Hide passwords and tokens in traced CONNECT lines, as nats-server does. */
+function redactSecrets(arg: string): string {
+  return arg
+    .replace(/("pass"\s*:\s*")([^"]*)(")/g, "$1[REDACTED]$3")
+    .replace(/("auth_token"\s*:\s*")([^"]*)(")/g, "$1[REDACTED]$3");
+}

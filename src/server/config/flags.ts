@@ -1,0 +1,217 @@
+// Command-line flags with nats-server's names and meanings. Parsing follows Go's flag
+// package: `-f value`, `-f=value`, `--f value`, `--f=value`; boolean flags take no value
+// unless written `-f=false`; parsing stops at the first non-flag argument or `--`.
+import type { PartialOptions } from "../options.js";
+
+export class FlagError extends Error {}
+
+type Kind = "bool" | "int" | "string";
+
+interface FlagDef {
+  names: string[];
+  kind: Kind;
+  apply: (r: FlagResult, v: string | number | boolean) => void;
+  /** Accepted by nats-server but not implemented here yet: refuse it clearly. */
+  unsupported?: string;
+}
+
+export interface FlagResult {
+  /** Options set explicitly on the command line (they override the config file). */
+  opts: PartialOptions;
+  configFile: string;
+  checkConfig: boolean;
+  signal: string;
+  help: boolean;
+  version: boolean;
+  /** Arguments after the flags (nats-server ignores them). */
+  rest: string[];
+}
+
+function auth(r: FlagResult) {
+  return (r.opts.authorization ??= {});
+}
+
+const DEFS: FlagDef[] = [
+  { names: ["h", "help"], kind: "bool", apply: (r, v) => (r.help = v as boolean) },
+  { names: ["v", "version"], kind: "bool", apply: (r, v) => (r.version = v as boolean) },
+  { names: ["p", "port"], kind: "int", apply: (r, v) => (r.opts.port = v as number) },
+  { names: ["n", "name", "server_name"], kind: "string", apply: (r, v) => (r.opts.server_name = v as string) },
+  { names: ["a", "addr", "net"], kind: "string", apply: (r, v) => (r.opts.host = v as string) },
+  { names: ["client_advertise"], kind: "string", apply: (r, v) => (r.opts.client_advertise = v as string) },
+  { names: ["D", "debug"], kind: "bool", apply: (r, v) => (r.opts.debug = v as boolean) },
+  { names: ["V", "trace"], kind: "bool", apply: (r, v) => (r.opts.trace = v as boolean) },
+  {
+    names: ["VV"],
+    kind: "bool",
+    apply: (r, v) => {
+      r.opts.trace = v as boolean;
+      r.opts.trace_verbose = v as boolean;
+    },
+  },
+  {
+    names: ["DV"],
+    kind: "bool",
+    apply: (r, v) => {
+      r.opts.debug = v as boolean;
+      r.opts.trace = v as boolean;
+    },
+  },
+  {
+    names: ["DVV"],
+    kind: "bool",
+    apply: (r, v) => {
+      r.opts.debug = v as boolean;
+      r.opts.trace = v as boolean;
+      r.opts.trace_verbose = v as boolean;
+    },
+  },
+  { names: ["T", "logtime"], kind: "bool", apply: (r, v) => (r.opts.logtime = v as boolean) },
+  { names: ["logtime_utc"], kind: "bool", apply: (r, v) => (r.opts.logtime_utc = v as boolean) },
+  { names: ["user"], kind: "string", apply: (r, v) => (auth(r).user = v as string) },
+  { names: ["pass"], kind: "string", apply: (r, v) => (auth(r).password = v as string) },
+  { names: ["auth"], kind: "string", apply: (r, v) => (auth(r).token = v as string) },
+  { names: ["m", "http_port"], kind: "int", apply: (r, v) => (r.opts.http_port = v as number) },
+  { names: ["ms", "https_port"], kind: "int", apply: () => {}, unsupported: "HTTPS monitoring (needs TLS)" },
+  { names: ["c", "config"], kind: "string", apply: (r, v) => (r.configFile = v as string) },
+  { names: ["t"], kind: "bool", apply: (r, v) => (r.checkConfig = v as boolean) },
+  { names: ["sl", "signal"], kind: "string", apply: (r, v) => (r.signal = v as string) },
+  { names: ["P", "pid"], kind: "string", apply: (r, v) => (r.opts.pid_file = v as string) },
+  { names: ["ports_file_dir"], kind: "string", apply: (r, v) => (r.opts.ports_file_dir = v as string) },
+  { names: ["l", "log"], kind: "string", apply: (r, v) => (r.opts.log_file = v as string) },
+  { names: ["log_size_limit"], kind: "int", apply: (r, v) => (r.opts.logfile_size_limit = v as number) },
+  { names: ["max_traced_msg_len"], kind: "int", apply: (r, v) => (r.opts.max_traced_msg_len = v as number) },
+  { names: ["s", "syslog"], kind: "bool", apply: () => {}, unsupported: "syslog" },
+  { names: ["r", "remote_syslog"], kind: "string", apply: () => {}, unsupported: "remote syslog" },
+  { names: ["profile"], kind: "int", apply: () => {}, unsupported: "the Go profiling port" },
+  { names: ["routes"], kind: "string", apply: () => {}, unsupported: "clustering" },
+  { names: ["cluster", "cluster_listen"], kind: "string", apply: () => {}, unsupported: "clustering" },
+  { names: ["cluster_advertise"], kind: "string", apply: () => {}, unsupported: "clustering" },
+  { names: ["no_advertise"], kind: "bool", apply: () => {}, unsupported: "clustering" },
+  { names: ["connect_retries"], kind: "int", apply: () => {}, unsupported: "clustering" },
+  { names: ["cluster_name"], kind: "string", apply: () => {}, unsupported: "clustering" },
+  { names: ["help_tls"], kind: "bool", apply: () => {}, unsupported: "TLS" },
+  { names: ["tls"], kind: "bool", apply: () => {}, unsupported: "TLS" },
+  { names: ["tlsverify"], kind: "bool", apply: () => {}, unsupported: "TLS" },
+  { names: ["tlscert"], kind: "string", apply: () => {}, unsupported: "TLS" },
+  { names: ["tlskey"], kind: "string", apply: () => {}, unsupported: "TLS" },
+  { names: ["tlscacert"], kind: "string", apply: () => {}, unsupported: "TLS" },
+  { names: ["js", "jetstream"], kind: "bool", apply: () => {}, unsupported: "JetStream" },
+  { names: ["sd", "store_dir"], kind: "string", apply: () => {}, unsupported: "JetStream" },
+];
+
+const BY_NAME = new Map<string, FlagDef>();
+for (const d of DEFS) for (const n of d.names) BY_NAME.set(n, d);
+
+function parseBool(s: string, name: string): boolean {
+  switch (s) {
+    case "1":
+    case "t":
+    case "T":
+    case "true":
+    case "TRUE":
+    case "True":
+      return true;
+    case "0":
+    case "f":
+    case "F":
+    case "false":
+    case "FALSE":
+    case "False":
+      return false;
+  }
+  throw new FlagError(`invalid boolean value "${s}" for -${name}: parse error`);
+}
+
+function parseIntFlag(s: string, name: string): number {
+  if (!/^[+-]?(0x[0-9a-fA-F]+|0o?[0-7]+|0b[01]+|\d+)$/.test(s)) {
+    throw new FlagError(`invalid value "${s}" for flag -${name}: parse error`);
+  }
+  const neg = s.startsWith("-");
+  const body = s.replace(/^[+-]/, "");
+  let v: number;
+  if (/^0x/i.test(body)) v = parseInt(body.slice(2), 16);
+  else if (/^0b/i.test(body)) v = parseInt(body.slice(2), 2);
+  else if (/^0o/i.test(body)) v = parseInt(body.slice(2), 8);
+  else if (body.length > 1 && body.startsWith("0")) v = parseInt(body, 8);
+  else v = parseInt(body, 10);
+  return neg ? -v : v;
+}
+
+export function parseFlags(argv: string[]): FlagResult {
+  const r: FlagResult = { opts: {}, configFile: "", checkConfig: false, signal: "", help: false, version: false, rest: [] };
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i];
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (a.length < 2 || a[0] !== "-") break;
+    let name = a.slice(a[1] === "-" ? 2 : 1);
+    if (name.length === 0 || name[0] === "-" || name[0] === "=") throw new FlagError(`bad flag syntax: ${a}`);
+    let value: string | undefined;
+    const eq = name.indexOf("=");
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    const def = BY_NAME.get(name);
+    if (def === undefined) throw new FlagError(`flag provided but not defined: -${name}`);
+    i++;
+    if (def.kind === "bool") {
+      const v = value === undefined ? true : parseBool(value, name);
+      if (def.unsupported !== undefined) throw new FlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
+      def.apply(r, v);
+      continue;
+    }
+    if (value === undefined) {
+      if (i >= argv.length) throw new FlagError(`flag needs an argument: -${name}`);
+      value = argv[i++];
+    }
+    if (def.unsupported !== undefined) throw new FlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
+    def.apply(r, def.kind === "int" ? parseIntFlag(value, name) : value);
+  }
+  r.rest = argv.slice(i);
+  return r;
+}
+
+export const USAGE = `
+Usage: tsnats-server [options]
+
+Server Options:
+    -a, --addr, --net <host>         Bind to host address (default: 0.0.0.0)
+    -p, --port <port>                Use port for clients (default: 4222, -1 for random)
+    -n, --name
+        --server_name <server_name>  Server name (default: auto)
+    -P, --pid <file>                 File to store PID
+    -m, --http_port <port>           Use port for http monitoring
+    -c, --config <file>              Configuration file
+    -t                               Test configuration and exit
+    -sl,--signal <signal>[=<pid>]    Send signal to tsnats-server process (ldm, stop, quit, term, reopen, reload)
+                                     <pid> can be either a PID (e.g. 1) or the path to a PID file
+        --client_advertise <string>  Client URL to advertise to other servers
+        --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports)
+
+Logging Options:
+    -l, --log <file>                 File to redirect log output
+    -T, --logtime                    Timestamp log entries (default: true)
+    -D, --debug                      Enable debugging output
+    -V, --trace                      Trace the raw protocol
+    -VV                              Verbose trace
+    -DV                              Debug and trace
+    -DVV                             Debug and verbose trace
+        --log_size_limit <limit>     Logfile size limit (default: auto)
+        --max_traced_msg_len <len>   Maximum printable length for traced messages (default: unlimited)
+
+Authorization Options:
+        --user <user>                User required for connections
+        --pass <password>            Password required for connections
+        --auth <token>               Authorization token required for connections
+
+Not supported yet (refused with a message): TLS, clustering, JetStream, syslog and
+profiling flags.
+
+Common Options:
+    -h, --help                       Show this message
+    -v, --version                    Show version
+`;

@@ -1,0 +1,466 @@
+// From a parsed config file to server options, with nats-server's field names, units and
+// error style: every problem is reported as `file:line:column: message`, all of them at once.
+import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } from "./parser.js";
+import type {
+  AuthorizationOptions,
+  PartialOptions,
+  Permissions,
+  ResponsePermission,
+  SubjectPermission,
+  UserConfig,
+} from "../options.js";
+
+export class ConfigLoadError extends Error {
+  constructor(readonly errors: string[]) {
+    super(errors.join("\n"));
+  }
+}
+
+class Ctx {
+  errors: string[] = [];
+  warnings: string[] = [];
+  err(v: ConfigValue, msg: string): void {
+    this.errors.push(`${formatPosition(v)}: ${msg}`);
+  }
+}
+
+function kindName(v: ConfigValue): string {
+  return v.kind === "map" ? "a map" : v.kind === "array" ? "an array" : `a ${v.kind} (${JSON.stringify(String(v.value))})`;
+}
+
+function int(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
+  if (v.kind === "integer") return Number(v.value);
+  if (v.kind === "float" && Number.isInteger(v.value)) return v.value;
+  ctx.err(v, `error parsing ${field}: expected an integer, got ${kindName(v)}`);
+  return undefined;
+}
+
+function bool(ctx: Ctx, field: string, v: ConfigValue): boolean | undefined {
+  if (v.kind === "boolean") return v.value;
+  ctx.err(v, `error parsing ${field}: expected a boolean, got ${kindName(v)}`);
+  return undefined;
+}
+
+function str(ctx: Ctx, field: string, v: ConfigValue): string | undefined {
+  if (v.kind === "string") return v.value;
+  // bare numbers used as names or passwords are strings to nats-server too
+  if (v.kind === "integer" || v.kind === "float") return String(v.value);
+  ctx.err(v, `error parsing ${field}: expected a string, got ${kindName(v)}`);
+  return undefined;
+}
+
+const DUR_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+
+/** Go's time.ParseDuration, in milliseconds; null when malformed. */
+export function parseGoDuration(s: string): number | null {
+  let rest = s;
+  let sign = 1;
+  if (rest.startsWith("-") || rest.startsWith("+")) {
+    if (rest[0] === "-") sign = -1;
+    rest = rest.slice(1);
+  }
+  if (rest === "0") return 0;
+  if (rest === "") return null;
+  let total = 0;
+  const re = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  while (rest.length > 0) {
+    const m = re.exec(rest);
+    if (m === null) return null;
+    total += parseFloat(m[1]) * DUR_UNITS[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return sign * total;
+}
+
+/** A duration: a Go duration string, or (deprecated) a number of seconds. */
+function duration(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
+  if (v.kind === "string") {
+    const d = parseGoDuration(v.value);
+    if (d === null) {
+      ctx.err(v, `error parsing ${field}: time: invalid duration ${JSON.stringify(v.value)}`);
+      return undefined;
+    }
+    return d;
+  }
+  if (v.kind === "integer" || v.kind === "float") {
+    ctx.warnings.push(`${formatPosition(v)}: ${field} should be converted to a duration`);
+    return Number(v.value) * 1000;
+  }
+  ctx.err(v, `error parsing ${field}: expected a duration, got ${kindName(v)}`);
+  return undefined;
+}
+
+/** Seconds as a number (auth timeout); a duration string is accepted too. */
+function seconds(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
+  if (v.kind === "integer" || v.kind === "float") return Number(v.value) * 1000;
+  if (v.kind === "string") return duration(ctx, field, v);
+  ctx.err(v, `error parsing ${field}: expected a number of seconds, got ${kindName(v)}`);
+  return undefined;
+}
+
+function strList(ctx: Ctx, field: string, v: ConfigValue): string[] | undefined {
+  if (v.kind === "string") return [v.value];
+  if (v.kind === "array") {
+    const out: string[] = [];
+    for (const e of v.value) {
+      const s = str(ctx, field, e);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+  ctx.err(v, `error parsing ${field}: expected a string or an array of strings, got ${kindName(v)}`);
+  return undefined;
+}
+
+function subjectPermission(ctx: Ctx, field: string, v: ConfigValue): SubjectPermission | undefined {
+  if (v.kind === "string" || v.kind === "array") {
+    const allow = strList(ctx, field, v);
+    return allow === undefined ? undefined : { allow };
+  }
+  if (v.kind !== "map") {
+    ctx.err(v, `error parsing ${field}: expected a subject, a list or a map, got ${kindName(v)}`);
+    return undefined;
+  }
+  const p: SubjectPermission = {};
+  for (const [k, e] of v.value) {
+    switch (k.toLowerCase()) {
+      case "allow":
+        p.allow = strList(ctx, `${field}.allow`, e);
+        break;
+      case "deny":
+        p.deny = strList(ctx, `${field}.deny`, e);
+        break;
+      default:
+        if (!e.usedVariable) ctx.err(e, `Unknown field "${k}" parsing permissions`);
+    }
+  }
+  return p;
+}
+
+const DEFAULT_RESPONSE: ResponsePermission = { max: 1, expires: 2 * 60 * 1000 };
+
+function responsePermission(ctx: Ctx, v: ConfigValue): ResponsePermission | undefined {
+  if (v.kind === "boolean") return v.value ? { ...DEFAULT_RESPONSE } : undefined;
+  if (v.kind !== "map") {
+    ctx.err(v, `error parsing allow_responses: expected a boolean or a map, got ${kindName(v)}`);
+    return undefined;
+  }
+  const r: ResponsePermission = { ...DEFAULT_RESPONSE };
+  for (const [k, e] of v.value) {
+    switch (k.toLowerCase()) {
+      case "max":
+      case "max_msgs":
+      case "max_messages":
+      case "max_responses": {
+        const n = int(ctx, k, e);
+        if (n !== undefined) r.max = n;
+        break;
+      }
+      case "expires":
+      case "expiration":
+      case "ttl": {
+        const d = duration(ctx, k, e);
+        if (d !== undefined) r.expires = d;
+        break;
+      }
+      default:
+        if (!e.usedVariable) ctx.err(e, `Unknown field "${k}" parsing permissions`);
+    }
+  }
+  return r;
+}
+
+function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
+  if (v.kind !== "map") {
+    ctx.err(v, `error parsing permissions: expected a map, got ${kindName(v)}`);
+    return undefined;
+  }
+  const p: Permissions = {};
+  for (const [k, e] of v.value) {
+    switch (k.toLowerCase()) {
+      case "publish":
+      case "import":
+        p.publish = subjectPermission(ctx, "publish", e);
+        break;
+      case "subscribe":
+      case "export":
+        p.subscribe = subjectPermission(ctx, "subscribe", e);
+        break;
+      case "allow_responses":
+      case "allow_responses_msgs":
+        p.allow_responses = responsePermission(ctx, e);
+        break;
+      default:
+        if (!e.usedVariable) ctx.err(e, `Unknown field "${k}" parsing permissions`);
+    }
+  }
+  return p;
+}
+
+function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
+  if (v.kind !== "array") {
+    ctx.err(v, `error parsing users: expected an array, got ${kindName(v)}`);
+    return [];
+  }
+  const out: UserConfig[] = [];
+  for (const e of v.value) {
+    if (e.kind !== "map") {
+      ctx.err(e, `error parsing users: expected a map for each user, got ${kindName(e)}`);
+      continue;
+    }
+    const u: Partial<UserConfig> = {};
+    for (const [k, f] of e.value) {
+      switch (k.toLowerCase()) {
+        case "user":
+        case "username":
+          u.user = str(ctx, "user", f);
+          break;
+        case "pass":
+        case "password":
+          u.password = str(ctx, "password", f);
+          break;
+        case "permission":
+        case "permissions":
+        case "authorization":
+          u.permissions = permissions(ctx, f);
+          break;
+        case "account":
+          u.account = str(ctx, "account", f);
+          break;
+        case "nkey":
+          ctx.err(f, "nkey users are not supported by tsnats-server yet");
+          break;
+        default:
+          if (!f.usedVariable) ctx.err(f, `Unknown field "${k}" parsing users`);
+      }
+    }
+    if (u.user === undefined || u.user === "") {
+      ctx.err(e, "User entry requires a user");
+      continue;
+    }
+    out.push({ user: u.user, password: u.password ?? "", permissions: u.permissions, account: u.account });
+  }
+  const seen = new Set<string>();
+  for (const u of out) {
+    if (seen.has(u.user)) ctx.errors.push(`Duplicate user "${u.user}" detected`);
+    seen.add(u.user);
+  }
+  return out;
+}
+
+function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
+  const a: AuthorizationOptions = {};
+  if (v.kind !== "map") {
+    ctx.err(v, `error parsing authorization: expected a map, got ${kindName(v)}`);
+    return a;
+  }
+  for (const [k, e] of v.value) {
+    switch (k.toLowerCase()) {
+      case "user":
+      case "username":
+        a.user = str(ctx, "user", e);
+        break;
+      case "pass":
+      case "password":
+        a.password = str(ctx, "password", e);
+        break;
+      case "token":
+        a.token = str(ctx, "token", e);
+        break;
+      case "timeout":
+        a.timeout = seconds(ctx, "timeout", e);
+        break;
+      case "users":
+        a.users = users(ctx, e);
+        break;
+      case "default_permission":
+      case "default_permissions":
+      case "permissions":
+        a.permissions = permissions(ctx, e);
+        break;
+      default:
+        if (!e.usedVariable) ctx.err(e, `Unknown field "${k}" parsing authorization`);
+    }
+  }
+  if (a.users !== undefined && a.users.length > 0 && (a.user !== undefined || a.token !== undefined)) {
+    ctx.err(v, "Can not have a single user/pass and a users array");
+  }
+  if (a.token !== undefined && a.user !== undefined) {
+    ctx.err(v, "Can not have a token and a user/pass defined in authorization block");
+  }
+  return a;
+}
+
+/** Options nats-server knows that tsnats accepts but that belong to features not built yet. */
+const NOT_YET: Record<string, string> = {
+  cluster: "clustering",
+  gateway: "gateways",
+  leafnodes: "leaf nodes",
+  leaf: "leaf nodes",
+  tls: "TLS",
+  jetstream: "JetStream",
+  accounts: "accounts",
+  operator: "operator mode",
+  operators: "operator mode",
+  resolver: "operator mode",
+  system_account: "accounts",
+  websocket: "websocket",
+  mqtt: "MQTT",
+  syslog: "syslog",
+  remote_syslog: "syslog",
+  https_port: "HTTPS monitoring",
+};
+
+/** Parse a config file into options. Throws ConfigError (syntax) or ConfigLoadError (fields). */
+export function loadConfigOptions(file: string): PartialOptions {
+  const map = parseConfigFile(file);
+  const { opts, errors } = optionsFromConfig(map);
+  if (errors.length > 0) throw new ConfigLoadError(errors);
+  opts.config_file = file;
+  return opts;
+}
+
+export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; errors: string[]; warnings: string[] } {
+  const ctx = new Ctx();
+  const o: PartialOptions = {};
+  for (const [key, v] of map) {
+    const k = key.toLowerCase();
+    switch (k) {
+      case "listen": {
+        const s = str(ctx, k, v);
+        if (s !== undefined) {
+          const m = /^(.*):(-?\d+)$/.exec(s);
+          if (m === null) ctx.err(v, `could not parse address string "${s}"`);
+          else {
+            o.host = m[1].replace(/^\[(.*)\]$/, "$1");
+            o.port = Number(m[2]);
+          }
+        }
+        break;
+      }
+      case "host":
+      case "net":
+        o.host = str(ctx, k, v);
+        break;
+      case "port":
+        o.port = int(ctx, k, v);
+        break;
+      case "server_name":
+        o.server_name = str(ctx, k, v);
+        if (o.server_name?.includes(" ")) ctx.err(v, "server name cannot contain spaces");
+        break;
+      case "client_advertise":
+        o.client_advertise = str(ctx, k, v);
+        break;
+      case "http_port":
+      case "monitor_port":
+        o.http_port = int(ctx, k, v);
+        break;
+      case "http": {
+        const s = str(ctx, k, v);
+        if (s !== undefined) {
+          const m = /^(.*):(-?\d+)$/.exec(s);
+          if (m === null) {
+            if (/^-?\d+$/.test(s)) o.http_port = Number(s);
+            else ctx.err(v, `could not parse address string "${s}"`);
+          } else {
+            o.http_host = m[1];
+            o.http_port = Number(m[2]);
+          }
+        }
+        break;
+      }
+      case "max_payload":
+        o.max_payload = int(ctx, k, v);
+        break;
+      case "max_control_line":
+        o.max_control_line = int(ctx, k, v);
+        break;
+      case "max_connections":
+      case "max_conn":
+        o.max_connections = int(ctx, k, v);
+        break;
+      case "max_subscriptions":
+      case "max_subs":
+        o.max_subscriptions = int(ctx, k, v);
+        break;
+      case "max_pending":
+        o.max_pending = int(ctx, k, v);
+        break;
+      case "ping_interval":
+        o.ping_interval = duration(ctx, k, v);
+        break;
+      case "ping_max":
+        o.ping_max = int(ctx, k, v);
+        break;
+      case "write_deadline":
+        o.write_deadline = duration(ctx, k, v);
+        break;
+      case "lame_duck_duration":
+        o.lame_duck_duration = duration(ctx, k, v);
+        break;
+      case "lame_duck_grace_period":
+        o.lame_duck_grace_period = duration(ctx, k, v);
+        break;
+      case "no_header_support":
+        o.no_header_support = bool(ctx, k, v);
+        break;
+      case "disable_short_first_ping":
+        o.disable_short_first_ping = bool(ctx, k, v);
+        break;
+      case "authorization":
+        o.authorization = authorization(ctx, v);
+        break;
+      case "no_auth_user":
+        o.no_auth_user = str(ctx, k, v);
+        break;
+      case "debug":
+        o.debug = bool(ctx, k, v);
+        break;
+      case "trace":
+        o.trace = bool(ctx, k, v);
+        break;
+      case "trace_verbose":
+        o.trace_verbose = bool(ctx, k, v);
+        if (o.trace_verbose) o.trace = true;
+        break;
+      case "max_traced_msg_len":
+        o.max_traced_msg_len = int(ctx, k, v);
+        break;
+      case "logtime":
+        o.logtime = bool(ctx, k, v);
+        break;
+      case "logtime_utc":
+        o.logtime_utc = bool(ctx, k, v);
+        break;
+      case "log_file":
+      case "logfile":
+        o.log_file = str(ctx, k, v);
+        break;
+      case "logfile_size_limit":
+      case "log_size_limit":
+        o.logfile_size_limit = int(ctx, k, v);
+        break;
+      case "logfile_max_num":
+      case "log_max_num":
+        o.logfile_max_num = int(ctx, k, v);
+        break;
+      case "pid_file":
+      case "pidfile":
+        o.pid_file = str(ctx, k, v);
+        break;
+      case "ports_file_dir":
+        o.ports_file_dir = str(ctx, k, v);
+        break;
+      default:
+        if (k in NOT_YET) {
+          ctx.err(v, `${NOT_YET[k]} ("${key}") is not supported by tsnats-server yet`);
+        } else if (!v.usedVariable) {
+          ctx.err(v, `unknown field "${key}"`);
+        }
+    }
+  }
+  // drop the undefined entries left by fields that failed to parse
+  for (const k of Object.keys(o) as (keyof PartialOptions)[]) if (o[k] === undefined) delete o[k];
+  return { opts: o, errors: ctx.errors, warnings: ctx.warnings };
+}

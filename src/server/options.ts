@@ -1,0 +1,131 @@
+// Server options: one typed object whose keys are nats-server's config-file names, so the
+// config file, the command line and the embedding API all fill the same thing.
+// Durations are milliseconds here; the config loader converts nats-server's units.
+
+/** A subject permission: plain list (allow) or allow/deny lists. Entries may be "subject queue". */
+export interface SubjectPermission {
+  allow?: string[];
+  deny?: string[];
+}
+
+export interface ResponsePermission {
+  /** How many replies may be sent per request (nats-server default 1). */
+  max: number;
+  /** How long the permission lasts, in ms (nats-server default 2 minutes). */
+  expires: number;
+}
+
+export interface Permissions {
+  publish?: SubjectPermission;
+  subscribe?: SubjectPermission;
+  allow_responses?: ResponsePermission;
+}
+
+export interface UserConfig {
+  user: string;
+  /** Plain text or a bcrypt hash ($2a$, $2b$, $2x$, $2y$). */
+  password: string;
+  permissions?: Permissions;
+  account?: string;
+}
+
+export interface AuthorizationOptions {
+  token?: string;
+  user?: string;
+  password?: string;
+  users?: UserConfig[];
+  /** Permissions for the single user/token form, and defaults for users without their own. */
+  permissions?: Permissions;
+  /** Auth timeout in ms (nats-server default 2 s). */
+  timeout?: number;
+}
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  server_name: string;
+  client_advertise: string;
+  /** Monitoring port; 0 means off. Filled in by the monitoring work. */
+  http_port: number;
+  http_host: string;
+
+  max_payload: number;
+  max_control_line: number;
+  max_connections: number;
+  /** 0 means unlimited. */
+  max_subscriptions: number;
+  max_pending: number;
+  ping_interval: number;
+  ping_max: number;
+  write_deadline: number;
+  lame_duck_duration: number;
+  lame_duck_grace_period: number;
+  no_header_support: boolean;
+  /** Don't send the short first PING after CONNECT. */
+  disable_short_first_ping: boolean;
+
+  authorization: AuthorizationOptions;
+  no_auth_user: string;
+
+  debug: boolean;
+  trace: boolean;
+  trace_verbose: boolean;
+  max_traced_msg_len: number;
+  logtime: boolean;
+  logtime_utc: boolean;
+  log_file: string;
+  logfile_size_limit: number;
+  logfile_max_num: number;
+  pid_file: string;
+  ports_file_dir: string;
+  /** Name of the config file the options came from, if any. */
+  config_file: string;
+}
+
+export const DEFAULT_PORT = 4222;
+
+export function defaultOptions(): ServerOptions {
+  return {
+    host: "0.0.0.0",
+    port: DEFAULT_PORT,
+    server_name: "",
+    client_advertise: "",
+    http_port: 0,
+    http_host: "",
+    max_payload: 1024 * 1024,
+    max_control_line: 4096,
+    max_connections: 64 * 1024,
+    max_subscriptions: 0,
+    max_pending: 64 * 1024 * 1024,
+    ping_interval: 2 * 60 * 1000,
+    ping_max: 2,
+    write_deadline: 10 * 1000,
+    lame_duck_duration: 2 * 60 * 1000,
+    lame_duck_grace_period: 10 * 1000,
+    no_header_support: false,
+    disable_short_first_ping: false,
+    authorization: {},
+    no_auth_user: "",
+    debug: false,
+    trace: false,
+    trace_verbose: false,
+    max_traced_msg_len: 0,
+    logtime: true,
+    logtime_utc: false,
+    log_file: "",
+    logfile_size_limit: 0,
+    logfile_max_num: 0,
+    pid_file: "",
+    ports_file_dir: "",
+    config_file: "",
+  };
+}
+
+/** Options given by the caller, merged over the defaults. */
+export type PartialOptions = Partial<ServerOptions>;
+
+export function resolveOptions(partial: PartialOptions = {}): ServerOptions {
+  const o = { ...defaultOptions(), ...partial };
+  o.authorization = { ...(partial.authorization ?? {}) };
+  return o;
+}

@@ -1,0 +1,383 @@
+// The server: listener, connections, the subject index, message fan-out and lifecycle.
+// Everything lives on the instance, so several servers can run in one process.
+import net from "node:net";
+import { EventEmitter } from "node:events";
+import { createServer as createServerKeys } from "@nats-io/nkeys";
+import { Client, type CloseReason, type Subscription } from "./client.js";
+import { Sublist } from "./sublist.js";
+import { Logger } from "./logger.js";
+import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
+import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
+import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
+
+/**
+ * Where a message leaves this server besides local subscribers: routes, gateways and leaf
+ * nodes plug in here. `forward` returns true when it took the message somewhere.
+ */
+export interface MessageFanout {
+  forward(from: Client | null, subject: string, reply: string, hdr: number, payload: Buffer): boolean;
+}
+
+/** Events an embedding application or a test can await. */
+export interface ServerEvents {
+  "client:connect": [client: Client];
+  "client:close": [client: Client, reason: CloseReason];
+  "slow_consumer": [client: Client];
+  ready: [];
+  shutdown: [];
+}
+
+export interface ServerDeps {
+  logger?: Logger;
+  authenticator?: Authenticator;
+}
+
+/** A closed connection kept for monitoring (/connz?state=closed). */
+export interface ClosedClient {
+  client: Client;
+  reason: CloseReason;
+}
+
+const CLOSED_RING = 10000;
+
+export class Server extends EventEmitter<ServerEvents> {
+  opts: ServerOptions;
+  readonly id: string;
+  readonly name: string;
+  logger: Logger;
+  auth: Authenticator;
+  readonly sublist = new Sublist<Subscription>();
+  readonly clients = new Map<number, Client>();
+  readonly closed: ClosedClient[] = [];
+  readonly fanouts: MessageFanout[] = [];
+  readonly startTime = new Date();
+
+  // statistics (nats-server's varz names)
+  inMsgs = 0;
+  inBytes = 0;
+  slowConsumers = 0;
+  totalConnections = 0;
+
+  private listener: net.Server | null = null;
+  private cidSeq = 0;
+  private dirty: Client[] = [];
+  private flushScheduled = false;
+  private readonly flushAll = () => this.flushDirty();
+  private shutdownPromise: Promise<void> | null = null;
+  private ldm = false;
+  private ldmTimer: NodeJS.Timeout | null = null;
+  private ldmWake: (() => void) | null = null;
+  /** The address actually listened on, once started. */
+  address: { host: string; port: number } | null = null;
+
+  constructor(options: PartialOptions = {}, deps: ServerDeps = {}) {
+    super();
+    this.opts = resolveOptions(options);
+    this.id = createServerKeys().getPublicKey();
+    this.name = this.opts.server_name !== "" ? this.opts.server_name : this.id;
+    this.logger =
+      deps.logger ??
+      new Logger(undefined, {
+        debug: this.opts.debug,
+        trace: this.opts.trace,
+        time: this.opts.logtime,
+        utc: this.opts.logtime_utc,
+      });
+    this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
+    this.checkOptions();
+  }
+
+  private checkOptions(): void {
+    const o = this.opts;
+    if (o.no_auth_user !== "" && this.auth instanceof ConfigAuthenticator && !this.auth.hasUser(o.no_auth_user)) {
+      throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
+    }
+    if (o.max_payload > o.max_pending && o.max_pending > 0) {
+      throw new Error(`max_payload (${o.max_payload}) can not be higher than max_pending (${o.max_pending})`);
+    }
+  }
+
+  hasUsers(): boolean {
+    return (this.opts.authorization.users?.length ?? 0) > 0;
+  }
+
+  noAuthResult(): AuthResult | null {
+    return this.auth instanceof ConfigAuthenticator ? this.auth.noAuthResult() : null;
+  }
+
+  get running(): boolean {
+    return this.listener !== null && this.shutdownPromise === null;
+  }
+
+  get lameDuck(): boolean {
+    return this.ldm;
+  }
+
+  /** Start listening. Rejects when the port cannot be bound. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    const l = this.logger;
+    l.noticef("Starting tsnats-server");
+    l.noticef(`  Version:  ${NATS_VERSION} (tsnats ${TSNATS_VERSION})`);
+    l.noticef(`  Git:      [not set]`);
+    l.noticef(`  Name:     ${this.name}`);
+    l.noticef(`  ID:       ${this.id}`);
+    if (o.config_file !== "") l.noticef(`Using configuration file: ${o.config_file}`);
+    const srv = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.accept(s));
+    srv.maxConnections = Math.max(o.max_connections + 64, 1024);
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (e: Error) => {
+        srv.close();
+        reject(e);
+      };
+      srv.once("error", onErr);
+      const port = o.port === -1 ? 0 : o.port;
+      srv.listen({ host: o.host, port, backlog: 1024, exclusive: true }, () => {
+        srv.off("error", onErr);
+        srv.on("error", (e) => l.errorf(`Error accepting client connection: ${e.message}`));
+        resolve();
+      });
+    });
+    this.listener = srv;
+    const a = srv.address() as net.AddressInfo;
+    this.address = { host: o.host, port: a.port };
+    l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
+    l.noticef("Server is ready");
+    this.emit("ready");
+  }
+
+  /** The port clients connect to (the real one when started on -1 or 0). */
+  get port(): number {
+    return this.address?.port ?? this.opts.port;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.shutdownPromise !== null || this.ldm) {
+      socket.destroy();
+      return;
+    }
+    const cid = ++this.cidSeq;
+    this.totalConnections++;
+    const c = new Client(this, socket, cid);
+    c.debugf("Client connection created");
+    if (this.clients.size >= this.opts.max_connections) {
+      c.begin(this.infoFor(c));
+      c.errorf("maximum connections exceeded");
+      c.sendErr("maximum connections exceeded");
+      c.close("Maximum Connections Exceeded");
+      return;
+    }
+    this.clients.set(cid, c);
+    c.begin(this.infoFor(c));
+    this.emit("client:connect", c);
+  }
+
+  /** INFO for one client, as nats-server orders its fields. */
+  infoFor(c: Client | null, extra: Record<string, unknown> = {}): Buffer {
+    const o = this.opts;
+    const info: Record<string, unknown> = {
+      server_id: this.id,
+      server_name: this.name,
+      version: NATS_VERSION,
+      proto: 1,
+      go: `node${process.versions.node}`,
+      host: o.host,
+      port: this.port,
+      headers: !o.no_header_support,
+    };
+    if (this.auth.authRequired && this.auth.noAuthUser === "") info.auth_required = true;
+    info.max_payload = o.max_payload;
+    if (c !== null) {
+      info.client_id = c.cid;
+      if (c.host !== "") info.client_ip = c.host;
+    }
+    Object.assign(info, extra);
+    info.tsnats_version = TSNATS_VERSION;
+    return Buffer.from(`INFO ${JSON.stringify(info)} \r\n`, "utf8");
+  }
+
+  // ---------------------------------------------------------------- subscriptions and fan-out
+
+  addSub(sub: Subscription): void {
+    this.sublist.insert(sub);
+  }
+
+  removeSub(sub: Subscription): void {
+    this.sublist.remove(sub);
+  }
+
+  /** Deliver a message to matching subscriptions; returns true when anyone took it. */
+  processMessage(from: Client | null, subject: string, reply: string, hdr: number, payload: Buffer): boolean {
+    const r = this.sublist.match(subject);
+    let delivered = false;
+    const psubs = r.psubs;
+    for (let i = 0; i < psubs.length; i++) {
+      const s = psubs[i];
+      if (s.client.deliver(s, from, subject, reply, hdr, payload)) delivered = true;
+    }
+    const qsubs = r.qsubs;
+    for (let g = 0; g < qsubs.length; g++) {
+      const group = qsubs[g];
+      const n = group.length;
+      const start = (Math.random() * n) | 0;
+      for (let k = 0; k < n; k++) {
+        const s = group[(start + k) % n];
+        if (s.client.deliver(s, from, subject, reply, hdr, payload)) {
+          delivered = true;
+          break;
+        }
+      }
+    }
+    const fo = this.fanouts;
+    for (let i = 0; i < fo.length; i++) if (fo[i].forward(from, subject, reply, hdr, payload)) delivered = true;
+    return delivered;
+  }
+
+  /** Total messages and bytes sent to clients. */
+  get outStats(): { msgs: number; bytes: number } {
+    let msgs = this.closedOutMsgs;
+    let bytes = this.closedOutBytes;
+    for (const c of this.clients.values()) {
+      msgs += c.outMsgs;
+      bytes += c.outBytes;
+    }
+    return { msgs, bytes };
+  }
+  private closedOutMsgs = 0;
+  private closedOutBytes = 0;
+
+  // ---------------------------------------------------------------- output batching
+
+  /** Queue a connection to be flushed at the end of this event-loop turn. */
+  flushSoon(c: Client): void {
+    if (c.dirty) return;
+    c.dirty = true;
+    this.dirty.push(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  private flushDirty(): void {
+    this.flushScheduled = false;
+    const list = this.dirty;
+    this.dirty = [];
+    for (let i = 0; i < list.length; i++) list[i].flush();
+  }
+
+  clientClosed(c: Client): void {
+    if (!this.clients.delete(c.cid)) return;
+    this.closedOutMsgs += c.outMsgs;
+    this.closedOutBytes += c.outBytes;
+    const reason = c.closeReason as CloseReason;
+    this.closed.push({ client: c, reason });
+    if (this.closed.length > CLOSED_RING) this.closed.splice(0, this.closed.length - CLOSED_RING);
+    if (reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)") {
+      this.emit("slow_consumer", c);
+    }
+    this.emit("client:close", c, reason);
+  }
+
+  // ---------------------------------------------------------------- lame duck and shutdown
+
+  /**
+   * Lame duck mode: stop accepting, tell clients (INFO with ldm), wait the grace period,
+   * then close clients spread over the rest of lame_duck_duration, then shut down.
+   */
+  async enterLameDuck(): Promise<void> {
+    if (this.ldm || this.shutdownPromise !== null) return this.shutdownPromise ?? undefined;
+    this.ldm = true;
+    const l = this.logger;
+    l.noticef("Entering lame duck mode, stop accepting new clients");
+    const listener = this.listener;
+    if (listener !== null) listener.close();
+    const info = this.infoFor(null, { ldm: true });
+    for (const c of this.clients.values()) {
+      // per-client INFO keeps client_id out of a broadcast, as nats-server does
+      c.sendInfo(info);
+    }
+    const o = this.opts;
+    const grace = Math.max(0, o.lame_duck_grace_period);
+    if (grace > 0) {
+      l.noticef(`Waiting ${grace / 1000}s grace period`);
+      await this.ldmSleep(grace);
+    }
+    const clients = [...this.clients.values()];
+    if (clients.length > 0 && this.shutdownPromise === null) {
+      l.noticef("Closing existing clients");
+      let dur = o.lame_duck_duration - grace;
+      if (dur <= 0) dur = 1000;
+      let si = dur / clients.length;
+      let batch = 1;
+      if (si < 1) {
+        si = 1;
+        batch = Math.ceil(clients.length / dur);
+      } else if (si > 1000) si = 1000;
+      for (let i = 0; i < clients.length; i++) {
+        if (this.shutdownPromise !== null) break;
+        clients[i].close("Server Shutdown");
+        if (i === clients.length - 1) break;
+        if (batch === 1 || i % batch === 0) {
+          const v = Math.max(si / 2, Math.random() * si);
+          await this.ldmSleep(v);
+        }
+      }
+    }
+    return this.shutdown();
+  }
+
+  private ldmSleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.ldmWake = resolve;
+      this.ldmTimer = setTimeout(resolve, ms);
+    });
+  }
+
+  /** Close the listener and every connection; resolves when all sockets are closed. */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== null) return this.shutdownPromise;
+    this.shutdownPromise = this.doShutdown();
+    return this.shutdownPromise;
+  }
+
+  private async doShutdown(): Promise<void> {
+    const l = this.logger;
+    l.noticef("Initiating Shutdown...");
+    if (this.ldmTimer !== null) clearTimeout(this.ldmTimer);
+    this.ldmWake?.();
+    const listener = this.listener;
+    const listenerClosed =
+      listener === null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            if (!listener.listening) resolve();
+            else listener.close(() => resolve());
+          });
+    const sockets: Promise<void>[] = [];
+    for (const c of [...this.clients.values()]) {
+      const s = c.socket;
+      sockets.push(
+        new Promise<void>((resolve) => {
+          if (s.destroyed) return resolve();
+          s.once("close", () => resolve());
+        }),
+      );
+      c.close("Server Shutdown");
+    }
+    // do not wait on clients that won't read what is left for them
+    const force = setTimeout(() => {
+      for (const c of this.closed) if (!c.client.socket.destroyed) c.client.socket.destroy();
+    }, 500);
+    await Promise.all([listenerClosed, ...sockets]);
+    clearTimeout(force);
+    this.flushScheduled = false;
+    this.dirty = [];
+    l.noticef("Server Exiting..");
+    this.emit("shutdown");
+  }
+}
+
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
