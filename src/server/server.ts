@@ -1,11 +1,13 @@
 // The server: listener, connections, the subject index, message fan-out and lifecycle.
 // Everything lives on the instance, so several servers can run in one process.
 import net from "node:net";
+import path from "node:path";
+import { unlinkSync, writeFileSync } from "node:fs";
 import { EventEmitter } from "node:events";
 import { createServer as createServerKeys } from "@nats-io/nkeys";
 import { Client, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
-import { Logger } from "./logger.js";
+import { FileSink, Logger } from "./logger.js";
 import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
@@ -77,7 +79,7 @@ export class Server extends EventEmitter<ServerEvents> {
     this.name = this.opts.server_name !== "" ? this.opts.server_name : this.id;
     this.logger =
       deps.logger ??
-      new Logger(undefined, {
+      new Logger(this.opts.log_file !== "" ? new FileSink(this.opts.log_file) : undefined, {
         debug: this.opts.debug,
         trace: this.opts.trace,
         time: this.opts.logtime,
@@ -142,8 +144,29 @@ export class Server extends EventEmitter<ServerEvents> {
     const a = srv.address() as net.AddressInfo;
     this.address = { host: o.host, port: a.port };
     l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
+    if (o.http_port !== 0) l.warnf(`Monitoring (http_port ${o.http_port}) is not served yet by tsnats-server`);
     l.noticef("Server is ready");
+    this.writePortsFile();
     this.emit("ready");
+  }
+
+  private portsFile = "";
+
+  /** ports_file_dir: a JSON file naming the listen URLs, for test harnesses of official clients. */
+  private writePortsFile(): void {
+    const dir = this.opts.ports_file_dir;
+    if (dir === "") return;
+    const base = path.basename(process.argv[1] ?? "tsnats-server").replace(/\.js$/, "");
+    const exe = base === "server" ? "tsnats-server" : base;
+    this.portsFile = path.join(dir, `${exe}_${process.pid}.ports`);
+    const host = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? "127.0.0.1" : this.opts.host;
+    const ports = { nats: [`nats://${hostPort(host, this.port)}`] };
+    try {
+      writeFileSync(this.portsFile, JSON.stringify(ports));
+    } catch (e) {
+      this.logger.errorf(`Error writing ports file (${this.portsFile}): ${(e as Error).message}`);
+      this.portsFile = "";
+    }
   }
 
   /** The port clients connect to (the real one when started on -1 or 0). */
@@ -373,7 +396,15 @@ export class Server extends EventEmitter<ServerEvents> {
     clearTimeout(force);
     this.flushScheduled = false;
     this.dirty = [];
+    if (this.portsFile !== "") {
+      try {
+        unlinkSync(this.portsFile);
+      } catch {
+        // already gone
+      }
+    }
     l.noticef("Server Exiting..");
+    this.logger.sink.close?.();
     this.emit("shutdown");
   }
 }

@@ -51,6 +51,34 @@
  *
  * Every failure throws {@link ConfigError}; its `reason` is nats-server's own
  * error text and its message is `file:line:column: reason`.
+ *
+ * ## nats-server quirks that are mirrored on purpose
+ *
+ * - A number directly followed by `]` is not a number: `[1, 2]` is a syntax
+ *   error (write `[1, 2, ]` or one element per line); `[a, b]` is fine.
+ * - Size suffixes apply to unquoted values, so `2m` is the integer 2000000
+ *   (nats-server then reads an integer duration as seconds). `2s`, `1h30m`
+ *   and `"2m"` stay strings; `1.5s` is a syntax error.
+ * - An integer with an unknown suffix run (`1kbb`) sets nothing, silently.
+ * - A key at the end of the input without a value is "config is invalid";
+ *   a key followed by a newline takes the next line as its value.
+ * - `include /abs/path` is joined to the including file's directory.
+ *
+ * ## Deliberate differences from nats-server 2.10.29
+ *
+ * - Include cycles and environment-variable reference cycles raise a
+ *   ConfigError (2.10.29 overflows its stack; the cycle message is the one
+ *   later nats-server versions use). Nesting deeper than 1000 levels of
+ *   maps/arrays/braces is rejected.
+ * - Text is returned as JavaScript strings, so bytes that are not valid UTF-8
+ *   (in the file, or made with `\xNN` escapes such as `"\xe9"`) become U+FFFD;
+ *   nats-server keeps the raw bytes. `"\xc3\xa9"` gives "é" in both.
+ * - Errors nats-server reports without a column (variables, number ranges,
+ *   dates, includes) get the offending token's position here; an error inside
+ *   an included file is positioned in that file.
+ * - Values read from the environment get the position of the `$name`
+ *   reference (nats-server gives their inner values no position).
+ * - Include read errors reuse Go's wording for the common errno codes only.
  */
 
 import { readFileSync } from 'node:fs';
