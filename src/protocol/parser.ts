@@ -151,6 +151,7 @@ export class Parser {
               op = Op.Err;
               break;
             default:
+              this.op = Op.None;
               h.onParseError(ParseErrorKind.UnknownOp, null);
               return false;
           }

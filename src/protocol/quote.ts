@@ -1,6 +1,6 @@
 // Go's %q quoting (strconv.Quote), which nats-server uses in -ERR texts and log lines.
-// Input is a latin1 string (one char per wire byte); valid UTF-8 sequences are shown as
-// their characters, other bytes as \xNN, as Go does.
+// Input and output are latin1 strings (one char per wire byte): printable UTF-8 sequences
+// keep their bytes, other bytes become \xNN and non-printable runes \uNNNN, as Go does.
 
 const NAMED: Record<number, string> = { 7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v" };
 
@@ -28,11 +28,12 @@ export function goQuote(s: string): string {
       if (b < 0x80 || b > 0xbf) ok = false;
     }
     if (ok) {
-      const bytes = Buffer.from(s.slice(i, i + len), "latin1");
-      const ch = bytes.toString("utf8");
+      const ch = Buffer.from(s.slice(i, i + len), "latin1").toString("utf8");
       const cp = ch.codePointAt(0) ?? 0xfffd;
-      if (cp !== 0xfffd && !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u.test(ch)) {
-        out += ch;
+      if (cp !== 0xfffd) {
+        // printable runes keep their bytes; others are escaped as Go does
+        if (/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch)) out += s.slice(i, i + len);
+        else out += cp > 0xffff ? "\\U" + cp.toString(16).padStart(8, "0") : "\\u" + cp.toString(16).padStart(4, "0");
         i += len - 1;
         continue;
       }

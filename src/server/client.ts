@@ -5,6 +5,8 @@ import type { Socket } from "node:net";
 import { Op, ParseErrorKind, Parser, type ParserHandler } from "../protocol/parser.js";
 import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
 import { goQuote } from "../protocol/quote.js";
+import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../protocol/connect.js";
+import { parseSize } from "../protocol/parser.js";
 import { SublistError, type SubEntry } from "./sublist.js";
 import type { AuthRequest, AuthResult } from "./auth/authenticator.js";
 import type { CompiledPermissions } from "./auth/permissions.js";
@@ -44,28 +46,7 @@ export class Subscription implements SubEntry {
   ) {}
 }
 
-/** The fields of CONNECT that the server reads. */
-interface ConnectInfo {
-  verbose?: boolean;
-  pedantic?: boolean;
-  tls_required?: boolean;
-  auth_token?: string;
-  user?: string;
-  pass?: string;
-  name?: string;
-  lang?: string;
-  version?: string;
-  protocol?: number;
-  echo?: boolean;
-  headers?: boolean;
-  no_responders?: boolean;
-  nkey?: string;
-  sig?: string;
-  jwt?: string;
-}
-
 const OUT_SLAB = 32 * 1024;
-const CRLF = Buffer.from("\r\n");
 const PONG = Buffer.from("PONG\r\n");
 const PING = Buffer.from("PING\r\n");
 const OK = Buffer.from("+OK\r\n");
@@ -87,9 +68,9 @@ export class Client implements ParserHandler {
   /** "ip:port - cid:N", nats-server's prefix for this connection's log lines. */
   private label: string;
 
-  // CONNECT
-  verbose = false;
-  pedantic = false;
+  // CONNECT (nats-server's defaults until a CONNECT says otherwise)
+  verbose = true;
+  pedantic = true;
   echo = true;
   headers = false;
   noResponders = false;
@@ -283,7 +264,7 @@ export class Client implements ParserHandler {
       this.close("Maximum Control Line Exceeded");
       return;
     }
-    if (this.expectConnect && !this.connectReceived && !this.tryNoAuthUser()) {
+    if (this.expectConnect && !this.connectReceived && this.parser.op !== Op.Connect && !this.tryNoAuthUser()) {
       this.authViolation();
       return;
     }
@@ -354,9 +335,18 @@ export class Client implements ParserHandler {
     srv.inMsgs++;
     srv.inBytes += payload.length;
     if (srv.logger.traceEnabled) this.traceMsg(payload);
+    if (subject.length > 5 && subject.startsWith("_GR_.")) {
+      this.pubPermissionViolation(subject);
+      return !this.closed;
+    }
     const perms = this.perms;
     if (perms !== null && perms.hasPub && !this.pubAllowed(subject)) {
       this.pubPermissionViolation(subject);
+      return !this.closed;
+    }
+    if (reply.length > 3 && isReservedReply(reply)) {
+      this.sendErr(`Permissions Violation for Publish with Reply of ${goQuote(reply)}`);
+      this.errorf(`Publish Violation - ${this.authLabel()}, Reply ${goQuote(reply)}`);
       return !this.closed;
     }
     if (this.verbose) this.enqueue(OK);
@@ -425,13 +415,15 @@ export class Client implements ParserHandler {
       clearTimeout(this.authTimer);
       this.authTimer = null;
     }
-    let ci: ConnectInfo;
+    const ci = defaultConnectOptions();
+    ci.verbose = this.verbose;
+    ci.pedantic = this.pedantic;
+    ci.echo = this.echo;
     try {
-      const v: unknown = JSON.parse(Buffer.from(arg, "latin1").toString("utf8"));
-      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("CONNECT is not a JSON object");
-      ci = v as ConnectInfo;
+      decodeConnect(Buffer.from(arg, "latin1").toString("utf8"), ci);
     } catch (e) {
-      this.errorf(String((e as Error).message));
+      if (!(e instanceof ConnectDecodeError)) throw e;
+      this.errorf(e.message);
       this.close("Protocol Violation");
       return false;
     }
@@ -443,26 +435,27 @@ export class Client implements ParserHandler {
       this.setPingTimer(d + Math.floor(Math.random() * (d / 5)));
     }
     this.connectReceived = true;
-    this.verbose = ci.verbose === true;
-    this.pedantic = ci.pedantic === true;
-    this.echo = ci.echo !== false;
-    this.headers = ci.headers === true && !this.server.opts.no_header_support;
-    this.noResponders = ci.no_responders === true;
-    this.name = typeof ci.name === "string" ? ci.name : "";
-    this.lang = typeof ci.lang === "string" ? ci.lang : "";
-    this.version = typeof ci.version === "string" ? ci.version : "";
-    this.protocol = typeof ci.protocol === "number" ? ci.protocol : 0;
+    this.verbose = ci.verbose;
+    this.pedantic = ci.pedantic;
+    this.echo = ci.echo;
+    this.headers = ci.headers && !this.server.opts.no_header_support;
+    this.noResponders = ci.no_responders;
+    this.name = ci.name;
+    this.lang = ci.lang;
+    this.version = ci.version;
+    this.protocol = ci.protocol;
     this.updateLabel();
     const req: AuthRequest = {
-      user: str(ci.user),
-      pass: str(ci.pass),
-      auth_token: str(ci.auth_token),
-      nkey: str(ci.nkey),
-      sig: str(ci.sig),
-      jwt: str(ci.jwt),
+      user: ci.user,
+      pass: ci.pass,
+      auth_token: ci.auth_token,
+      nkey: ci.nkey,
+      sig: ci.sig,
+      jwt: ci.jwt,
       remoteAddress: this.host,
     };
-    const res = this.server.auth.authenticate(req);
+    // accounts are chosen by the server, never by the client's CONNECT
+    const res = ci.account !== "" || ci.new_account ? null : this.server.auth.authenticate(req);
     if (res instanceof Promise) {
       this.authPending = true;
       this.socket.pause();
@@ -544,14 +537,14 @@ export class Client implements ParserHandler {
       this.close("Protocol Violation");
       return false;
     }
-    if (this.perms !== null && !this.perms.canSubscribe(subject, queue)) {
+    if ((this.perms !== null && !this.perms.canSubscribe(subject, queue)) || queue === "_sys_") {
       this.subPermissionViolation(subject, queue, sid);
       return true;
     }
     const max = this.server.opts.max_subscriptions;
     if (max > 0 && this.subs.size >= max) {
       this.errorf("maximum subscriptions exceeded");
-      this.sendErr("Maximum Subscriptions Exceeded");
+      this.sendErr("maximum subscriptions exceeded");
       return true;
     }
     if (!this.subs.has(sid)) {
@@ -576,7 +569,7 @@ export class Client implements ParserHandler {
     let max = -1;
     if (args.length === 2) {
       const b = Buffer.from(args[1], "latin1");
-      max = parseSizeStr(b);
+      max = parseSize(b, 0, b.length);
     } else if (args.length !== 1) {
       this.errorf(`processUnsub Parse Error: ${goQuote(arg)}`);
       this.close("Protocol Violation");
@@ -654,7 +647,7 @@ export class Client implements ParserHandler {
       return false;
     }
     let body = payload;
-    const withHdr = hdr >= 0 && this.headers;
+    const withHdr = hdr > 0 && this.headers;
     if (hdr > 0 && !this.headers) body = payload.subarray(hdr);
     const size = body.length;
     if (this.server.opts.max_pending > 0) {
@@ -826,8 +819,13 @@ export class Client implements ParserHandler {
   }
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
+/** Replies the server keeps for itself: service imports, JetStream acks, gateway routing. */
+function isReservedReply(reply: string): boolean {
+  return (
+    reply.startsWith("_R_.") ||
+    (reply.length > 8 && reply.startsWith("$JS.ACK.")) ||
+    (reply.length > 5 && reply.startsWith("_GR_."))
+  );
 }
 
 /** Split SUB/UNSUB args on spaces, tabs, CR and LF, like nats-server's splitArg. */
@@ -845,18 +843,6 @@ function splitArgs(arg: string): string[] {
   }
   if (start >= 0) out.push(arg.slice(start));
   return out;
-}
-
-function parseSizeStr(b: Buffer): number {
-  const l = b.length;
-  if (l === 0 || l > 9) return -1;
-  let n = 0;
-  for (let k = 0; k < l; k++) {
-    const d = b[k] - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
 }
 
 /** Write a latin1 string; returns the new position. */

@@ -4,7 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { EventEmitter } from "node:events";
-import { createServer as createServerKeys } from "@nats-io/nkeys";
+import { createCurve, createServer as createServerKeys } from "@nats-io/nkeys";
 import { Client, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
 import { FileSink, Logger } from "./logger.js";
@@ -45,6 +45,8 @@ const CLOSED_RING = 10000;
 export class Server extends EventEmitter<ServerEvents> {
   opts: ServerOptions;
   readonly id: string;
+  /** The server's x25519 public key, advertised as INFO xkey like nats-server 2.10. */
+  readonly xkey: string;
   readonly name: string;
   logger: Logger;
   auth: Authenticator;
@@ -76,6 +78,7 @@ export class Server extends EventEmitter<ServerEvents> {
     super();
     this.opts = resolveOptions(options);
     this.id = createServerKeys().getPublicKey();
+    this.xkey = createCurve().getPublicKey();
     this.name = this.opts.server_name !== "" ? this.opts.server_name : this.id;
     this.logger =
       deps.logger ??
@@ -214,6 +217,7 @@ export class Server extends EventEmitter<ServerEvents> {
       info.client_id = c.cid;
       if (c.host !== "") info.client_ip = c.host;
     }
+    info.xkey = this.xkey;
     Object.assign(info, extra);
     info.tsnats_version = TSNATS_VERSION;
     return Buffer.from(`INFO ${JSON.stringify(info)} \r\n`, "utf8");

@@ -68,6 +68,27 @@ export function isOracle29(kind) {
   return kind === "nats-server" && /^2\.9\./.test(oracleVersion() ?? "");
 }
 
+// Server processes started by any pool and not yet stopped. If this test process dies before its
+// after() hooks run (e.g. its output pipe is closed), kill them on the way out so none is orphaned.
+const liveProcs = new Set();
+function killLiveProcs() {
+  for (const proc of liveProcs) {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  liveProcs.clear();
+}
+process.on("exit", killLiveProcs);
+for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) {
+  process.once(sig, () => {
+    killLiveProcs();
+    process.kill(process.pid, sig); // default action now that our listener is gone
+  });
+}
+
 /** Starts servers of one kind on demand (one per configuration name) and stops them all at the end. */
 export class ServerPool {
   constructor(kind) {
@@ -89,8 +110,13 @@ export class ServerPool {
         args.push("-c", file);
       }
       const p = startServer(this.kind, args);
-      // Avoid an unhandled rejection if nobody awaits a failed start.
-      p.catch(() => {});
+      p.then(
+        (srv) => {
+          liveProcs.add(srv.proc);
+          srv.proc.once("exit", () => liveProcs.delete(srv.proc));
+        },
+        () => {}, // a failed start is reported by the test that awaits it
+      );
       this.servers.set(name, p);
     }
     return this.servers.get(name);
@@ -176,6 +202,23 @@ export async function expectClosed(c, expected, msg, timeoutMs = REPLY_TIMEOUT_M
   const closed = await c.waitClosed(timeoutMs);
   assert.ok(closed, `${msg ? msg + ": " : ""}expected the server to close the connection; got ${JSON.stringify(c.text())}`);
   assert.equal(c.text(), expected, msg);
+}
+
+/**
+ * Non-throwing observation for table-driven cases (so one run reports every mismatching row):
+ * when `expectClose` wait for the close, otherwise flush with PING/PONG. Returns what the server
+ * sent (before the PONG, if any) and whether it closed.
+ */
+export async function observe(c, expectClose, timeoutMs = REPLY_TIMEOUT_MS) {
+  if (expectClose) {
+    await c.waitClosed(timeoutMs);
+    return { text: c.text(), closed: c.closed };
+  }
+  try {
+    return { text: await c.flush(timeoutMs), closed: false };
+  } catch {
+    return { text: c.text(), closed: c.closed };
+  }
 }
 
 /**
