@@ -35,8 +35,11 @@ export const enum ParseErrorKind {
 export interface ParserHandler {
   /** PUB/HPUB (or MSG/HMSG) control line parsed; fields are on the parser. */
   onMsgArgs(p: Parser): boolean;
-  /** The payload of the message whose args were just reported (headers included), without CRLF. */
-  onMsgPayload(p: Parser, payload: Buffer): boolean;
+  /**
+   * The payload of the message whose args were just reported (headers included), without
+   * CRLF, as the range [start, end) of buf. The bytes are only valid during the call.
+   */
+  onMsgPayload(p: Parser, buf: Buffer, start: number, end: number): boolean;
   /** Any other operation with its argument text (latin1; empty for PING/PONG/+OK). */
   onOp(op: Op, arg: string): boolean;
   /** A protocol error; the handler sends what it must and closes. */
@@ -231,24 +234,26 @@ export class Parser {
             i = n;
             break;
           }
-          let arg: Buffer;
+          // the argument is ab[as, ae): a range of this chunk, or of the joined pieces
+          let ab = buf;
+          let as = i;
+          let ae = nl;
           if (this.argChunks !== null) {
-            this.argChunks.push(buf.subarray(i, nl + 1));
-            arg = Buffer.concat(this.argChunks);
+            this.argChunks.push(buf.subarray(i, nl));
+            ab = Buffer.concat(this.argChunks);
             this.argChunks = null;
-            arg = arg.subarray(0, arg.length - 1);
-          } else {
-            arg = buf.subarray(i, nl);
+            as = 0;
+            ae = ab.length;
           }
-          if (arg.length > 0 && arg[arg.length - 1] === 13) arg = arg.subarray(0, arg.length - 1);
+          if (ae > as && ab[ae - 1] === 13) ae--;
           i = nl + 1;
-          if (arg.length > this.maxControlLine) {
-            h.onParseError(ParseErrorKind.MaxControlLine, arg);
+          if (ae - as > this.maxControlLine) {
+            h.onParseError(ParseErrorKind.MaxControlLine, ab.subarray(as, ae));
             return false;
           }
           const op = this.op;
           if (op === Op.Pub || op === Op.Hpub || op === Op.Msg || op === Op.Hmsg) {
-            this.parseMsgArgs(arg);
+            this.parseMsgArgs(ab, as, ae);
             if (!h.onMsgArgs(this)) return this.stop(i);
             this.state = S.Payload;
             this.msgBuf = null;
@@ -261,13 +266,13 @@ export class Parser {
                 return false;
               }
               this.state = S.Start;
-              const ok = h.onMsgPayload(this, buf.subarray(i, end));
+              const ok = h.onMsgPayload(this, buf, i, end);
               i = end + 2;
               if (!ok) return this.stop(i);
             }
           } else {
             this.state = S.Start;
-            if (!h.onOp(op, arg.toString("latin1", 0, arg.length))) return this.stop(i);
+            if (!h.onOp(op, ab.toString("latin1", as, ae))) return this.stop(i);
           }
           break;
         }
@@ -304,7 +309,7 @@ export class Parser {
           this.state = S.Start;
           const payload = this.msgBuf as Buffer;
           this.msgBuf = null;
-          if (!h.onMsgPayload(this, payload)) return this.stop(i);
+          if (!h.onMsgPayload(this, payload, 0, payload.length)) return this.stop(i);
           break;
         }
       }
@@ -320,6 +325,8 @@ export class Parser {
   /** Where parsing stopped when parse() returned false. */
   stopAt = 0;
   private lastArg: Buffer | null = null;
+  private lastArgStart = 0;
+  private lastArgEnd = 0;
 
   private stop(i: number): boolean {
     this.stopAt = i;
@@ -328,7 +335,7 @@ export class Parser {
 
   /** The argument text of the last PUB-like control line (for traces and errors). */
   lastArgText(): string {
-    return this.lastArg === null ? "" : this.lastArg.toString("latin1", 0, this.lastArg.length);
+    return this.lastArg === null ? "" : this.lastArg.toString("latin1", this.lastArgStart, this.lastArgEnd);
   }
 
   /** nats-server's wording for argError. */
@@ -347,13 +354,14 @@ export class Parser {
     return `${fn} ${what}: "${this.lastArgText()}"`;
   }
 
-  private parseMsgArgs(arg: Buffer): void {
+  private parseMsgArgs(arg: Buffer, from: number, to: number): void {
     this.lastArg = arg;
+    this.lastArgStart = from;
+    this.lastArgEnd = to;
     const pos = this.argPos;
     let count = 0;
     let start = -1;
-    const len = arg.length;
-    for (let k = 0; k < len; k++) {
+    for (let k = from; k < to; k++) {
       const b = arg[k];
       if (b === 32 || b === 9) {
         if (start >= 0) {
@@ -369,7 +377,7 @@ export class Parser {
     if (start >= 0) {
       if (count < 6) {
         pos[count * 2] = start;
-        pos[count * 2 + 1] = len;
+        pos[count * 2 + 1] = to;
       }
       count++;
     }
@@ -388,7 +396,7 @@ export class Parser {
       return;
     }
     let k = 0;
-    this.subject = arg.toString("latin1", pos[0], pos[1]);
+    this.subject = this.subjectString(arg, pos[0], pos[1]);
     k++;
     if (op === Op.Msg || op === Op.Hmsg) {
       this.sid = arg.toString("latin1", pos[2], pos[3]);
@@ -406,6 +414,28 @@ export class Parser {
     if (this.hdr === -1 && (op === Op.Hpub || op === Op.Hmsg)) this.argError = "hdr";
     else if (this.size < 0) this.argError = "size";
     else if (this.hdr > this.size) this.argError = "hdrsize";
+  }
+
+  // Publishers tend to repeat subjects: reuse the last string when the bytes are the same.
+  private lastSubj = "";
+  private readonly lastSubjBytes = Buffer.alloc(64);
+  private lastSubjLen = -1;
+
+  private subjectString(b: Buffer, start: number, end: number): string {
+    const len = end - start;
+    if (len === this.lastSubjLen) {
+      const lb = this.lastSubjBytes;
+      let k = 0;
+      while (k < len && lb[k] === b[start + k]) k++;
+      if (k === len) return this.lastSubj;
+    }
+    const s = b.toString("latin1", start, end);
+    if (len <= 64) {
+      b.copy(this.lastSubjBytes, 0, start, end);
+      this.lastSubjLen = len;
+      this.lastSubj = s;
+    }
+    return s;
   }
 
   /** Name of the operation being parsed, for traces and errors. */

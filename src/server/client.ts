@@ -326,15 +326,16 @@ export class Client implements ParserHandler {
     return true;
   }
 
-  onMsgPayload(p: Parser, payload: Buffer): boolean {
+  onMsgPayload(p: Parser, buf: Buffer, start: number, end: number): boolean {
     const subject = p.subject;
     const reply = p.reply;
+    const size = end - start;
     this.inMsgs++;
-    this.inBytes += payload.length;
+    this.inBytes += size;
     const srv = this.server;
     srv.inMsgs++;
-    srv.inBytes += payload.length;
-    if (srv.logger.traceEnabled) this.traceMsg(payload);
+    srv.inBytes += size;
+    if (srv.logger.traceEnabled) this.traceMsg(buf, start, end);
     if (subject.length > 5 && subject.startsWith("_GR_.")) {
       this.pubPermissionViolation(subject);
       return !this.closed;
@@ -350,7 +351,7 @@ export class Client implements ParserHandler {
       return !this.closed;
     }
     if (this.verbose) this.enqueue(OK);
-    const delivered = srv.processMessage(this, subject, reply, p.hdr, payload);
+    const delivered = srv.processMessage(this, subject, reply, p.hdr, buf, start, end);
     if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
     return !this.closed;
   }
@@ -636,7 +637,16 @@ export class Client implements ParserHandler {
    * Deliver a message to one of this connection's subscriptions. Returns false when it
    * was not delivered (echo off, auto-unsubscribed, closed, slow consumer).
    */
-  deliver(sub: Subscription, from: Client | null, subject: string, reply: string, hdr: number, payload: Buffer): boolean {
+  deliver(
+    sub: Subscription,
+    from: Client | null,
+    subject: string,
+    reply: string,
+    hdr: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+  ): boolean {
     if (this.closed || sub.closed) return false;
     if (from === this && !this.echo) return false;
     const perms = this.perms;
@@ -646,10 +656,10 @@ export class Client implements ParserHandler {
       this.unsubscribe(sub);
       return false;
     }
-    let body = payload;
     const withHdr = hdr > 0 && this.headers;
-    if (hdr > 0 && !this.headers) body = payload.subarray(hdr);
-    const size = body.length;
+    // a subscriber that did not ask for headers gets the message without them
+    const from0 = hdr > 0 && !this.headers ? start + hdr : start;
+    const size = end - from0;
     if (this.server.opts.max_pending > 0) {
       const pending = this.outPos - this.outStart + this.socket.writableLength + size;
       if (pending > this.server.opts.max_pending) {
@@ -683,9 +693,9 @@ export class Client implements ParserHandler {
     out[p++] = 13;
     out[p++] = 10;
     if (size < 64) {
-      for (let k = 0; k < size; k++) out[p++] = body[k];
+      for (let k = from0; k < end; k++) out[p++] = buf[k];
     } else {
-      p += body.copy(out, p);
+      p += buf.copy(out, p, from0, end);
     }
     out[p++] = 13;
     out[p++] = 10;
@@ -797,9 +807,9 @@ export class Client implements ParserHandler {
     this.label = ncs === "" ? base : `${base} - ${goQuote(ncs)}`;
   }
 
-  private traceMsg(payload: Buffer): void {
+  private traceMsg(buf: Buffer, start: number, end: number): void {
     const max = this.server.opts.max_traced_msg_len;
-    let text = payload.toString("latin1");
+    let text = buf.toString("latin1", start, end);
     if (max > 0 && text.length > max) text = text.slice(0, max) + "...";
     this.tracef(`<<- MSG_PAYLOAD: [${goQuote(text).slice(1, -1)}]`);
   }

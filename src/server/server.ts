@@ -17,7 +17,7 @@ import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
  * nodes plug in here. `forward` returns true when it took the message somewhere.
  */
 export interface MessageFanout {
-  forward(from: Client | null, subject: string, reply: string, hdr: number, payload: Buffer): boolean;
+  forward(from: Client | null, subject: string, reply: string, hdr: number, buf: Buffer, start: number, end: number): boolean;
 }
 
 /** Events an embedding application or a test can await. */
@@ -234,29 +234,37 @@ export class Server extends EventEmitter<ServerEvents> {
   }
 
   /** Deliver a message to matching subscriptions; returns true when anyone took it. */
-  processMessage(from: Client | null, subject: string, reply: string, hdr: number, payload: Buffer): boolean {
+  processMessage(
+    from: Client | null,
+    subject: string,
+    reply: string,
+    hdr: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+  ): boolean {
     const r = this.sublist.match(subject);
     let delivered = false;
     const psubs = r.psubs;
     for (let i = 0; i < psubs.length; i++) {
       const s = psubs[i];
-      if (s.client.deliver(s, from, subject, reply, hdr, payload)) delivered = true;
+      if (s.client.deliver(s, from, subject, reply, hdr, buf, start, end)) delivered = true;
     }
     const qsubs = r.qsubs;
     for (let g = 0; g < qsubs.length; g++) {
       const group = qsubs[g];
       const n = group.length;
-      const start = (Math.random() * n) | 0;
+      const first = (Math.random() * n) | 0;
       for (let k = 0; k < n; k++) {
-        const s = group[(start + k) % n];
-        if (s.client.deliver(s, from, subject, reply, hdr, payload)) {
+        const s = group[(first + k) % n];
+        if (s.client.deliver(s, from, subject, reply, hdr, buf, start, end)) {
           delivered = true;
           break;
         }
       }
     }
     const fo = this.fanouts;
-    for (let i = 0; i < fo.length; i++) if (fo[i].forward(from, subject, reply, hdr, payload)) delivered = true;
+    for (let i = 0; i < fo.length; i++) if (fo[i].forward(from, subject, reply, hdr, buf, start, end)) delivered = true;
     return delivered;
   }
 
