@@ -40,12 +40,13 @@ class Recorder {
     this.events.push({ ev: "args", op: p.opName, subject: p.subject, reply: p.reply, sid: p.sid, size: p.size, hdr: p.hdr, argError: p.argError });
     return p.argError === "";
   }
-  onMsgPayload(p, payload) {
-    assert.ok(Buffer.isBuffer(payload), "payload is a Buffer");
-    assert.equal(payload.length, p.size, "payload length is exactly the announced size");
-    this.payloads.push(payload);
-    // copy now: a fast-path payload is a view of the caller's chunk
-    this.events.push({ ev: "payload", op: p.opName, subject: p.subject, data: Buffer.from(payload).toString("latin1") });
+  onMsgPayload(p, buf, start, end) {
+    assert.ok(Buffer.isBuffer(buf), "payload buffer is a Buffer");
+    assert.ok(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= buf.length, "a valid range of buf");
+    assert.equal(end - start, p.size, "payload length is exactly the announced size");
+    this.payloads.push({ buf, start, end });
+    // copy now: the bytes are only valid during the call
+    this.events.push({ ev: "payload", op: p.opName, subject: p.subject, data: buf.toString("latin1", start, end) });
     return true;
   }
   onOp(op, arg) {
@@ -407,8 +408,8 @@ describe("Parser: split input", () => {
   });
 });
 
-describe("Parser: payload views", () => {
-  it("a payload that arrives whole is a view of the input chunk at the exact offset and length", () => {
+describe("Parser: payload ranges", () => {
+  it("a payload that arrives whole is handed over as the exact range of the input chunk (no copy)", () => {
     const backing = Buffer.alloc(100, 0x55);
     const text = "PUB foo 5\r\nhello\r\nPUB bar 0\r\n\r\nPUB baz 3\r\n\r\n\0\r\n";
     backing.write(text, 10, "latin1");
@@ -418,17 +419,18 @@ describe("Parser: payload views", () => {
     assert.equal(p.parse(chunk), true);
     assert.equal(r.payloads.length, 3);
     const [a, b, c] = r.payloads;
-    assert.equal(a.buffer, chunk.buffer, "no copy");
-    assert.equal(a.byteOffset, chunk.byteOffset + "PUB foo 5\r\n".length);
-    assert.equal(a.length, 5);
-    assert.equal(a.toString("latin1"), "hello");
-    assert.equal(b.length, 0);
-    assert.equal(c.buffer, chunk.buffer);
-    assert.equal(c.byteOffset, chunk.byteOffset + text.indexOf("PUB baz 3\r\n") + 11);
-    assert.deepEqual([...c], [13, 10, 0]);
+    assert.equal(a.buf.buffer, chunk.buffer, "no copy");
+    assert.equal(a.buf.byteOffset + a.start, chunk.byteOffset + "PUB foo 5\r\n".length);
+    assert.equal(a.end - a.start, 5);
+    assert.equal(a.buf.toString("latin1", a.start, a.end), "hello");
+    assert.equal(b.end - b.start, 0);
+    assert.equal(b.buf.byteOffset + b.start, chunk.byteOffset + text.indexOf("PUB bar 0\r\n") + 11);
+    assert.equal(c.buf.buffer, chunk.buffer);
+    assert.equal(c.buf.byteOffset + c.start, chunk.byteOffset + text.indexOf("PUB baz 3\r\n") + 11);
+    assert.deepEqual([...c.buf.subarray(c.start, c.end)], [13, 10, 0]);
   });
 
-  it("a payload split across chunks is a buffer of exactly the payload bytes", () => {
+  it("a payload split across chunks is handed over as exactly the payload bytes", () => {
     const r = new Recorder();
     const p = new Parser(r);
     p.parse(bytes("PUB foo 10\r\n01234"));
@@ -437,8 +439,9 @@ describe("Parser: payload views", () => {
     assert.equal(r.payloads.length, 0, "not delivered before the CRLF");
     p.parse(bytes("\nPING\r\n"));
     assert.equal(r.payloads.length, 1);
-    assert.equal(r.payloads[0].length, 10);
-    assert.equal(r.payloads[0].toString("latin1"), "0123456789");
+    const { buf, start, end } = r.payloads[0];
+    assert.equal(end - start, 10);
+    assert.equal(buf.toString("latin1", start, end), "0123456789");
     assert.deepEqual(r.events.at(-1), op("PING"));
   });
 
@@ -448,7 +451,17 @@ describe("Parser: payload views", () => {
     p.parse(bytes("PUB foo 5\r\nhello"));
     assert.equal(r.payloads.length, 0);
     p.parse(bytes("\r\n"));
-    assert.equal(r.payloads[0].toString("latin1"), "hello");
+    assert.equal(r.events.at(-1).data, "hello");
+  });
+
+  it("a payload range never reaches into the next frame", () => {
+    const r = new Recorder();
+    const p = new Parser(r);
+    p.parse(bytes("PUB a 3\r\nabc\r\nPUB b 2\r\nde\r\n"));
+    assert.deepEqual(
+      r.payloads.map(({ buf, start, end }) => buf.toString("latin1", start, end)),
+      ["abc", "de"],
+    );
   });
 });
 
@@ -508,9 +521,11 @@ describe("Parser: max control line", () => {
     assert.deepEqual(feed(["SUB " + arg32.slice(0, 10), arg32.slice(10), "\r\nPING\r\n"], MCL).events, [op("SUB", arg32), op("PING")]);
   });
 
-  // BUG: in state Arg the partial-line check counts a trailing CR that has arrived without its LF,
-  // so a line exactly at the limit is rejected or accepted depending on TCP segmentation.
-  // nats-server does not count it (c.drop excludes the '\r' from argBuf). See the report.
+  // BUG (the next two tests fail): in state Arg the partial-line check (argLen > maxControlLine)
+  // counts a trailing CR whose LF has not arrived yet, so a line exactly at the limit is accepted or
+  // rejected depending on how TCP segments it. nats-server does not count it (c.drop keeps the '\r'
+  // out of argBuf); checked on the wire against nats-server 2.9.10 with max_control_line 64.
+  // Fix: in the partial branch compare `this.argLen - (buf[n - 1] === 13 ? 1 : 0) > this.maxControlLine`.
   it("an argument exactly at the limit passes when the chunk ends between CR and LF", () => {
     assert.deepEqual(feed([`SUB ${arg32}\r`, "\n"], MCL).events, [op("SUB", arg32)]);
   });
@@ -569,7 +584,7 @@ describe("Parser: bad arguments", () => {
     const seen = [];
     const p = new Parser({
       onMsgArgs: (pp) => (seen.push(pp.argError), true),
-      onMsgPayload: (_pp, b) => (seen.push(b.toString()), true),
+      onMsgPayload: (_pp, b, st, en) => (seen.push(b.toString("latin1", st, en)), true),
       onOp: () => true,
       onParseError: () => assert.fail("no error expected"),
     });
@@ -680,7 +695,7 @@ describe("Parser: handler stops", () => {
       const events = [];
       const p = new Parser({
         onMsgArgs: () => true,
-        onMsgPayload: (_p, b) => (events.push(b.toString()), false),
+        onMsgPayload: (_p, b, st, en) => (events.push(b.toString("latin1", st, en)), false),
         onOp: (o) => (events.push(OPS[o]), true),
         onParseError: () => assert.fail("no error expected"),
       });

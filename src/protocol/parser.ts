@@ -227,7 +227,8 @@ export class Parser {
             const part = buf.subarray(i);
             (this.argChunks ??= []).push(part);
             this.argLen += part.length;
-            if (this.argLen > this.maxControlLine) {
+            // a CR whose LF has not arrived yet is not part of the argument
+            if (this.argLen - (buf[n - 1] === 13 ? 1 : 0) > this.maxControlLine) {
               h.onParseError(ParseErrorKind.MaxControlLine, Buffer.concat(this.argChunks));
               return false;
             }
@@ -255,6 +256,11 @@ export class Parser {
           if (op === Op.Pub || op === Op.Hpub || op === Op.Msg || op === Op.Hmsg) {
             this.parseMsgArgs(ab, as, ae);
             if (!h.onMsgArgs(this)) return this.stop(i);
+            if (this.size < 0) {
+              // a handler must stop on malformed args; never read a payload of unknown size
+              h.onParseError(ParseErrorKind.UnknownOp, null);
+              return false;
+            }
             this.state = S.Payload;
             this.msgBuf = null;
             this.msgPos = 0;

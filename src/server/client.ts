@@ -244,6 +244,16 @@ export class Client implements ParserHandler {
   }
 
   private parseChunk(buf: Buffer): void {
+    try {
+      this.parseChunkUnsafe(buf);
+    } catch (e) {
+      // a bug must cost at most this connection, never the server or other clients
+      this.errorf(`Unexpected error: ${(e as Error).stack ?? String(e)}`);
+      this.close("Protocol Violation");
+    }
+  }
+
+  private parseChunkUnsafe(buf: Buffer): void {
     const p = this.parser;
     if (!p.parse(buf) && !this.closed && this.authPending) {
       // stopped to wait for an asynchronous auth check: keep the rest
@@ -669,7 +679,7 @@ export class Client implements ParserHandler {
     }
     const sid = sub.sid;
     // "HMSG " subject " " sid " " [reply " "] [hdr " "] size "\r\n" payload "\r\n"
-    this.ensure(30 + subject.length + sid.length + reply.length + size);
+    this.ensure(40 + subject.length + sid.length + reply.length + size);
     const out = this.out;
     let p = this.outPos;
     if (withHdr) out[p++] = 72;
@@ -692,7 +702,7 @@ export class Client implements ParserHandler {
     p = putInt(out, p, size);
     out[p++] = 13;
     out[p++] = 10;
-    if (size < 64) {
+    if (size < 32) {
       for (let k = from0; k < end; k++) out[p++] = buf[k];
     } else {
       p += buf.copy(out, p, from0, end);

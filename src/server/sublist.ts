@@ -85,7 +85,9 @@ export class Sublist<T extends SubEntry> {
     }
     const n = node as Node<T>;
     if (sub.queue === null) {
-      (n.psubs ??= new Set()).add(sub);
+      const set = (n.psubs ??= new Set());
+      if (set.has(sub)) return;
+      set.add(sub);
     } else {
       const qs = (n.qsubs ??= new Map());
       let set = qs.get(sub.queue);
@@ -93,6 +95,7 @@ export class Sublist<T extends SubEntry> {
         set = new Set();
         qs.set(sub.queue, set);
       }
+      if (set.has(sub)) return;
       set.add(sub);
     }
     this.count++;
