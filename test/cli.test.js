@@ -124,7 +124,14 @@ async function start(kind, args = [], opts = {}) {
   const s = await startServer(kind, args, opts);
   started.add(s);
   children.add(s.proc);
-  s.proc.once("exit", () => children.delete(s.proc));
+  s.exited = new Promise((resolve) =>
+    s.proc.once("exit", (code, signal) => {
+      children.delete(s.proc);
+      resolve({ code, signal, at: performance.now() });
+    }),
+  );
+  /** The exit, or null when still running after ms. */
+  s.waitExit = (ms) => Promise.race([s.exited, sleep(ms).then(() => null)]);
   return s;
 }
 
@@ -559,7 +566,7 @@ for (const kind of kinds) {
 
       it("a grace period not below the duration stops the start-up", async () => {
         const f = tmpFile("ldmgt.conf", 'lame_duck_duration: "30s"\nlame_duck_grace_period: "40s"\n');
-        const r = await runToExit(kind, ["-c", f, "-a", "127.0.0.1", "-p", "-1"], 3000);
+        const r = await runToExit(kind, ["-c", f, "-a", "127.0.0.1", "-p", "-1"], 2000);
         assert.equal(r.timedOut, false, `the server started:\n${r.stderr}`);
         assert.equal(r.code, 1);
         assert.equal(r.stderr.trimEnd(), `${exe}: lame duck grace period (40s) should be strictly lower than lame duck duration (30s)`);
@@ -587,8 +594,8 @@ for (const kind of kinds) {
       const clients = await connectedClients(s.port);
       const t0 = performance.now();
       s.proc.kill("SIGINT");
-      const exit = await Promise.race([new Promise((r) => s.proc.once("exit", (code, sig) => r({ code, sig }))), sleep(3000)]);
-      const ms = performance.now() - t0;
+      const exit = await s.waitExit(3000);
+      const ms = (exit?.at ?? performance.now()) - t0;
       assert.ok(exit, "did not exit within 3 s");
       assert.equal(exit.code, 0);
       assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
@@ -606,7 +613,7 @@ for (const kind of kinds) {
       const { c } = await raw(s.port);
       await c.flush();
       s.proc.kill("SIGTERM");
-      const exit = await Promise.race([new Promise((r) => s.proc.once("exit", (code, sig) => r({ code, sig }))), sleep(3000)]);
+      const exit = await s.waitExit(3000);
       assert.ok(exit, "did not exit within 3 s");
       // same exit code in 2.9 and 2.10
       assert.equal(exit.code, 1);
@@ -630,7 +637,6 @@ for (const kind of kinds) {
         obs.clients = [a, b];
         obs.old = old;
         const t0 = performance.now();
-        const exited = new Promise((r) => s.proc.once("exit", (code) => r({ code, at: performance.now() - t0 })));
         s.proc.kill("SIGUSR2");
         // new connections are refused once the ldm INFO is out
         await a.c.waitFor(/INFO .*\r\n/, 3000).catch(() => {});
@@ -646,7 +652,7 @@ for (const kind of kinds) {
         obs.closedAt = await Promise.all(
           [a, b, old].map(async (x) => ((await x.c.waitClosed(5000)) ? performance.now() - t0 : null)),
         );
-        obs.exit = await Promise.race([exited, sleep(3000).then(() => null)]);
+        obs.exit = await s.waitExit(3000);
       });
 
       it("connected clients get an INFO with ldm:true", () => {
@@ -686,7 +692,7 @@ for (const kind of kinds) {
       const s = await start(kind);
       const r = await runToExit(kind, ["--signal", `quit=${s.pid}`]);
       assert.equal(r.code, 0, r.stderr);
-      const exit = await Promise.race([new Promise((res) => s.proc.once("exit", (code) => res({ code }))), sleep(3000)]);
+      const exit = await s.waitExit(3000);
       assert.ok(exit, "server did not exit");
       assert.equal(exit.code, 0);
     });

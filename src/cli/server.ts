@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // tsnats-server: the server process itself (no wrapper), flags as nats-server's.
-import { writeFileSync, unlinkSync } from "node:fs";
 import { Server } from "../server/server.js";
 import { FlagError, USAGE, parseFlags, type FlagResult } from "../server/config/flags.js";
 import { resolveOptions, type PartialOptions } from "../server/options.js";
@@ -85,31 +84,12 @@ async function main(): Promise<void> {
     await server.start();
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    server.logger.fatalf(`Error listening on port: ${opts.host}:${opts.port}, "${err.message}"`);
+    if (err.code !== undefined) server.logger.fatalf(`Error listening on port: ${opts.host}:${opts.port}, "${err.message}"`);
+    else server.logger.fatalf(err.message);
     process.exit(1);
   }
-  if (opts.pid_file !== "") {
-    try {
-      writeFileSync(opts.pid_file, String(process.pid));
-    } catch (e) {
-      server.logger.fatalf(`Could not write pidfile: ${(e as Error).message}`);
-      process.exit(1);
-    }
-  }
-  const cleanup = () => {
-    if (opts.pid_file !== "") {
-      try {
-        unlinkSync(opts.pid_file);
-      } catch {
-        // already gone
-      }
-    }
-  };
   const stop = (code: number) => {
-    server.shutdown().then(() => {
-      cleanup();
-      process.exit(code);
-    });
+    server.shutdown().then(() => process.exit(code));
   };
   process.on("SIGINT", () => {
     server.logger.noticef(`Trapped "interrupt" signal`);
@@ -121,10 +101,7 @@ async function main(): Promise<void> {
   });
   process.on("SIGUSR2", () => {
     server.logger.noticef(`Trapped "user defined signal 2" signal`);
-    server.enterLameDuck().then(() => {
-      cleanup();
-      process.exit(0);
-    });
+    server.enterLameDuck().then(() => process.exit(0));
   });
   process.on("SIGUSR1", () => {
     server.logger.noticef(`Trapped "user defined signal 1" signal`);

@@ -227,7 +227,12 @@ export class Client implements ParserHandler {
     this.outStart = this.outPos = 0;
     this.out = Buffer.allocUnsafe(0);
     if (skipFlush || s.destroyed) s.destroy();
-    else s.end(() => s.destroy());
+    else {
+      s.end(() => s.destroy());
+      // a peer that never reads must not keep the socket open
+      const t = setTimeout(() => s.destroy(), 2000);
+      s.once("close", () => clearTimeout(t));
+    }
     this.server.clientClosed(this);
   }
 

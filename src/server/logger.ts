@@ -72,6 +72,19 @@ export function formatTime(d: Date, utc: boolean, micros: number): string {
   return `${d.getFullYear()}/${pad(d.getMonth() + 1, 2)}/${pad(d.getDate(), 2)} ${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(micros, 6)}`;
 }
 
+// Wall-clock time in microseconds, from a monotonic clock anchored to Date.now() (so
+// timestamps never go backwards), re-anchored if the wall clock jumps.
+let anchorUs = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
+function nowMicros(): number {
+  let us = anchorUs + Number(process.hrtime.bigint() / 1000n);
+  const wall = Date.now();
+  if (Math.abs(us / 1000 - wall) > 1000) {
+    anchorUs = wall * 1000 - Number(process.hrtime.bigint() / 1000n);
+    us = anchorUs + Number(process.hrtime.bigint() / 1000n);
+  }
+  return us;
+}
+
 export class Logger {
   debugEnabled: boolean;
   traceEnabled: boolean;
@@ -100,9 +113,8 @@ export class Logger {
   private log(label: string, msg: string): void {
     let line = this.prefix;
     if (this.time) {
-      const now = Date.now();
-      const micros = (now % 1000) * 1000 + Math.floor((performance.now() * 1000) % 1000);
-      line += formatTime(new Date(now), this.utc, micros) + " ";
+      const us = nowMicros();
+      line += formatTime(new Date(Math.floor(us / 1000)), this.utc, us % 1000000) + " ";
     }
     this.sink.write(line + label + msg + "\n");
   }

@@ -128,6 +128,14 @@ export class Server extends EventEmitter<ServerEvents> {
     l.noticef(`  Name:     ${this.name}`);
     l.noticef(`  ID:       ${this.id}`);
     if (o.config_file !== "") l.noticef(`Using configuration file: ${o.config_file}`);
+    if (o.pid_file !== "") {
+      // written before listening and left in place at exit, as nats-server does
+      try {
+        writeFileSync(o.pid_file, String(process.pid));
+      } catch (e) {
+        throw new Error(`Could not write pidfile: ${(e as Error).message}`);
+      }
+    }
     const srv = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.accept(s));
     srv.maxConnections = Math.max(o.max_connections + 64, 1024);
     await new Promise<void>((resolve, reject) => {
@@ -148,8 +156,8 @@ export class Server extends EventEmitter<ServerEvents> {
     this.address = { host: o.host, port: a.port };
     l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
     if (o.http_port !== 0) l.warnf(`Monitoring (http_port ${o.http_port}) is not served yet by tsnats-server`);
-    l.noticef("Server is ready");
     this.writePortsFile();
+    l.noticef("Server is ready");
     this.emit("ready");
   }
 
