@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // tsnats-server: the server process itself (no wrapper), flags as nats-server's.
 import { Server } from "../server/server.js";
-import { FlagError, USAGE, parseFlags, type FlagResult } from "../server/config/flags.js";
+import { FlagError, USAGE, UnsupportedFlagError, parseFlags, type FlagResult } from "../server/config/flags.js";
 import { resolveOptions, type PartialOptions } from "../server/options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "../server/version.js";
 import { loadConfigOptions } from "../server/config/load.js";
@@ -29,9 +29,13 @@ async function main(): Promise<void> {
     flags = parseFlags(process.argv.slice(2));
   } catch (e) {
     if (e instanceof FlagError) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
-      process.exit(2);
+      // like Go's flag package under nats-server: the error on stderr, then the usage on
+      // stdout, and exit status 0 (nats-server's usage function exits 0)
+      process.stderr.write(`${e.message}\n`);
+      process.stdout.write(USAGE + "\n");
+      process.exit(0);
     }
+    if (e instanceof UnsupportedFlagError) die(e.message);
     throw e;
   }
   if (flags.help) {
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
       die((e as Error).message);
     }
   } else if (flags.checkConfig) {
-    die("must specify [-c, --config] option to check configuration file(s)");
+    die("must specify [-c, --config] option to check configuration file syntax");
   }
   const opts = resolveOptions(mergeOptions(fileOpts, flags));
   if (flags.checkConfig) {

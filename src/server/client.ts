@@ -7,6 +7,7 @@ import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
 import { goQuote } from "../protocol/quote.js";
 import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../protocol/connect.js";
 import { parseSize } from "../protocol/parser.js";
+import { formatGoDuration } from "./duration.js";
 import { SublistError, type SubEntry } from "./sublist.js";
 import type { AuthRequest, AuthResult } from "./auth/authenticator.js";
 import type { CompiledPermissions } from "./auth/permissions.js";
@@ -47,6 +48,8 @@ export class Subscription implements SubEntry {
 }
 
 const OUT_SLAB = 32 * 1024;
+/** Longest a producer waits for one slow subscriber before going on. */
+const STALL_MAX_MS = 100;
 const PONG = Buffer.from("PONG\r\n");
 const PING = Buffer.from("PING\r\n");
 const OK = Buffer.from("+OK\r\n");
@@ -79,10 +82,20 @@ export class Client implements ParserHandler {
   version = "";
   protocol = 0;
   connectReceived = false;
+  /** Answered a PING after CONNECT: the client is ready for asynchronous INFO. */
+  private firstPongSent = false;
   /** Auth is required and CONNECT has not been accepted yet. */
   private expectConnect: boolean;
   private authPending = false;
+  /** Input read but not yet parsed while parsing is paused (auth check, stall). */
   private stash: Buffer | null = null;
+  /** As a producer: paused until a subscriber that fell behind drains (or a timeout). */
+  private stalled = false;
+  private stallTimer: NodeJS.Timeout | null = null;
+  /** As a subscriber: the producers paused on this connection's backlog. */
+  private stallers: Client[] | null = null;
+  /** As a subscriber: a stall on it timed out, so it stalls nobody until it drains. */
+  private stallExpired = false;
 
   // identity and permissions
   user = "";
@@ -212,7 +225,10 @@ export class Client implements ParserHandler {
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     if (this.authTimer !== null) clearTimeout(this.authTimer);
     if (this.wdTimer !== null) clearTimeout(this.wdTimer);
-    this.pingTimer = this.authTimer = this.wdTimer = null;
+    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
+    this.pingTimer = this.authTimer = this.wdTimer = this.stallTimer = null;
+    this.stash = null;
+    this.releaseStallers();
     for (const sub of this.subs.values()) {
       sub.closed = true;
       this.server.removeSub(sub);
@@ -241,11 +257,47 @@ export class Client implements ParserHandler {
   private onData(buf: Buffer): void {
     if (this.closed) return;
     this.lastIn = this.lastActivity = Date.now();
-    if (this.authPending) {
+    if (this.authPending || this.stalled) {
       this.stash = this.stash === null ? buf : Buffer.concat([this.stash, buf]);
       return;
     }
     this.parseChunk(buf);
+  }
+
+  /** Parse what was held back and read again, once nothing pauses this connection. */
+  private resumeInput(): void {
+    if (this.closed || this.authPending || this.stalled) return;
+    const rest = this.stash;
+    this.stash = null;
+    if (rest !== null && rest.length > 0) this.parseChunk(rest);
+    else this.server.flushSoon(this);
+    if (!this.closed && !this.authPending && !this.stalled) this.socket.resume();
+  }
+
+  /** Pause this producer until `sub` drains its backlog (at most STALL_MAX_MS). */
+  private stallOn(sub: Client): void {
+    if (this.stalled) return;
+    this.stalled = true;
+    (sub.stallers ??= []).push(this);
+    this.stallTimer = setTimeout(() => {
+      sub.stallExpired = true;
+      this.unstall();
+    }, STALL_MAX_MS);
+  }
+
+  private unstall(): void {
+    if (!this.stalled) return;
+    this.stalled = false;
+    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    this.resumeInput();
+  }
+
+  private releaseStallers(): void {
+    const list = this.stallers;
+    if (list === null) return;
+    this.stallers = null;
+    for (const c of list) c.unstall();
   }
 
   private parseChunk(buf: Buffer): void {
@@ -260,10 +312,11 @@ export class Client implements ParserHandler {
 
   private parseChunkUnsafe(buf: Buffer): void {
     const p = this.parser;
-    if (!p.parse(buf) && !this.closed && this.authPending) {
-      // stopped to wait for an asynchronous auth check: keep the rest
+    if (!p.parse(buf) && !this.closed && (this.authPending || this.stalled)) {
+      // stopped to wait for an asynchronous auth check or a slow subscriber: keep the rest
       const rest = buf.subarray(p.stopAt);
       this.stash = this.stash === null ? rest : Buffer.concat([rest, this.stash]);
+      this.socket.pause();
     }
     this.server.flushSoon(this);
   }
@@ -365,10 +418,10 @@ export class Client implements ParserHandler {
       this.errorf(`Publish Violation - ${this.authLabel()}, Reply ${goQuote(reply)}`);
       return !this.closed;
     }
-    if (this.verbose) this.enqueue(OK);
+    if (this.verbose) this.sendOK();
     const delivered = srv.processMessage(this, subject, reply, p.hdr, buf, start, end);
     if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
-    return !this.closed;
+    return !this.closed && !this.stalled;
   }
 
   /** A request nobody can answer: tell the requester with a 503 status, as nats-server does. */
@@ -386,6 +439,7 @@ export class Client implements ParserHandler {
     const tracing = this.server.logger.traceEnabled;
     switch (op) {
       case Op.Ping:
+        if (this.connectReceived) this.firstPongSent = true;
         if (tracing) this.tracef("<<- [PING]");
         if (tracing) this.tracef("->> [PONG]");
         this.enqueue(PONG);
@@ -474,7 +528,6 @@ export class Client implements ParserHandler {
     const res = ci.account !== "" || ci.new_account ? null : this.server.auth.authenticate(req);
     if (res instanceof Promise) {
       this.authPending = true;
-      this.socket.pause();
       res.then(
         (r) => this.afterAuth(r, req),
         () => this.afterAuth(null, req),
@@ -487,15 +540,8 @@ export class Client implements ParserHandler {
   private afterAuth(res: AuthResult | null, req: AuthRequest): void {
     this.authPending = false;
     if (this.closed) return;
-    if (this.finishConnect(res, req) && !this.closed) {
-      const rest = this.stash;
-      this.stash = null;
-      if (rest !== null && rest.length > 0) this.parseChunk(rest);
-      else this.server.flushSoon(this);
-      if (!this.closed) this.socket.resume();
-    } else {
-      this.server.flushSoon(this);
-    }
+    if (this.finishConnect(res, req) && !this.closed) this.resumeInput();
+    else this.server.flushSoon(this);
   }
 
   private finishConnect(res: AuthResult | null, req: AuthRequest): boolean {
@@ -515,7 +561,7 @@ export class Client implements ParserHandler {
       this.close("No Responders Requires Headers");
       return false;
     }
-    if (this.verbose) this.enqueue(OK);
+    if (this.verbose) this.sendOK();
     return true;
   }
 
@@ -576,7 +622,7 @@ export class Client implements ParserHandler {
       }
       this.subs.set(sid, sub);
     }
-    if (this.verbose) this.enqueue(OK);
+    if (this.verbose) this.sendOK();
     return true;
   }
 
@@ -591,17 +637,18 @@ export class Client implements ParserHandler {
       this.close("Protocol Violation");
       return false;
     }
+    if (this.verbose) this.sendOK();
     const sub = this.subs.get(args[0]);
     if (sub !== undefined) {
       if (max > 0 && max > sub.nm) sub.max = max;
       else this.unsubscribe(sub);
     }
-    if (this.verbose) this.enqueue(OK);
     return true;
   }
 
   unsubscribe(sub: Subscription): void {
     if (sub.closed) return;
+    if (this.server.logger.traceEnabled) this.tracef(`<-> [DELSUB ${sub.sid}]`);
     sub.closed = true;
     this.subs.delete(sub.sid);
     this.server.removeSub(sub);
@@ -675,12 +722,11 @@ export class Client implements ParserHandler {
     // a subscriber that did not ask for headers gets the message without them
     const from0 = hdr > 0 && !this.headers ? start + hdr : start;
     const size = end - from0;
-    if (this.server.opts.max_pending > 0) {
-      const pending = this.outPos - this.outStart + this.socket.writableLength + size;
-      if (pending > this.server.opts.max_pending) {
-        this.slowConsumer();
-        return false;
-      }
+    const maxPending = this.server.opts.max_pending;
+    const pending = this.outPos - this.outStart + this.socket.writableLength + size;
+    if (maxPending > 0 && pending > maxPending) {
+      this.slowConsumer();
+      return false;
     }
     const sid = sub.sid;
     // "HMSG " subject " " sid " " [reply " "] [hdr " "] size "\r\n" payload "\r\n"
@@ -726,6 +772,12 @@ export class Client implements ParserHandler {
       this.unsubscribe(sub);
     }
     this.server.flushSoon(this);
+    // Falling behind a producer: hand it the backlog now and pause that producer, so a
+    // burst does not push a reader that keeps up over max_pending (nats-server's stall).
+    if (from !== null && from !== this && maxPending > 0 && pending > maxPending / 2 && !this.stallExpired) {
+      this.flush();
+      if (this.pendingBytes > maxPending / 2) from.stallOn(this);
+    }
     return true;
   }
 
@@ -760,6 +812,11 @@ export class Client implements ParserHandler {
     this.server.flushSoon(this);
   }
 
+  private sendOK(): void {
+    if (this.server.logger.traceEnabled) this.tracef("->> [OK]");
+    this.enqueue(OK);
+  }
+
   sendErr(text: string): void {
     if (this.server.logger.traceEnabled) this.tracef(`->> [-ERR ${text}]`);
     this.enqueueLatin1(`-ERR '${text}'\r\n`);
@@ -789,6 +846,8 @@ export class Client implements ParserHandler {
       clearTimeout(this.wdTimer);
       this.wdTimer = null;
     }
+    this.stallExpired = false;
+    this.releaseStallers();
   }
 
   private writeDeadlineExceeded(): void {
@@ -796,7 +855,7 @@ export class Client implements ParserHandler {
     if (this.closed) return;
     this.server.slowConsumers++;
     this.noticef(
-      `Slow Consumer Detected: WriteDeadline of ${this.server.opts.write_deadline / 1000}s exceeded with ${this.socket.writableLength} total bytes.`,
+      `Slow Consumer Detected: WriteDeadline of ${formatGoDuration(this.server.opts.write_deadline)} exceeded with ${(this.socket as unknown as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 1} chunks of ${this.socket.writableLength} total bytes.`,
     );
     this.close("Slow Consumer (Write Deadline)");
   }
@@ -804,6 +863,10 @@ export class Client implements ParserHandler {
   /** Pending outbound bytes (queued here and in the socket). */
   get pendingBytes(): number {
     return this.outPos - this.outStart + (this.closed ? 0 : this.socket.writableLength);
+  }
+
+  canTakeAsyncInfo(): boolean {
+    return this.protocol >= 1 && this.firstPongSent;
   }
 
   /** Send an INFO line to this client (lame duck mode, updates). */
@@ -824,9 +887,12 @@ export class Client implements ParserHandler {
 
   private traceMsg(buf: Buffer, start: number, end: number): void {
     const max = this.server.opts.max_traced_msg_len;
-    let text = buf.toString("latin1", start, end);
-    if (max > 0 && text.length > max) text = text.slice(0, max) + "...";
-    this.tracef(`<<- MSG_PAYLOAD: [${goQuote(text).slice(1, -1)}]`);
+    if (max > 0 && end - start > max) {
+      const q = goQuote(buf.toString("latin1", start, start + max));
+      this.tracef(`<<- MSG_PAYLOAD: ["${q.slice(1, max + 1)}..."]`);
+    } else {
+      this.tracef(`<<- MSG_PAYLOAD: [${goQuote(buf.toString("latin1", start, end))}]`);
+    }
   }
 
   debugf(msg: string): void {

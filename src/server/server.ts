@@ -11,6 +11,7 @@ import { FileSink, Logger } from "./logger.js";
 import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
+import { formatGoDuration } from "./duration.js";
 
 /**
  * Where a message leaves this server besides local subscribers: routes, gateways and leaf
@@ -96,6 +97,11 @@ export class Server extends EventEmitter<ServerEvents> {
     const o = this.opts;
     if (o.no_auth_user !== "" && this.auth instanceof ConfigAuthenticator && !this.auth.hasUser(o.no_auth_user)) {
       throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
+    }
+    if (o.lame_duck_duration > 0 && o.lame_duck_grace_period >= o.lame_duck_duration) {
+      throw new Error(
+        `lame duck grace period (${formatGoDuration(o.lame_duck_grace_period)}) should be strictly lower than lame duck duration (${formatGoDuration(o.lame_duck_duration)})`,
+      );
     }
     if (o.max_payload > o.max_pending && o.max_pending > 0) {
       throw new Error(`max_payload (${o.max_payload}) can not be higher than max_pending (${o.max_pending})`);
@@ -335,17 +341,15 @@ export class Server extends EventEmitter<ServerEvents> {
     l.noticef("Entering lame duck mode, stop accepting new clients");
     const listener = this.listener;
     if (listener !== null) listener.close();
-    const info = this.infoFor(null, { ldm: true });
+    // like nats-server: no clients, nothing to wait for
+    if (this.clients.size === 0) return this.shutdown();
     for (const c of this.clients.values()) {
-      // per-client INFO keeps client_id out of a broadcast, as nats-server does
-      c.sendInfo(info);
+      // only clients that can take an async INFO get one, built for each (client_id, client_ip)
+      if (c.canTakeAsyncInfo()) c.sendInfo(this.infoFor(c, { ldm: true }));
     }
     const o = this.opts;
     const grace = Math.max(0, o.lame_duck_grace_period);
-    if (grace > 0) {
-      l.noticef(`Waiting ${grace / 1000}s grace period`);
-      await this.ldmSleep(grace);
-    }
+    if (grace > 0) await this.ldmSleep(grace);
     const clients = [...this.clients.values()];
     if (clients.length > 0 && this.shutdownPromise === null) {
       l.noticef("Closing existing clients");

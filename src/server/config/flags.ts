@@ -4,6 +4,8 @@
 import type { PartialOptions } from "../options.js";
 
 export class FlagError extends Error {}
+/** A nats-server flag for a feature tsnats does not have yet: refused, not ignored. */
+export class UnsupportedFlagError extends Error {}
 
 type Kind = "bool" | "int" | "string";
 
@@ -160,7 +162,7 @@ export function parseFlags(argv: string[]): FlagResult {
     i++;
     if (def.kind === "bool") {
       const v = value === undefined ? true : parseBool(value, name);
-      if (def.unsupported !== undefined) throw new FlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
+      if (def.unsupported !== undefined) throw new UnsupportedFlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
       def.apply(r, v);
       continue;
     }
@@ -168,7 +170,7 @@ export function parseFlags(argv: string[]): FlagResult {
       if (i >= argv.length) throw new FlagError(`flag needs an argument: -${name}`);
       value = argv[i++];
     }
-    if (def.unsupported !== undefined) throw new FlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
+    if (def.unsupported !== undefined) throw new UnsupportedFlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
     def.apply(r, def.kind === "int" ? parseIntFlag(value, name) : value);
   }
   r.rest = argv.slice(i);

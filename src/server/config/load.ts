@@ -1,6 +1,7 @@
 // From a parsed config file to server options, with nats-server's field names, units and
 // error style: every problem is reported as `file:line:column: message`, all of them at once.
 import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } from "./parser.js";
+import { formatGoDuration, parseGoDuration } from "../duration.js";
 import type {
   AuthorizationOptions,
   PartialOptions,
@@ -47,29 +48,6 @@ function str(ctx: Ctx, field: string, v: ConfigValue): string | undefined {
   if (v.kind === "integer" || v.kind === "float") return String(v.value);
   ctx.err(v, `error parsing ${field}: expected a string, got ${kindName(v)}`);
   return undefined;
-}
-
-const DUR_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
-
-/** Go's time.ParseDuration, in milliseconds; null when malformed. */
-export function parseGoDuration(s: string): number | null {
-  let rest = s;
-  let sign = 1;
-  if (rest.startsWith("-") || rest.startsWith("+")) {
-    if (rest[0] === "-") sign = -1;
-    rest = rest.slice(1);
-  }
-  if (rest === "0") return 0;
-  if (rest === "") return null;
-  let total = 0;
-  const re = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
-  while (rest.length > 0) {
-    const m = re.exec(rest);
-    if (m === null) return null;
-    total += parseFloat(m[1]) * DUR_UNITS[m[2]];
-    rest = rest.slice(m[0].length);
-  }
-  return sign * total;
 }
 
 /** A duration: a Go duration string, or (deprecated) a number of seconds. */
@@ -396,12 +374,19 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
       case "write_deadline":
         o.write_deadline = duration(ctx, k, v);
         break;
-      case "lame_duck_duration":
-        o.lame_duck_duration = duration(ctx, k, v);
+      case "lame_duck_duration": {
+        const d = duration(ctx, k, v);
+        if (d !== undefined && d < 30000) {
+          ctx.err(v, `invalid lame_duck_duration of ${formatGoDuration(d)}, minimum is 30 seconds`);
+        } else o.lame_duck_duration = d;
         break;
-      case "lame_duck_grace_period":
-        o.lame_duck_grace_period = duration(ctx, k, v);
+      }
+      case "lame_duck_grace_period": {
+        const d = duration(ctx, k, v);
+        if (d !== undefined && d < 0) ctx.err(v, "invalid lame_duck_grace_period, needs to be positive");
+        else o.lame_duck_grace_period = d;
         break;
+      }
       case "no_header_support":
         o.no_header_support = bool(ctx, k, v);
         break;
