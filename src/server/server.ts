@@ -4,7 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { EventEmitter } from "node:events";
-import { createCurve, createServer as createServerKeys } from "@nats-io/nkeys";
+import { newServerIdentity } from "./ids.js";
 import { Client, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
 import { FileSink, Logger } from "./logger.js";
@@ -78,8 +78,9 @@ export class Server extends EventEmitter<ServerEvents> {
   constructor(options: PartialOptions = {}, deps: ServerDeps = {}) {
     super();
     this.opts = resolveOptions(options);
-    this.id = createServerKeys().getPublicKey();
-    this.xkey = createCurve().getPublicKey();
+    const ident = newServerIdentity();
+    this.id = ident.id;
+    this.xkey = ident.xkey;
     this.name = this.opts.server_name !== "" ? this.opts.server_name : this.id;
     this.logger =
       deps.logger ??

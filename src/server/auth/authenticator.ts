@@ -2,7 +2,6 @@
 // CONNECT may proceed; TLS client certs, NKeys and JWT accounts plug in as further
 // implementations (or chained ones) without touching the connection code.
 import { timingSafeEqual } from "node:crypto";
-import bcrypt from "bcryptjs";
 import { CompiledPermissions } from "./permissions.js";
 import type { AuthorizationOptions, Permissions, UserConfig } from "../options.js";
 
@@ -50,8 +49,14 @@ export function isBcrypt(s: string): boolean {
   return /^\$2[abxy]?\$\d\d\$/.test(s);
 }
 
+// bcryptjs is loaded on first use, so servers without bcrypt passwords start faster
+let bcryptLib: Promise<typeof import("bcryptjs")> | null = null;
+
 function comparePassword(given: string, stored: string): boolean | Promise<boolean> {
-  if (isBcrypt(stored)) return bcrypt.compare(given, stored);
+  if (isBcrypt(stored)) {
+    bcryptLib ??= import("bcryptjs");
+    return bcryptLib.then((b) => b.default.compare(given, stored));
+  }
   return safeEqual(given, stored);
 }
 
