@@ -48,6 +48,8 @@ export class Subscription implements SubEntry {
 }
 
 const OUT_SLAB = 32 * 1024;
+const OUT_SMALL = 2048;
+const EMPTY = Buffer.alloc(0);
 /** Longest a producer waits for one slow subscriber before going on. */
 const STALL_MAX_MS = 100;
 const PONG = Buffer.from("PONG\r\n");
@@ -116,7 +118,7 @@ export class Client implements ParserHandler {
   private rttStart = 0;
 
   // outbound
-  private out: Buffer = Buffer.allocUnsafe(0);
+  private out: Buffer = EMPTY;
   private outStart = 0;
   private outPos = 0;
   /** On the server's list of connections to flush this turn. */
@@ -241,7 +243,7 @@ export class Client implements ParserHandler {
       s.write(this.out.subarray(this.outStart, this.outPos));
     }
     this.outStart = this.outPos = 0;
-    this.out = Buffer.allocUnsafe(0);
+    this.out = EMPTY;
     if (skipFlush || s.destroyed) s.destroy();
     else {
       s.end(() => s.destroy());
@@ -791,7 +793,10 @@ export class Client implements ParserHandler {
   private ensure(n: number): void {
     if (this.out.length - this.outPos >= n) return;
     const pending = this.outPos - this.outStart;
-    const nb = Buffer.allocUnsafeSlow(Math.max(OUT_SLAB, pending + n + OUT_SLAB));
+    // start small (idle connections hold little), then grow to slabs
+    const want = pending + n;
+    const size = this.out.length === 0 && want <= OUT_SMALL / 2 ? OUT_SMALL : Math.max(OUT_SLAB, want + OUT_SLAB);
+    const nb = Buffer.allocUnsafeSlow(size);
     if (pending > 0) this.out.copy(nb, 0, this.outStart, this.outPos);
     this.out = nb;
     this.outStart = 0;
@@ -831,8 +836,10 @@ export class Client implements ParserHandler {
     const s = this.socket;
     const ok = s.write(this.out.subarray(this.outStart, this.outPos));
     if (s.writableLength === 0) {
-      // written synchronously: the buffer can be reused from the start
+      // written synchronously: the buffer can be reused from the start, unless a burst
+      // made it large, in which case it goes back to the allocator
       this.outStart = this.outPos = 0;
+      if (this.out.length > OUT_SLAB * 4) this.out = EMPTY;
     } else {
       this.outStart = this.outPos;
       if (!ok && this.wdTimer === null && this.server.opts.write_deadline > 0) {
