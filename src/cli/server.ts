@@ -84,14 +84,8 @@ async function main(): Promise<void> {
   process.on("uncaughtException", (err) => {
     server.logger.errorf(`Unexpected error: ${err.stack ?? err.message}`);
   });
-  try {
-    await server.start();
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code !== undefined) server.logger.fatalf(`Error listening on port: ${opts.host}:${opts.port}, "${err.message}"`);
-    else server.logger.fatalf(err.message);
-    process.exit(1);
-  }
+  // signals are handled from before the listener opens, so a signal sent as soon as
+  // "Server is ready" appears is never missed (nats-server does the same)
   const stop = (code: number) => {
     server.shutdown().then(() => process.exit(code));
   };
@@ -114,6 +108,14 @@ async function main(): Promise<void> {
     server.logger.noticef(`Trapped "hangup" signal`);
     server.logger.errorf("Failed to reload server configuration: config reload is not supported yet");
   });
+  try {
+    await server.start();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== undefined) server.logger.fatalf(`Error listening on port: ${opts.host}:${opts.port}, "${err.message}"`);
+    else server.logger.fatalf(err.message);
+    process.exit(1);
+  }
 }
 
 main().catch((e) => die(String((e as Error).stack ?? e)));
