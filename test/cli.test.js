@@ -14,13 +14,11 @@ import path from "node:path";
 import { ROOT, TSNATS_BIN, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
 import { RawConn, rawConnect } from "./helpers/raw.js";
 import { isOracle29 } from "./helpers/protocol-cases.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// TEST_SERVER_KINDS=nats-server (comma-separated) restricts the run to some server kinds.
-const kinds = process.env.TEST_SERVER_KINDS
-  ? serverKinds().filter((k) => process.env.TEST_SERVER_KINDS.split(",").includes(k))
-  : serverKinds();
+const kinds = serverKinds();
 
 /** The name the executable gives itself in messages and in the ports file name. */
 const exeName = (kind) => (kind === "tsnats" ? "tsnats-server" : "nats-server");
@@ -165,14 +163,6 @@ function tmpFile(name, content) {
   const p = path.join(tmp, `${++fileSeq}-${name}`);
   if (content !== undefined) writeFileSync(p, content);
   return p;
-}
-
-async function waitUntil(pred, what, timeoutMs = 3000) {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 /** A free loopback port (bound then released). */

@@ -8,34 +8,13 @@ import path from "node:path";
 import bcrypt from "bcryptjs";
 import { connect, errors, createInbox } from "@nats-io/transport-node";
 import { serverKinds, startServer } from "./helpers/servers.js";
+import { waitUntil } from "./helpers/wait.js";
+import { collect } from "./helpers/natsjs.js";
 
-// TEST_SERVER_KINDS=nats-server (comma-separated) restricts the run to some server kinds.
-const kinds = process.env.TEST_SERVER_KINDS
-  ? serverKinds().filter((k) => process.env.TEST_SERVER_KINDS.split(",").includes(k))
-  : serverKinds();
+const kinds = serverKinds();
 
 /** Poll until pred() is true; rejects with a descriptive error after timeoutMs. */
-async function waitUntil(pred, what, timeoutMs = 3000) {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
-/** Subscribe with a callback that records messages and errors. */
-function collect(nc, subject, opts = {}) {
-  const msgs = [];
-  const errs = [];
-  const sub = nc.subscribe(subject, {
-    ...opts,
-    callback: (err, m) => {
-      if (err) errs.push(err);
-      else msgs.push(m);
-    },
-  });
-  return { sub, msgs, errs };
-}
 
 /** Record every status event of a connection (nc.status() async iterator). */
 function watchStatus(nc) {

@@ -5,31 +5,13 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { connect, headers, errors, createInbox } from "@nats-io/transport-node";
 import { serverKinds, startServer } from "./helpers/servers.js";
+import { waitUntil } from "./helpers/wait.js";
+import { collect } from "./helpers/natsjs.js";
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** Poll until pred() is true; rejects with a descriptive error after timeoutMs. */
-async function waitUntil(pred, what, timeoutMs = 3000) {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
-/** Subscribe with a callback that records messages and errors. */
-function collect(nc, subject, opts = {}) {
-  const msgs = [];
-  const errs = [];
-  const sub = nc.subscribe(subject, {
-    ...opts,
-    callback: (err, m) => {
-      if (err) errs.push(err);
-      else msgs.push(m);
-    },
-  });
-  return { sub, msgs, errs };
-}
 
 /**
  * Flush every connection in order: publisher(s) first so the server has processed their PUBs,
@@ -41,10 +23,7 @@ async function settle(...ncs) {
 
 const te = new TextEncoder();
 
-// TEST_SERVER_KINDS=nats-server (comma-separated) restricts the run to some server kinds.
-const kinds = process.env.TEST_SERVER_KINDS
-  ? serverKinds().filter((k) => process.env.TEST_SERVER_KINDS.split(",").includes(k))
-  : serverKinds();
+const kinds = serverKinds();
 
 for (const kind of kinds) {
   describe(`nats.js core [${kind}]`, () => {

@@ -6,6 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Parser, parseSize } from "../dist/protocol/parser.js";
+import { prng } from "./helpers/prng.js";
 
 // Op and ParseErrorKind are const enums (erased at compile time): their numeric values.
 const OPS = ["", "PUB", "HPUB", "SUB", "UNSUB", "PING", "PONG", "CONNECT", "INFO", "MSG", "HMSG", "+OK", "-ERR"];
@@ -13,17 +14,6 @@ const UNKNOWN_OP = 1;
 const MAX_CONTROL_LINE = 2;
 const KIND = { [UNKNOWN_OP]: "UnknownOp", [MAX_CONTROL_LINE]: "MaxControlLine" };
 
-/** mulberry32, as in test/helpers/protocol-cases.js (kept local so this file has no socket helpers). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Records every callback as an event. Like the server's Client, it stops (returns false) on a

@@ -14,11 +14,11 @@ import {
   expectClosed,
   observe,
   splitFrames,
-  prng,
   writeBytewise,
   writeRandomSplits,
   sleep,
 } from "./helpers/protocol-cases.js";
+import { prng } from "./helpers/prng.js";
 
 const MAX_PAYLOAD = 1024 * 1024;
 const MAX_CONTROL_LINE = 4096;
@@ -1158,9 +1158,7 @@ add("permissions", "subscribe deny filters deliveries to wildcard subscriptions"
 });
 
 // ---------------------------------------------------------------------------------------------
-const kinds = process.env.TEST_SERVER_KINDS
-  ? serverKinds().filter((k) => process.env.TEST_SERVER_KINDS.split(",").includes(k))
-  : serverKinds();
+const kinds = serverKinds();
 
 const groups = [...new Set(cases.map((c) => c.group))];
 

@@ -5,17 +5,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Sublist, SublistError } from "../dist/server/sublist.js";
 import { isValidSubject, isValidLiteralSubject, subjectMatches, subjectHasWildcard } from "../dist/protocol/subject.js";
+import { prng } from "./helpers/prng.js";
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let nextId = 0;
 /** A subscription entry: Sublist only needs subject and queue; id makes results comparable. */

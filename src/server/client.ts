@@ -777,8 +777,8 @@ export class Client implements ParserHandler {
     // Falling behind a producer: hand it the backlog now and pause that producer, so a
     // burst does not push a reader that keeps up over max_pending (nats-server's stall).
     if (from !== null && from !== this && maxPending > 0 && pending > maxPending / 2 && !this.stallExpired) {
+      from.stallOn(this);
       this.flush();
-      if (this.pendingBytes > maxPending / 2) from.stallOn(this);
     }
     return true;
   }
@@ -789,18 +789,18 @@ export class Client implements ParserHandler {
     this.close("Slow Consumer (Pending Bytes)");
   }
 
-  /** Make room for n more bytes in the outbound buffer. */
+  /**
+   * Make room for n more bytes in the outbound buffer. A full buffer is handed to the
+   * socket as it is (one write of many messages) rather than copied into a larger one.
+   */
   private ensure(n: number): void {
     if (this.out.length - this.outPos >= n) return;
-    const pending = this.outPos - this.outStart;
-    // start small (idle connections hold little), then grow to slabs
-    const want = pending + n;
-    const size = this.out.length === 0 && want <= OUT_SMALL / 2 ? OUT_SMALL : Math.max(OUT_SLAB, want + OUT_SLAB);
-    const nb = Buffer.allocUnsafeSlow(size);
-    if (pending > 0) this.out.copy(nb, 0, this.outStart, this.outPos);
-    this.out = nb;
-    this.outStart = 0;
-    this.outPos = pending;
+    if (this.outPos > this.outStart) this.writeOut();
+    // the socket may have taken everything at once, making the whole buffer free again
+    if (this.outPos === 0 && this.out.length >= n) return;
+    const size = this.out.length === 0 && n <= OUT_SMALL / 2 ? OUT_SMALL : Math.max(OUT_SLAB, n + OUT_SMALL);
+    this.out = Buffer.allocUnsafeSlow(size);
+    this.outStart = this.outPos = 0;
   }
 
   enqueue(b: Buffer): void {
@@ -830,11 +830,16 @@ export class Client implements ParserHandler {
   /** Write what is queued. Called by the server once per event-loop turn. */
   flush(): void {
     this.dirty = false;
-    if (this.closed) return;
-    const len = this.outPos - this.outStart;
-    if (len === 0) return;
+    if (this.closed || this.outPos === this.outStart) return;
+    this.writeOut();
+  }
+
+  /** Hand the queued bytes to the socket. */
+  private writeOut(): void {
     const s = this.socket;
-    const ok = s.write(this.out.subarray(this.outStart, this.outPos));
+    const chunk = this.out.subarray(this.outStart, this.outPos);
+    // with producers waiting on this backlog, learn when it has gone down
+    const ok = this.stallers !== null ? s.write(chunk, this.afterWrite) : s.write(chunk);
     if (s.writableLength === 0) {
       // written synchronously: the buffer can be reused from the start, unless a burst
       // made it large, in which case it goes back to the allocator
@@ -847,6 +852,14 @@ export class Client implements ParserHandler {
       }
     }
   }
+
+  /** A write finished: let paused producers go once the backlog is down to a quarter. */
+  private readonly afterWrite = (): void => {
+    if (this.stallers !== null && this.pendingBytes < this.server.opts.max_pending / 4) {
+      this.stallExpired = false;
+      this.releaseStallers();
+    }
+  };
 
   private onDrain(): void {
     if (this.wdTimer !== null) {

@@ -1,6 +1,7 @@
 // Helpers for the raw-socket protocol suite (test/protocol.test.js): a per-kind pool of
 // servers started with named configurations, a per-test session that tracks and closes its
 // sockets, exact-byte expectations, a frame splitter for server output, and split writers.
+import { prng } from "./prng.js";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -246,17 +247,6 @@ export function splitFrames(text) {
   return { frames, rest: text.slice(i) };
 }
 
-/** Deterministic PRNG (mulberry32) so random splits are reproducible. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Write `data` one byte per TCP write, pausing `gapMs` between writes so each byte travels alone. */
 export async function writeBytewise(c, data, gapMs = 1) {

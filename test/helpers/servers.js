@@ -30,9 +30,14 @@ export function natsServerBin() {
   return natsServerPath;
 }
 
-/** The server kinds available on this machine: always "tsnats", plus "nats-server" when installed. */
+/**
+ * The server kinds to test against: always "tsnats", plus "nats-server" when installed.
+ * TEST_SERVER_KINDS=nats-server (comma-separated) restricts a run to some of them.
+ */
 export function serverKinds() {
-  return natsServerBin() ? ["tsnats", "nats-server"] : ["tsnats"];
+  const all = natsServerBin() ? ["tsnats", "nats-server"] : ["tsnats"];
+  const only = process.env.TEST_SERVER_KINDS;
+  return only ? all.filter((k) => only.split(",").includes(k)) : all;
 }
 
 const LISTEN_RE = /Listening for client connections on [^\s]*:(\d+)/;

@@ -1,0 +1,13 @@
+// Seeded PRNG shared by the randomized tests, so failures reproduce from the printed seed.
+
+/** Deterministic PRNG (mulberry32) so random splits are reproducible. */
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
