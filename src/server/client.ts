@@ -299,7 +299,10 @@ export class Client implements ParserHandler {
     const list = this.stallers;
     if (list === null) return;
     this.stallers = null;
-    for (const c of list) c.unstall();
+    // not synchronously: this may run in the middle of another producer's fan-out
+    queueMicrotask(() => {
+      for (const c of list) c.unstall();
+    });
   }
 
   private parseChunk(buf: Buffer): void {
