@@ -47,7 +47,7 @@ export class Subscription implements SubEntry {
   ) {}
 }
 
-const OUT_SLAB = 32 * 1024;
+const OUT_SLAB = 64 * 1024;
 const OUT_SMALL = 2048;
 const EMPTY = Buffer.alloc(0);
 /** Longest a producer waits for one slow subscriber before going on. */
@@ -799,8 +799,9 @@ export class Client implements ParserHandler {
   private ensure(n: number): void {
     if (this.out.length - this.outPos >= n) return;
     if (this.outPos > this.outStart) this.writeOut();
-    // the socket may have taken everything at once, making the whole buffer free again
-    if (this.outPos === 0 && this.out.length >= n) return;
+    // the socket may have taken everything at once, making the whole buffer free again;
+    // a small buffer that filled up is replaced by a slab, so busy connections write big chunks
+    if (this.outPos === 0 && this.out.length >= n && this.out.length >= OUT_SLAB) return;
     const size = this.out.length === 0 && n <= OUT_SMALL / 2 ? OUT_SMALL : Math.max(OUT_SLAB, n + OUT_SMALL);
     this.out = Buffer.allocUnsafeSlow(size);
     this.outStart = this.outPos = 0;
