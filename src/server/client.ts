@@ -50,7 +50,7 @@ export class Subscription implements SubEntry {
 const OUT_SLAB = 64 * 1024;
 const OUT_SMALL = 2048;
 const EMPTY = Buffer.alloc(0);
-/** Longest a producer waits for one slow subscriber before going on. */
+/** How long a producer waits for a subscriber to make progress before going on. */
 const STALL_MAX_MS = 100;
 const PONG = Buffer.from("PONG\r\n");
 const PING = Buffer.from("PING\r\n");
@@ -281,10 +281,20 @@ export class Client implements ParserHandler {
     if (this.stalled) return;
     this.stalled = true;
     (sub.stallers ??= []).push(this);
-    this.stallTimer = setTimeout(() => {
+    let lastPending = sub.pendingBytes;
+    const check = () => {
+      // a reader that is making progress keeps the producer waiting; one that made none
+      // for STALL_MAX_MS is stuck: stop waiting for it (it becomes a slow consumer)
+      const now = sub.pendingBytes;
+      if (!sub.closed && now < lastPending) {
+        lastPending = now;
+        this.stallTimer = setTimeout(check, STALL_MAX_MS);
+        return;
+      }
       sub.stallExpired = true;
       this.unstall();
-    }, STALL_MAX_MS);
+    };
+    this.stallTimer = setTimeout(check, STALL_MAX_MS);
   }
 
   private unstall(): void {
