@@ -123,6 +123,19 @@ export class Parser {
     while (i < n) {
       switch (this.state) {
         case S.Start: {
+          // fast path for the most common operation: "PUB " (any case) in one step
+          if (
+            i + 3 < n &&
+            (buf[i] | 32) === 112 &&
+            (buf[i + 1] | 32) === 117 &&
+            (buf[i + 2] | 32) === 98 &&
+            (buf[i + 3] === 32 || buf[i + 3] === 9)
+          ) {
+            this.op = Op.Pub;
+            this.state = S.SkipSpace;
+            i += 4;
+            break;
+          }
           const b = upper(buf[i]);
           let op: Op;
           switch (b) {
@@ -221,7 +234,16 @@ export class Parser {
           break;
         }
         case S.Arg: {
-          const nl = buf.indexOf(10, i);
+          // control lines are short: a plain loop beats a native call for the first bytes
+          let nl = -1;
+          const lim = i + 128 < n ? i + 128 : n;
+          for (let k = i; k < lim; k++) {
+            if (buf[k] === 10) {
+              nl = k;
+              break;
+            }
+          }
+          if (nl < 0 && lim < n) nl = buf.indexOf(10, lim);
           if (nl < 0) {
             // partial control line: keep it and check the limit
             const part = buf.subarray(i);
