@@ -403,6 +403,7 @@ export class Server extends EventEmitter<ServerEvents> {
             else listener.close(() => resolve());
           });
     const sockets: Promise<void>[] = [];
+    const open = [...this.clients.values()].map((c) => c.socket);
     for (const c of [...this.clients.values()]) {
       const s = c.socket;
       sockets.push(
@@ -415,7 +416,7 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     // do not wait on clients that won't read what is left for them
     const force = setTimeout(() => {
-      for (const c of this.closed) if (!c.client.socket.destroyed) c.client.socket.destroy();
+      for (const s of open) if (!s.destroyed) s.destroy();
     }, 500);
     await Promise.all([listenerClosed, ...sockets]);
     clearTimeout(force);
