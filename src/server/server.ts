@@ -163,6 +163,9 @@ export class Server extends EventEmitter<ServerEvents> {
     this.address = { host: o.host, port: a.port };
     l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
     if (o.http_port !== 0) l.warnf(`Monitoring (http_port ${o.http_port}) is not served yet by tsnats-server`);
+    if (o.logfile_size_limit > 0 || o.logfile_max_num > 0) {
+      l.warnf("Log file rotation (logfile_size_limit, logfile_max_num) is not supported yet by tsnats-server");
+    }
     this.writePortsFile();
     l.noticef("Server is ready");
     this.emit("ready");
