@@ -1,0 +1,34 @@
+// The package's entry points resolve, the advertised tsnats version is package.json's, and a
+// Server runs in-process (no child process): start on a random port, serve PING, shut down.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { Server, Logger, MemorySink, TSNATS_VERSION, NATS_VERSION } from "tsnats/server";
+import { Parser, isValidSubject } from "tsnats/protocol";
+import { rawConnect } from "./helpers/raw.js";
+
+test("tsnats_version matches package.json and the nats version is semver", () => {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  assert.equal(TSNATS_VERSION, pkg.version);
+  assert.match(NATS_VERSION, /^\d+\.\d+\.\d+$/);
+  assert.equal(typeof Parser, "function");
+  assert.equal(isValidSubject("a.b"), true);
+});
+
+test("a Server runs in-process and shuts down cleanly", async () => {
+  const sink = new MemorySink();
+  const srv = new Server({ host: "127.0.0.1", port: -1 }, { logger: new Logger(sink, { time: false }) });
+  await srv.start();
+  try {
+    assert.ok(srv.port > 0);
+    const { c, info } = await rawConnect(srv.port, { verbose: false });
+    assert.equal(info.tsnats_version, TSNATS_VERSION);
+    assert.equal(info.port, srv.port);
+    assert.equal(await c.flush(), "");
+    c.close();
+  } finally {
+    await srv.shutdown();
+  }
+  assert.ok(sink.lines.some((l) => l.includes("Server is ready")));
+  assert.ok(sink.lines.some((l) => l.includes("Server Exiting..")));
+});
