@@ -85,7 +85,7 @@ for (const kind of serverKinds()) {
         await new Promise((r) => setTimeout(r, 100));
         // the reader stops and starts while the publisher writes everything
         const stopGo = setInterval(() => {
-          if (rand() < 0.5) sub.pause();
+          if (rand() < 0.4) sub.pause();
           else sub.resume();
         }, 3);
         for (let seq = 0; seq < N; seq++) {

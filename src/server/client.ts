@@ -51,7 +51,7 @@ const OUT_SLAB = 64 * 1024;
 const OUT_SMALL = 2048;
 const EMPTY = Buffer.alloc(0);
 /** How long a producer waits for a subscriber to make progress before going on. */
-const STALL_MAX_MS = 100;
+const STALL_MAX_MS = 500;
 const PONG = Buffer.from("PONG\r\n");
 const PING = Buffer.from("PING\r\n");
 const OK = Buffer.from("+OK\r\n");
