@@ -32,3 +32,45 @@ test("a Server runs in-process and shuts down cleanly", async () => {
   assert.ok(sink.lines.some((l) => l.includes("Server is ready")));
   assert.ok(sink.lines.some((l) => l.includes("Server Exiting..")));
 });
+
+test("allow_responses: reply permissions of a responder that never answers are pruned", async () => {
+  const srv = new Server(
+    {
+      host: "127.0.0.1",
+      port: -1,
+      authorization: {
+        users: [
+          { user: "svc", password: "s", permissions: { subscribe: { allow: ["svc.>"] }, allow_responses: { max: 1, expires: 50 } } },
+          { user: "req", password: "r" },
+        ],
+      },
+    },
+    { logger: new Logger(new MemorySink()) },
+  );
+  await srv.start();
+  try {
+    const { c: svc } = await rawConnect(srv.port, { verbose: false, user: "svc", pass: "s" });
+    svc.write("SUB svc.q 1\r\n");
+    await svc.flush();
+    const { c: req } = await rawConnect(srv.port, { verbose: false, user: "req", pass: "r" });
+    let batch = "";
+    for (let i = 0; i < 5000; i++) batch += `PUB svc.q reply.${i} 1\r\nx\r\n`;
+    req.write(batch);
+    await req.flush();
+    await svc.flush(5000);
+    const responder = [...srv.clients.values()].find((c) => c.user === "svc");
+    // after the expiry, the next tracked reply prunes the map
+    await new Promise((r) => setTimeout(r, 1100));
+    req.write("PUB svc.q reply.last 1\r\nx\r\n");
+    await req.flush();
+    await svc.flush();
+    assert.ok(responder.replies.size <= 1, `reply map holds ${responder.replies.size} entries`);
+    // the fresh one can still be answered once
+    svc.write("PUB reply.last 2\r\nok\r\n");
+    assert.equal(await svc.flush(), "");
+    svc.close();
+    req.close();
+  } finally {
+    await srv.shutdown();
+  }
+});

@@ -361,6 +361,13 @@ export class Parser {
     return false;
   }
 
+  /** Drop references to input buffers (the connection is done with this parser). */
+  release(): void {
+    this.lastArg = null;
+    this.argChunks = null;
+    this.msgBuf = null;
+  }
+
   /** The argument text of the last PUB-like control line (for traces and errors). */
   lastArgText(): string {
     return this.lastArg === null ? "" : this.lastArg.toString("latin1", this.lastArgStart, this.lastArgEnd);

@@ -2,11 +2,10 @@
 // server sends back into an outbound buffer that the server flushes once per event-loop
 // turn. Behaviour follows nats-server's client.go; texts of -ERR lines are nats-server's.
 import type { Socket } from "node:net";
-import { Op, ParseErrorKind, Parser, type ParserHandler } from "../protocol/parser.js";
+import { Op, ParseErrorKind, Parser, parseSize, type ParserHandler } from "../protocol/parser.js";
 import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
 import { goQuote } from "../protocol/quote.js";
 import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../protocol/connect.js";
-import { parseSize } from "../protocol/parser.js";
 import { formatGoDuration } from "./duration.js";
 import { SublistError, type SubEntry } from "./sublist.js";
 import type { AuthRequest, AuthResult } from "./auth/authenticator.js";
@@ -52,6 +51,9 @@ const OUT_SMALL = 2048;
 const EMPTY = Buffer.alloc(0);
 /** How long a producer waits for a subscriber to make progress before going on. */
 const STALL_MAX_MS = 500;
+/** nats-server's replyPermLimit and replyPruneTime. */
+const REPLY_PRUNE_COUNT = 4096;
+const REPLY_PRUNE_MS = 1000;
 const PONG = Buffer.from("PONG\r\n");
 const PING = Buffer.from("PING\r\n");
 const OK = Buffer.from("+OK\r\n");
@@ -104,6 +106,8 @@ export class Client implements ParserHandler {
   account = "$G";
   perms: CompiledPermissions | null = null;
   private replies: Map<string, RespTrack> | null = null;
+  private repliesSincePrune = 0;
+  private lastReplyPrune = 0;
 
   readonly subs = new Map<string, Subscription>();
 
@@ -112,7 +116,6 @@ export class Client implements ParserHandler {
   inBytes = 0;
   outMsgs = 0;
   outBytes = 0;
-  lastActivity = Date.now();
   private lastIn = Date.now();
   rtt = 0;
   private rttStart = 0;
@@ -138,7 +141,7 @@ export class Client implements ParserHandler {
     this.cid = cid;
     this.host = socket.remoteAddress ?? "";
     this.port = socket.remotePort ?? 0;
-    this.label = `${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port} - cid:${cid}`;
+    this.label = this.baseLabel();
     this.parser = new Parser(this, server.opts.max_control_line);
     this.expectConnect = server.auth.authRequired;
   }
@@ -230,6 +233,8 @@ export class Client implements ParserHandler {
     if (this.stallTimer !== null) clearTimeout(this.stallTimer);
     this.pingTimer = this.authTimer = this.wdTimer = this.stallTimer = null;
     this.stash = null;
+    // a closed connection stays in the closed ring: keep no read buffers alive through it
+    this.parser.release();
     this.releaseStallers();
     for (const sub of this.subs.values()) {
       sub.closed = true;
@@ -258,7 +263,7 @@ export class Client implements ParserHandler {
 
   private onData(buf: Buffer): void {
     if (this.closed) return;
-    this.lastIn = this.lastActivity = Date.now();
+    this.lastIn = Date.now();
     if (this.authPending || this.stalled) {
       this.stash = this.stash === null ? buf : Buffer.concat([this.stash, buf]);
       return;
@@ -276,7 +281,10 @@ export class Client implements ParserHandler {
     if (!this.closed && !this.authPending && !this.stalled) this.socket.resume();
   }
 
-  /** Pause this producer until `sub` drains its backlog (at most STALL_MAX_MS). */
+  /**
+   * Pause this producer until `sub` has worked its backlog down, for as long as `sub` keeps
+   * making progress (checked every STALL_MAX_MS).
+   */
   private stallOn(sub: Client): void {
     if (this.stalled) return;
     this.stalled = true;
@@ -687,6 +695,26 @@ export class Client implements ParserHandler {
     return true;
   }
 
+  /**
+   * allow_responses: remember a reply subject this client may answer. Used-up and expired
+   * entries are pruned every REPLY_PRUNE_COUNT additions or REPLY_PRUNE_MS, as nats-server
+   * does, so a responder that never answers does not grow the map without bound.
+   */
+  private trackReply(reply: string): void {
+    const replies = this.replies as Map<string, RespTrack>;
+    const now = Date.now();
+    replies.set(reply, { t: now, n: 0 });
+    if (++this.repliesSincePrune < REPLY_PRUNE_COUNT && now - this.lastReplyPrune < REPLY_PRUNE_MS) return;
+    const resp = (this.perms as CompiledPermissions).resp;
+    if (resp !== null) {
+      for (const [k, r] of replies) {
+        if ((resp.max > 0 && r.n >= resp.max) || (resp.expires > 0 && now - r.t > resp.expires)) replies.delete(k);
+      }
+    }
+    this.repliesSincePrune = 0;
+    this.lastReplyPrune = now;
+  }
+
   private pubPermissionViolation(subject: string): void {
     this.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
     this.errorf(`Publish Violation - ${this.authLabel()}, Subject ${goQuote(subject)}`);
@@ -781,7 +809,7 @@ export class Client implements ParserHandler {
     if (this.server.logger.traceEnabled) {
       this.tracef(`->> [${withHdr ? "HMSG" : "MSG"} ${subject} ${sid}${reply ? " " + reply : ""}${withHdr ? " " + hdr : ""} ${size}]`);
     }
-    if (this.replies !== null && reply.length > 0) this.replies.set(reply, { t: Date.now(), n: 0 });
+    if (this.replies !== null && reply.length > 0) this.trackReply(reply);
     if (sub.max > 0 && nm === sub.max) {
       this.debugf(`Auto-unsubscribe limit of ${sub.max} reached for sid '${sid}'`);
       this.unsubscribe(sub);
@@ -915,8 +943,12 @@ export class Client implements ParserHandler {
     if (this.version !== "") ncs = `v${this.version}`;
     if (this.lang !== "") ncs = ncs === "" ? this.lang : `${ncs}:${this.lang}`;
     if (this.name !== "") ncs = ncs === "" ? this.name : `${ncs}:${this.name}`;
-    const base = `${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port} - cid:${this.cid}`;
+    const base = this.baseLabel();
     this.label = ncs === "" ? base : `${base} - ${goQuote(ncs)}`;
+  }
+
+  private baseLabel(): string {
+    return `${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port} - cid:${this.cid}`;
   }
 
   private traceMsg(buf: Buffer, start: number, end: number): void {

@@ -42,6 +42,7 @@ export interface ClosedClient {
 }
 
 const CLOSED_RING = 10000;
+const CLOSED_TRIM = 1000;
 
 export class Server extends EventEmitter<ServerEvents> {
   opts: ServerOptions;
@@ -62,6 +63,9 @@ export class Server extends EventEmitter<ServerEvents> {
   inBytes = 0;
   slowConsumers = 0;
   totalConnections = 0;
+  /** Out-message totals of connections that have closed (outStats adds the open ones). */
+  private closedOutMsgs = 0;
+  private closedOutBytes = 0;
 
   private listener: net.Server | null = null;
   private cidSeq = 0;
@@ -296,8 +300,6 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     return { msgs, bytes };
   }
-  private closedOutMsgs = 0;
-  private closedOutBytes = 0;
 
   // ---------------------------------------------------------------- output batching
 
@@ -325,7 +327,8 @@ export class Server extends EventEmitter<ServerEvents> {
     this.closedOutBytes += c.outBytes;
     const reason = c.closeReason as CloseReason;
     this.closed.push({ client: c, reason });
-    if (this.closed.length > CLOSED_RING) this.closed.splice(0, this.closed.length - CLOSED_RING);
+    // trimmed in batches, so a full ring does not cost a shift of 10,000 entries per close
+    if (this.closed.length > CLOSED_RING + CLOSED_TRIM) this.closed.splice(0, this.closed.length - CLOSED_RING);
     if (reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)") {
       this.emit("slow_consumer", c);
     }
