@@ -335,6 +335,16 @@ export class Server extends EventEmitter<ServerEvents> {
     this.emit("client:close", c, reason);
   }
 
+  // ---------------------------------------------------------------- reload
+
+  /**
+   * Apply new options to the running server (SIGHUP, the embedding API). Resolves when they
+   * are in effect; rejects, changing nothing, when an option cannot change at runtime.
+   */
+  async reload(_partial: PartialOptions): Promise<void> {
+    throw new Error("config reload is not supported yet");
+  }
+
   // ---------------------------------------------------------------- lame duck and shutdown
 
   /**
