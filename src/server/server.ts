@@ -78,6 +78,8 @@ export class Server extends EventEmitter<ServerEvents> {
   private ldmWake: (() => void) | null = null;
   /** The address actually listened on, once started. */
   address: { host: string; port: number } | null = null;
+  /** The monitoring (HTTP) address actually listened on, once started; null when off. */
+  monitorAddress: { host: string; port: number } | null = null;
 
   constructor(options: PartialOptions = {}, deps: ServerDeps = {}) {
     super();
