@@ -6,3 +6,17 @@ export { defaultOptions, resolveOptions, type ServerOptions, type PartialOptions
 export type { Authenticator, AuthRequest, AuthResult } from "./auth/authenticator.js";
 export { ConfigAuthenticator } from "./auth/authenticator.js";
 export { NATS_VERSION, TSNATS_VERSION } from "./version.js";
+export {
+  startServer,
+  EmbeddedServer,
+  checkEmbedOptions,
+  EMBED_DEFAULTS,
+  type EmbedExtras,
+  type EmbedLogger,
+  type EmbeddedState,
+  type EmbeddedStats,
+  type OnceOptions,
+  type ServerEventName,
+} from "./embed.js";
+export { loadConfigOptions, ConfigLoadError } from "./config/load.js";
+export { ConfigError } from "./config/parser.js";

@@ -96,8 +96,14 @@ export class Server extends EventEmitter<ServerEvents> {
         time: this.opts.logtime,
         utc: this.opts.logtime_utc,
       });
-    this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
-    this.checkOptions();
+    try {
+      this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
+      this.checkOptions();
+    } catch (e) {
+      // a log file opened above must not outlive a server that was never built
+      if (deps.logger === undefined) this.logger.sink.close?.();
+      throw e;
+    }
   }
 
   private checkOptions(): void {
