@@ -1,9 +1,10 @@
 // The package's entry points resolve, the advertised tsnats version is package.json's, and a
 // Server runs in-process (no child process): start on a random port, serve PING, shut down.
+// The allow_responses case uses the embedding API (startServer), as in-process tests should.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Server, Logger, MemorySink, TSNATS_VERSION, NATS_VERSION } from "tsnats/server";
+import { Server, Logger, MemorySink, TSNATS_VERSION, NATS_VERSION, startServer } from "tsnats/server";
 import { Parser, isValidSubject } from "tsnats/protocol";
 import { rawConnect } from "./helpers/raw.js";
 
@@ -34,20 +35,15 @@ test("a Server runs in-process and shuts down cleanly", async () => {
 });
 
 test("allow_responses: reply permissions of a responder that never answers are pruned", async () => {
-  const srv = new Server(
-    {
-      host: "127.0.0.1",
-      port: -1,
-      authorization: {
-        users: [
-          { user: "svc", password: "s", permissions: { subscribe: { allow: ["svc.>"] }, allow_responses: { max: 1, expires: 50 } } },
-          { user: "req", password: "r" },
-        ],
-      },
+  const emb = await startServer({
+    authorization: {
+      users: [
+        { user: "svc", password: "s", permissions: { subscribe: { allow: ["svc.>"] }, allow_responses: { max: 1, expires: 50 } } },
+        { user: "req", password: "r" },
+      ],
     },
-    { logger: new Logger(new MemorySink()) },
-  );
-  await srv.start();
+  });
+  const srv = emb.server;
   try {
     const { c: svc } = await rawConnect(srv.port, { verbose: false, user: "svc", pass: "s" });
     svc.write("SUB svc.q 1\r\n");
@@ -71,6 +67,6 @@ test("allow_responses: reply permissions of a responder that never answers are p
     svc.close();
     req.close();
   } finally {
-    await srv.shutdown();
+    await emb.shutdown();
   }
 });
