@@ -59,6 +59,7 @@ describe("embedded server: API surface", () => {
       assert.equal(srv.url, `nats://127.0.0.1:${srv.port}`);
       assert.equal(srv.monitorUrl, undefined, "monitoring is off unless http_port is set");
       assert.equal(srv.state, "running");
+      await srv.once("ready", { timeout: 1 }); // already happened: resolves at once
       assert.match(srv.id, /^N[A-Z2-7]{55}$/);
       assert.equal(srv.name, srv.id);
       assert.equal(srv.options.host, "127.0.0.1");
@@ -147,6 +148,7 @@ describe("embedded server: API surface", () => {
     // and has nothing more to wait for
     await assert.rejects(srv.once("client:connect"), /stopped/);
     await srv.once("shutdown"); // already happened: resolves
+    await assert.rejects(srv.once("ready"), /stopped/);
     await assert.rejects(srv.reload({ debug: true }), /shutting down|stopped/);
   });
 

@@ -57,10 +57,11 @@ describe("embedding examples", () => {
       path.join(ROOT, "node_modules", "jest", "bin", "jest.js"),
       "--config",
       "examples/jest/jest.config.js",
+      "--detectOpenHandles",
     ]);
     assert.equal(code, 0, out);
     assert.match(out, /Test Suites:\s+1 passed, 1 total/, out);
     assert.match(out, /Tests:\s+3 passed, 3 total/, out);
-    assert.doesNotMatch(out, /did not exit/, out);
+    assert.doesNotMatch(out, /did not exit|open handle/i, out);
   });
 });

@@ -266,13 +266,16 @@ export class EmbeddedServer implements AsyncDisposable {
    * Resolve with the arguments of the next `event` (that passes `filter`). Rejects after
    * `timeout` ms (default 10 s, 0 for never), when `signal` aborts, or when the server shuts
    * down first. Events: client:connect [client], client:close [client, reason],
-   * slow_consumer [client], ready [], shutdown [].
+   * slow_consumer [client], ready [], shutdown []. A wait for "ready" on a started server or
+   * for "shutdown" on a stopped one resolves at once.
    */
   once<E extends ServerEventName>(event: E, opts: OnceOptions<ServerEvents[E]> = {}): Promise<ServerEvents[E]> {
     const srv = this.server;
     const { filter, signal } = opts;
     const timeout = opts.timeout ?? DEFAULT_ONCE_TIMEOUT;
+    // events that already happened for good: "shutdown" once stopped, "ready" while serving
     if (event === "shutdown" && this.stopped) return Promise.resolve([] as unknown as ServerEvents[E]);
+    if (event === "ready" && !this.stopped && this.server.address !== null) return Promise.resolve([] as unknown as ServerEvents[E]);
     return new Promise<ServerEvents[E]>((resolve, reject) => {
       let timer: NodeJS.Timeout | null = null;
       // the emitter's listener type is per event; one untyped listener serves them all
