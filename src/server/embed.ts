@@ -351,6 +351,7 @@ export class EmbeddedServer implements AsyncDisposable {
  * `file:line:col: message`, port in use) leaving nothing open.
  */
 export async function startServer(options?: PartialOptions | string, extra: EmbedExtras = {}): Promise<EmbeddedServer> {
+  if (extra === null || typeof extra !== "object") throw new TypeError("tsnats: the second argument of startServer must be an object");
   let given: PartialOptions;
   if (typeof options === "string") {
     if (options === "") throw new TypeError("tsnats: config file path is empty");
@@ -362,7 +363,6 @@ export async function startServer(options?: PartialOptions | string, extra: Embe
     }
   }
   const opts: PartialOptions = { ...EMBED_DEFAULTS, ...given };
-  if (extra === null || typeof extra !== "object") throw new TypeError("tsnats: the second argument of startServer must be an object");
   const logger = buildLogger(extra.logger, opts);
   const server = new Server(opts, { logger, authenticator: extra.authenticator });
   try {
