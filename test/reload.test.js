@@ -9,7 +9,7 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { serverKinds, startServer, natsServerBin, TSNATS_BIN } from "./helpers/servers.js";
@@ -359,6 +359,40 @@ for (const kind of serverKinds()) {
       }
     });
 
+    it("command-line flags keep priority over the file on reload", async () => {
+      const conf = path.join(dir, `flags-${kind}.conf`);
+      writeFileSync(conf, "debug: false\n");
+      const srv = await startServer(kind, ["-c", conf, "-D"]);
+      try {
+        writeFileSync(conf, "debug: false\nmax_control_line: 1024\n");
+        await hup(srv, 1);
+        assert.match(srv.output(), /\[INF\] Reloaded: max_control_line = 1024\n/);
+        assert.doesNotMatch(srv.output(), /Reloaded: debug/);
+        const { c } = await rawConnect(srv.port, { verbose: false, pedantic: false });
+        await c.flush();
+        c.close();
+        await waitUntil(() => count(srv.output(), /\[DBG\] .* - Client connection created\n/) >= 1, "debug still on");
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("without a config file a reload is refused", async () => {
+      const srv = await startServer(kind, []);
+      try {
+        await hup(srv, 1);
+        assert.match(
+          srv.output(),
+          /\[ERR\] Failed to reload server configuration: can only reload config when a file is provided using -c or --config\n/,
+        );
+        const { c } = await rawConnect(srv.port, { verbose: false, pedantic: false });
+        assert.equal(await c.flush(), "");
+        c.close();
+      } finally {
+        await srv.stop();
+      }
+    });
+
     it("max_connections lowered: connections over the limit get -ERR and are closed", async () => {
       const conf = path.join(dir, `maxconn-${kind}.conf`);
       writeFileSync(conf, "max_connections: 100\n");
@@ -524,6 +558,30 @@ describe("config reload via the embedding API (Server.reload)", () => {
       assert.ok(!u.closed);
     } finally {
       for (const c of conns) c.close();
+      await srv.shutdown();
+    }
+  });
+
+  it("log_file and pid_file: a new log file takes the lines from the reload on", async () => {
+    const logA = path.join(dir, "api-a.log");
+    const logB = path.join(dir, "api-b.log");
+    const pid = path.join(dir, "api.pid");
+    const srv = new Server({ host: "127.0.0.1", port: -1, log_file: logA });
+    await srv.start();
+    try {
+      await srv.reload({ log_file: logB, pid_file: pid });
+      const a = readFileSync(logA, "utf8");
+      const b = readFileSync(logB, "utf8");
+      assert.match(a, /\[INF\] Reloaded: log_file = .*api-b\.log\n/);
+      assert.match(a, /\[INF\] Reloaded: pid_file = .*api\.pid\n/);
+      assert.doesNotMatch(a, /Reloaded server configuration/);
+      assert.match(b, /\[INF\] Reloaded server configuration\n/);
+      assert.equal(readFileSync(pid, "utf8"), String(process.pid));
+      // a log file that cannot be opened refuses the reload (nats-server would exit)
+      await assert.rejects(srv.reload({ log_file: path.join(dir, "no", "such", "dir.log"), debug: true }), /error opening file: /);
+      assert.equal(srv.opts.log_file, logB);
+      assert.equal(srv.logger.debugEnabled, false);
+    } finally {
       await srv.shutdown();
     }
   });

@@ -240,6 +240,8 @@ export class Client implements ParserHandler {
     if (this.stallTimer !== null) clearTimeout(this.stallTimer);
     this.pingTimer = this.authTimer = this.wdTimer = this.stallTimer = null;
     this.stash = null;
+    // nor the credentials kept for reloads
+    this.authReq = null;
     // a closed connection stays in the closed ring: keep no read buffers alive through it
     this.parser.release();
     this.releaseStallers();
