@@ -3,8 +3,9 @@
 // publisher/subscriber pair keeps running and loses nothing. Every process scenario runs
 // against tsnats-server and, when installed, Debian's nats-server 2.9.10 (the oracle); the
 // in-process API (Server.reload) is tested on tsnats alone.
-// Differences between 2.9 and 2.10 that show here: 2.9 logs `Trapped "hangup" signal` at
-// debug level only, and its config parse errors carry no `file:line:col: ` prefix.
+// Differences that show here: 2.9 logs `Trapped "hangup" signal` at debug level only (2.10 at
+// info); for a syntax error nats-server (2.9 and 2.10) prints `Parse error on line N: ...`,
+// which tsnats prefixes with `file:line:col: ` as it does at start-up.
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -318,7 +319,7 @@ for (const kind of serverKinds()) {
         const line = /\[ERR\] Failed to reload server configuration: (.*)\n/.exec(srv.output());
         assert.ok(line, srv.output());
         assert.match(line[1], /Parse error on line \d+/);
-        // 2.10 (tsnats) names the file, line and column; 2.9 does not
+        // tsnats names the file, line and column, as at start-up; nats-server does not
         if (kind === "tsnats") assert.ok(line[1].startsWith(`${conf}:`), line[1]);
         // still open to everyone, debug still off
         const { c } = await rawConnect(srv.port, { verbose: false, pedantic: false });
