@@ -17,6 +17,7 @@ import { serverKinds, startServer, natsServerBin, TSNATS_BIN } from "./helpers/s
 import { rawConnect } from "./helpers/raw.js";
 import { waitUntil } from "./helpers/wait.js";
 import { Server, Logger, MemorySink } from "../dist/server/index.js";
+import { connect } from "@nats-io/transport-node";
 
 const dir = mkdtempSync(path.join(tmpdir(), "tsnats-reload-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -192,6 +193,60 @@ for (const kind of serverKinds()) {
         await traffic.finish();
       } finally {
         for (const c of conns) c.close();
+        await srv.stop();
+      }
+    });
+
+    it("nats.js clients (users list) ride through reloads without a reconnect or a lost message", async () => {
+      const conf = path.join(dir, `natsjs-${kind}.conf`);
+      const base = [["svc", "s"], ["other", "o"]];
+      writeFileSync(conf, usersBlock(base));
+      const srv = await startServer(kind, ["-c", conf]);
+      const ncs = [];
+      try {
+        const opts = { servers: srv.url, user: "svc", pass: "s", reconnect: false };
+        const subNc = await connect(opts);
+        const pubNc = await connect(opts);
+        ncs.push(subNc, pubNc);
+        const events = [];
+        for (const nc of ncs) {
+          (async () => {
+            for await (const st of nc.status()) events.push(st.type);
+          })().catch(() => {});
+        }
+        const got = [];
+        subNc.subscribe("js.traffic", { callback: (_e, m) => got.push(Number(m.string())) });
+        await subNc.flush();
+        let sent = 0;
+        const publishSome = async (n) => {
+          for (let i = 0; i < n; i++) pubNc.publish("js.traffic", String(sent++));
+          await pubNc.flush();
+        };
+        await publishSome(100);
+        // each reload while messages are in flight: add a user, narrow another's permissions, debug on
+        const steps = [
+          usersBlock([...base, ["new", "n"]]),
+          usersBlock([["svc", "s"], ["other", "o", `{subscribe: {allow: ["x"]}}`], ["new", "n"]]),
+          "debug: true\n" + usersBlock([["svc", "s"], ["other", "o", `{subscribe: {allow: ["x"]}}`], ["new", "n"]]),
+        ];
+        for (let i = 0; i < steps.length; i++) {
+          writeFileSync(conf, steps[i]);
+          const p = publishSome(200);
+          await hup(srv, i + 1);
+          await p;
+        }
+        await publishSome(100);
+        await subNc.flush();
+        await waitUntil(() => got.length >= sent, `all ${sent} messages`, 5000);
+        assert.deepEqual(got, Array.from({ length: sent }, (_, i) => i));
+        assert.ok(!subNc.isClosed() && !pubNc.isClosed());
+        assert.deepEqual(events.filter((t) => t === "disconnect" || t === "reconnect" || t === "error"), []);
+        // the added user can log in
+        const nn = await connect({ servers: srv.url, user: "new", pass: "n", reconnect: false });
+        ncs.push(nn);
+        await nn.flush();
+      } finally {
+        for (const nc of ncs) await nc.close().catch(() => {});
         await srv.stop();
       }
     });
