@@ -288,6 +288,30 @@ for (const kind of serverKinds()) {
       }
     });
 
+    it("authorization switched on: anonymous connections get 'Authorization Violation'", async () => {
+      const conf = path.join(dir, `authon-${kind}.conf`);
+      writeFileSync(conf, "max_payload: 1MB\n");
+      const srv = await startServer(kind, ["-c", conf]);
+      const conns = [];
+      try {
+        const { c: anon } = await rawConnect(srv.port, { verbose: false, pedantic: false });
+        conns.push(anon);
+        assert.equal(await anon.flush(), "");
+        writeFileSync(conf, "max_payload: 1MB\n" + usersBlock([["svc", "s"]]));
+        await hup(srv, 1);
+        await anon.waitFor("-ERR 'Authorization Violation'\r\n");
+        assert.ok(await anon.waitClosed(3000));
+        assert.match(srv.output(), /\[ERR\] 127\.0\.0\.1:\d+ - cid:\d+ - authentication error - User ""\n/);
+        const { c: fresh, info } = await rawConnect(srv.port, { verbose: false, pedantic: false, user: "svc", pass: "s" });
+        conns.push(fresh);
+        assert.equal(info.auth_required, true);
+        assert.equal(await fresh.flush(), "");
+      } finally {
+        for (const c of conns) c.close();
+        await srv.stop();
+      }
+    });
+
     it("log level: debug then trace switched on at runtime", async () => {
       const conf = path.join(dir, `log-${kind}.conf`);
       writeFileSync(conf, "max_payload: 1MB\n");
