@@ -10,7 +10,7 @@ import { FdSink, FileSink, type LogSink } from "./logger.js";
 import { ConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import type { Client } from "./client.js";
-import { validateOptions, type Server } from "./server.js";
+import type { Server } from "./server.js";
 
 /** A reload refused: nothing was changed. */
 export class ReloadError extends Error {}
@@ -263,7 +263,7 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
   const changes = diffOptions(s, cur, next);
   const auth: Authenticator = s.customAuth ? s.auth : new ConfigAuthenticator(next.authorization, next.no_auth_user);
   try {
-    validateOptions(next, auth);
+    s.checkOptions(next, auth);
   } catch (e) {
     throw new ReloadError((e as Error).message);
   }

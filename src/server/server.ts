@@ -103,7 +103,22 @@ export class Server extends EventEmitter<ServerEvents> {
       });
     this.customAuth = deps.authenticator !== undefined;
     this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
-    validateOptions(this.opts, this.auth);
+    this.checkOptions();
+  }
+
+  /** Option combinations nats-server refuses (its validateOptions), at start-up and on reload. */
+  checkOptions(o: ServerOptions = this.opts, auth: Authenticator = this.auth): void {
+    if (o.no_auth_user !== "" && auth instanceof ConfigAuthenticator && !auth.hasUser(o.no_auth_user)) {
+      throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
+    }
+    if (o.lame_duck_duration > 0 && o.lame_duck_grace_period >= o.lame_duck_duration) {
+      throw new Error(
+        `lame duck grace period (${formatGoDuration(o.lame_duck_grace_period)}) should be strictly lower than lame duck duration (${formatGoDuration(o.lame_duck_duration)})`,
+      );
+    }
+    if (o.max_payload > o.max_pending && o.max_pending > 0) {
+      throw new Error(`max_payload (${o.max_payload}) can not be higher than max_pending (${o.max_pending})`);
+    }
   }
 
   hasUsers(): boolean {
@@ -473,17 +488,3 @@ export function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Option combinations nats-server refuses, at start-up and on reload (its validateOptions). */
-export function validateOptions(o: ServerOptions, auth: Authenticator): void {
-  if (o.no_auth_user !== "" && auth instanceof ConfigAuthenticator && !auth.hasUser(o.no_auth_user)) {
-    throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
-  }
-  if (o.lame_duck_duration > 0 && o.lame_duck_grace_period >= o.lame_duck_duration) {
-    throw new Error(
-      `lame duck grace period (${formatGoDuration(o.lame_duck_grace_period)}) should be strictly lower than lame duck duration (${formatGoDuration(o.lame_duck_duration)})`,
-    );
-  }
-  if (o.max_payload > o.max_pending && o.max_pending > 0) {
-    throw new Error(`max_payload (${o.max_payload}) can not be higher than max_pending (${o.max_pending})`);
-  }
-}
