@@ -23,6 +23,18 @@ function mergeOptions(fileOpts: PartialOptions, flags: FlagResult): PartialOptio
   return merged;
 }
 
+/**
+ * SIGHUP: read the config file again, lay the command-line flags over it (they keep
+ * priority, as in nats-server) and apply it. A bad file or a change that cannot be made at
+ * runtime rejects, and the server keeps running with what it had.
+ */
+async function reloadFromFile(server: Server, flags: FlagResult): Promise<void> {
+  const file = server.opts.config_file;
+  if (file === "") throw new Error("can only reload config when a file is provided using -c or --config");
+  const fileOpts = loadConfigOptions(file);
+  await server.reload(resolveOptions(mergeOptions(fileOpts, flags)));
+}
+
 async function main(): Promise<void> {
   let flags: FlagResult;
   try {
@@ -106,7 +118,9 @@ async function main(): Promise<void> {
   });
   process.on("SIGHUP", () => {
     server.logger.noticef(`Trapped "hangup" signal`);
-    server.logger.errorf("Failed to reload server configuration: config reload is not supported yet");
+    reloadFromFile(server, flags).catch((e: Error) => {
+      server.logger.errorf(`Failed to reload server configuration: ${e.message}`);
+    });
   });
   try {
     await server.start();

@@ -105,6 +105,13 @@ export class Client implements ParserHandler {
   user = "";
   account = "$G";
   perms: CompiledPermissions | null = null;
+  /**
+   * The credentials this connection was accepted with (nats-server keeps its CONNECT
+   * options), re-checked on a config reload; null until then.
+   */
+  private authReq: AuthRequest | null = null;
+  /** The configured secret those credentials matched (AuthResult.secret). */
+  private authSecret: string | undefined = undefined;
   private replies: Map<string, RespTrack> | null = null;
   private repliesSincePrune = 0;
   private lastReplyPrune = 0;
@@ -233,6 +240,8 @@ export class Client implements ParserHandler {
     if (this.stallTimer !== null) clearTimeout(this.stallTimer);
     this.pingTimer = this.authTimer = this.wdTimer = this.stallTimer = null;
     this.stash = null;
+    // nor the credentials kept for reloads
+    this.authReq = null;
     // a closed connection stays in the closed ring: keep no read buffers alive through it
     this.parser.release();
     this.releaseStallers();
@@ -379,6 +388,8 @@ export class Client implements ParserHandler {
     const res = this.server.noAuthResult();
     if (res === null) return false;
     this.applyAuth(res);
+    // recorded as nats-server records it: as if that user and password had been sent
+    this.rememberAuth({ user: res.user, pass: res.secret ?? "", remoteAddress: this.host }, res);
     this.connectReceived = true;
     if (this.authTimer !== null) {
       clearTimeout(this.authTimer);
@@ -573,6 +584,8 @@ export class Client implements ParserHandler {
       return false;
     }
     this.applyAuth(res);
+    const noCreds = (req.user ?? "") === "" && (req.pass ?? "") === "" && (req.auth_token ?? "") === "";
+    this.rememberAuth(noCreds && res.user !== "" ? { ...req, user: res.user, pass: res.secret ?? "" } : req, res);
     this.expectConnect = false;
     if (this.protocol < 0 || this.protocol > 1) {
       this.sendErr("invalid client protocol");
@@ -593,6 +606,74 @@ export class Client implements ParserHandler {
     this.account = res.account;
     this.perms = res.permissions;
     this.replies = res.permissions?.resp ? new Map() : null;
+  }
+
+  private rememberAuth(req: AuthRequest, res: AuthResult): void {
+    this.authReq = req;
+    this.authSecret = res.secret;
+  }
+
+  // ---------------------------------------------------------------- config reload
+
+  /** The credentials to re-check on a config reload; null before CONNECT was accepted. */
+  reloadAuthRequest(): AuthRequest | null {
+    return this.authReq === null ? null : { ...this.authReq, verified: this.authSecret };
+  }
+
+  /** A connection still waiting for its CONNECT: it will be checked by the new authenticator. */
+  reloadPendingAuth(authRequired: boolean): void {
+    if (authRequired && !this.connectReceived) this.expectConnect = true;
+  }
+
+  /** Config reload: the credentials no longer pass. nats-server sends the usual violation. */
+  reloadAuthViolation(): void {
+    this.authViolation(this.authReq?.user);
+  }
+
+  /**
+   * Config reload: take the permissions of the re-check, then drop the subscriptions they
+   * no longer allow, telling the client and the log, as nats-server's
+   * processSubsOnConfigReload does.
+   */
+  reloadPermissions(res: AuthResult): void {
+    if (this.closed) return;
+    this.authSecret = res.secret;
+    this.perms = res.permissions;
+    if (res.permissions?.resp) this.replies ??= new Map();
+    else this.replies = null;
+    const perms = this.perms;
+    if (perms === null) return;
+    const removed: Subscription[] = [];
+    for (const sub of this.subs.values()) {
+      const canSub = perms.canSubscribe(sub.subject, null);
+      const canQSub = sub.queue !== null && perms.canSubscribe(sub.subject, sub.queue);
+      if (!canSub && !canQSub) removed.push(sub);
+    }
+    for (const sub of removed) {
+      this.unsubscribe(sub);
+      this.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)})`);
+      this.server.logger.noticef(
+        `Removed sub ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)}) for ${this.authUserLabel()} - not authorized`,
+      );
+    }
+  }
+
+  /** Config reload lowered max_connections below the number connected. */
+  maxConnExceeded(): void {
+    this.errorf("maximum connections exceeded");
+    this.sendErr("maximum connections exceeded");
+    this.close("Maximum Connections Exceeded");
+  }
+
+  /** nats-server's getAuthUser: how reload messages name the connection's credentials. */
+  private authUserLabel(): string {
+    const r = this.authReq;
+    if (r !== null) {
+      if ((r.nkey ?? "") !== "") return `Nkey ${goQuote(r.nkey as string)}`;
+      if ((r.user ?? "") !== "") return `User ${goQuote(r.user as string)}`;
+      if ((r.auth_token ?? "") !== "") return `Token "[REDACTED]"`;
+    }
+    return `User "N/A"`;
   }
 
   private authViolation(user?: string): void {

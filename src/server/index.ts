@@ -5,6 +5,7 @@ export { Logger, MemorySink, FdSink, type LogSink } from "./logger.js";
 export { defaultOptions, resolveOptions, type ServerOptions, type PartialOptions } from "./options.js";
 export type { Authenticator, AuthRequest, AuthResult } from "./auth/authenticator.js";
 export { ConfigAuthenticator } from "./auth/authenticator.js";
+export { ReloadError } from "./reload.js";
 export { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 export {
   startServer,

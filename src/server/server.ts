@@ -12,6 +12,7 @@ import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration } from "./duration.js";
+import { reloadServer } from "./reload.js";
 
 /**
  * Where a message leaves this server besides local subscribers: routes, gateways and leaf
@@ -57,6 +58,10 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly closed: ClosedClient[] = [];
   readonly fanouts: MessageFanout[] = [];
   readonly startTime = new Date();
+  /** When the options in effect were loaded: start-up, then each successful reload (varz config_load_time). */
+  configLoadTime = new Date();
+  /** The authenticator came from the embedding application: a reload keeps it. */
+  readonly customAuth: boolean;
 
   // statistics (nats-server's varz names)
   inMsgs = 0;
@@ -96,6 +101,7 @@ export class Server extends EventEmitter<ServerEvents> {
         time: this.opts.logtime,
         utc: this.opts.logtime_utc,
       });
+    this.customAuth = deps.authenticator !== undefined;
     try {
       this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
       this.checkOptions();
@@ -106,9 +112,9 @@ export class Server extends EventEmitter<ServerEvents> {
     }
   }
 
-  private checkOptions(): void {
-    const o = this.opts;
-    if (o.no_auth_user !== "" && this.auth instanceof ConfigAuthenticator && !this.auth.hasUser(o.no_auth_user)) {
+  /** Option combinations nats-server refuses (its validateOptions), at start-up and on reload. */
+  checkOptions(o: ServerOptions = this.opts, auth: Authenticator = this.auth): void {
+    if (o.no_auth_user !== "" && auth instanceof ConfigAuthenticator && !auth.hasUser(o.no_auth_user)) {
       throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
     }
     if (o.lame_duck_duration > 0 && o.lame_duck_grace_period >= o.lame_duck_duration) {
@@ -346,11 +352,36 @@ export class Server extends EventEmitter<ServerEvents> {
   // ---------------------------------------------------------------- reload
 
   /**
-   * Apply new options to the running server (SIGHUP, the embedding API). Resolves when they
-   * are in effect; rejects, changing nothing, when an option cannot change at runtime.
+   * Apply new options to the running server (SIGHUP, the embedding API). The given options
+   * are laid over the current ones (pass a complete set, as the CLI does for a config file,
+   * to replace them). Resolves when they are in effect, existing connections re-checked;
+   * rejects, changing nothing, when an option cannot change at runtime (nats-server's text).
    */
-  async reload(_partial: PartialOptions): Promise<void> {
-    throw new Error("config reload is not supported yet");
+  reload(partial: PartialOptions): Promise<void> {
+    // one reload at a time, in the order asked (nats-server's reloadMu)
+    const run = this.reloadChain.then(() => reloadServer(this, partial));
+    this.reloadChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private reloadChain: Promise<void> = Promise.resolve();
+
+  /** Reload: the listener's own connection cap follows max_connections. */
+  reloadListenerLimits(): void {
+    if (this.listener !== null) this.listener.maxConnections = Math.max(this.opts.max_connections + 64, 1024);
+  }
+
+  /** Reload of ports_file_dir: remove the old ports file, write the new one. */
+  reloadPortsFile(): void {
+    if (this.portsFile !== "") {
+      try {
+        unlinkSync(this.portsFile);
+      } catch {
+        // already gone
+      }
+      this.portsFile = "";
+    }
+    if (this.listener !== null) this.writePortsFile();
   }
 
   // ---------------------------------------------------------------- lame duck and shutdown
@@ -462,3 +493,4 @@ export class Server extends EventEmitter<ServerEvents> {
 export function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
+

@@ -16,6 +16,12 @@ export interface AuthRequest {
   /** The nonce sent in INFO, when one was. */
   nonce?: string;
   remoteAddress: string;
+  /**
+   * Config reload: the stored secret these same credentials were already checked against
+   * (AuthResult.secret of the earlier check). When the configured secret is still this one,
+   * the answer cannot have changed, so a bcrypt comparison is not repeated.
+   */
+  verified?: string;
 }
 
 /** A successful authentication. */
@@ -24,6 +30,8 @@ export interface AuthResult {
   user: string;
   permissions: CompiledPermissions | null;
   account: string;
+  /** The configured password or token the credentials matched, if any (see AuthRequest.verified). */
+  secret?: string;
 }
 
 export interface Authenticator {
@@ -33,6 +41,12 @@ export interface Authenticator {
   readonly noAuthUser: string;
   /** Resolves to the result, or null when the credentials are refused. */
   authenticate(req: AuthRequest): AuthResult | null | Promise<AuthResult | null>;
+  /**
+   * Config reload: the account of a configured user of this name, or undefined when no
+   * users list names it (nats-server then closes a connection that logged in with that
+   * name). Authenticators without configured users leave this out.
+   */
+  userAccount?(name: string): string | undefined;
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -61,7 +75,14 @@ function comparePassword(given: string, stored: string): boolean | Promise<boole
 }
 
 /** The result when the password check passes, or null; async for bcrypt. */
-function checked(given: string, stored: string, res: AuthResult): AuthResult | null | Promise<AuthResult | null> {
+function checked(
+  req: AuthRequest,
+  given: string,
+  stored: string,
+  res: AuthResult,
+): AuthResult | null | Promise<AuthResult | null> {
+  res.secret = stored;
+  if (req.verified !== undefined && req.verified === stored) return res;
   const ok = comparePassword(given, stored);
   return typeof ok === "boolean" ? (ok ? res : null) : ok.then((v) => (v ? res : null));
 }
@@ -105,7 +126,15 @@ export class ConfigAuthenticator implements Authenticator {
   noAuthResult(): AuthResult | null {
     if (this.noAuthUser === "") return null;
     const u = this.users.get(this.noAuthUser);
-    return u === undefined ? null : { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G" };
+    return u === undefined
+      ? null
+      : { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G", secret: u.cfg.password };
+  }
+
+  userAccount(name: string): string | undefined {
+    // like nats-server, only a users list counts: the single user/password form keeps no map
+    const u = this.users.get(name);
+    return u === undefined ? undefined : (u.cfg.account ?? "$G");
   }
 
   authenticate(req: AuthRequest): AuthResult | null | Promise<AuthResult | null> {
@@ -116,13 +145,13 @@ export class ConfigAuthenticator implements Authenticator {
       const u = this.users.get(req.user ?? "");
       if (u === undefined) return null;
       const res: AuthResult = { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G" };
-      return checked(req.pass ?? "", u.cfg.password, res);
+      return checked(req, req.pass ?? "", u.cfg.password, res);
     }
     if (this.token !== "") {
-      return checked(req.auth_token ?? "", this.token, ANON);
+      return checked(req, req.auth_token ?? "", this.token, { ...ANON });
     }
     const s = this.single!;
     if ((req.user ?? "") !== s.user) return null;
-    return checked(req.pass ?? "", s.password, { user: s.user, permissions: s.perms, account: "$G" });
+    return checked(req, req.pass ?? "", s.password, { user: s.user, permissions: s.perms, account: "$G" });
   }
 }

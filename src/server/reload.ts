@@ -1,0 +1,341 @@
+// Configuration reload (SIGHUP, --signal reload, Server.reload), following nats-server
+// 2.10's reload.go: the new options are compared with the current ones field by field, in
+// the order of nats-server's Options struct. A change to an option that cannot change at
+// runtime fails the whole reload with nats-server's error text and changes nothing.
+// Otherwise every change is applied at once, each logged as nats-server logs it, then the
+// logger is reconfigured and every connection is re-checked against the new authorization.
+import { writeFileSync } from "node:fs";
+import { formatGoDuration } from "./duration.js";
+import { FdSink, FileSink, type LogSink } from "./logger.js";
+import { ConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
+import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
+import type { Client } from "./client.js";
+import type { Server } from "./server.js";
+
+/** A reload refused: nothing was changed. */
+export class ReloadError extends Error {}
+
+type Key = keyof ServerOptions;
+
+/** One reloadable change, applied after all of them have been accepted. */
+interface Change {
+  apply(s: Server): void;
+  logging?: boolean;
+  auth?: boolean;
+}
+
+/** Option keys nats-server prints as time.Duration (%v / %s). */
+const DURATIONS = new Set<Key>(["ping_interval", "write_deadline", "lame_duck_duration", "lame_duck_grace_period"]);
+
+/**
+ * The options in nats-server's Options field order (which decides the order of the log
+ * lines and which error is reported first), with nats-server's field names for errors.
+ * "users" and "accounts" stand for nats-server's Users and Accounts fields, which it
+ * always treats as changed.
+ */
+const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth.token" | "auth.timeout", string][] = [
+  ["config_file", "ConfigFile"],
+  ["server_name", "ServerName"],
+  ["host", "Host"],
+  ["port", "Port"],
+  ["client_advertise", "ClientAdvertise"],
+  ["trace", "Trace"],
+  ["debug", "Debug"],
+  ["trace_verbose", "TraceVerbose"],
+  ["no_header_support", "NoHeaderSupport"],
+  ["disable_short_first_ping", "DisableShortFirstPing"],
+  ["logtime", "Logtime"],
+  ["logtime_utc", "LogtimeUTC"],
+  ["max_connections", "MaxConn"],
+  ["max_subscriptions", "MaxSubs"],
+  ["users", "Users"],
+  ["accounts", "Accounts"],
+  ["no_auth_user", "NoAuthUser"],
+  ["auth.user", "Username"],
+  ["auth.password", "Password"],
+  ["auth.token", "Authorization"],
+  ["ping_interval", "PingInterval"],
+  ["ping_max", "MaxPingsOut"],
+  ["http_host", "HTTPHost"],
+  ["http_port", "HTTPPort"],
+  ["auth.timeout", "AuthTimeout"],
+  ["max_control_line", "MaxControlLine"],
+  ["max_payload", "MaxPayload"],
+  ["max_pending", "MaxPending"],
+  ["pid_file", "PidFile"],
+  ["ports_file_dir", "PortsFileDir"],
+  ["log_file", "LogFile"],
+  ["logfile_size_limit", "LogSizeLimit"],
+  ["logfile_max_num", "LogMaxFiles"],
+  ["write_deadline", "WriteDeadline"],
+  ["lame_duck_duration", "LameDuckDuration"],
+  ["lame_duck_grace_period", "LameDuckGracePeriod"],
+  ["max_traced_msg_len", "MaxTracedMsgLen"],
+];
+
+const KNOWN = new Set<string>(ORDER.map(([k]) => k));
+KNOWN.add("authorization");
+
+/** Go's %v of an option value, for error texts. */
+function show(key: string, v: unknown): string {
+  if (DURATIONS.has(key as Key) && typeof v === "number") return formatGoDuration(v);
+  if (v === undefined || v === null) return "";
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function notSupported(goName: string, key: string, oldV: unknown, newV: unknown): ReloadError {
+  return new ReloadError(`config reload not supported for ${goName}: old=${show(key, oldV)}, new=${show(key, newV)}`);
+}
+
+/** Open a log file for the new log_file before anything changes, so a bad path fails the reload. */
+function openSink(file: string): LogSink {
+  if (file === "") return new FdSink(2);
+  try {
+    return new FileSink(file);
+  } catch (e) {
+    throw new ReloadError(`error opening file: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Compare current and new options; the list of changes to apply, or a ReloadError for the
+ * first option (in nats-server's order) that cannot change at runtime.
+ */
+export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions): Change[] {
+  const changes: Change[] = [];
+  const ca = cur.authorization;
+  const na = next.authorization;
+  for (const [key, goName] of ORDER) {
+    switch (key) {
+      case "users":
+        // nats-server compares neither users nor accounts: both always count as changed
+        changes.push({ auth: true, apply: (sv) => sv.logger.noticef("Reloaded: authorization users") });
+        continue;
+      case "accounts":
+        changes.push({ auth: true, apply: (sv) => sv.logger.noticef("Reloaded: accounts") });
+        continue;
+      case "auth.user":
+        if ((ca.user ?? "") !== (na.user ?? "")) {
+          changes.push({ auth: true, apply: (sv) => sv.logger.noticef("Reloaded: authorization username") });
+        }
+        continue;
+      case "auth.password":
+        if ((ca.password ?? "") !== (na.password ?? "")) {
+          changes.push({ auth: true, apply: (sv) => sv.logger.noticef("Reloaded: authorization password") });
+        }
+        continue;
+      case "auth.token":
+        if ((ca.token ?? "") !== (na.token ?? "")) {
+          changes.push({ auth: true, apply: (sv) => sv.logger.noticef("Reloaded: authorization token") });
+        }
+        continue;
+      case "auth.timeout": {
+        const o = ca.timeout ?? 2000;
+        const n = na.timeout ?? 2000;
+        if (o !== n) {
+          // nats-server keeps it in seconds as a float64 and prints it with %v
+          changes.push({ apply: (sv) => sv.logger.noticef(`Reloaded: authorization timeout = ${n / 1000}`) });
+        }
+        continue;
+      }
+      default:
+        break;
+    }
+    const oldV: unknown = cur[key];
+    const newV: unknown = next[key];
+    if (key === "port") {
+      // a random port (-1, or 0) on reload means the port already in use
+      if (newV === -1 || newV === 0) continue;
+      if (newV !== s.port) throw notSupported(goName, key, s.port, newV);
+      continue;
+    }
+    if (same(oldV, newV)) continue;
+    switch (key) {
+      case "trace":
+      case "debug":
+      case "trace_verbose":
+      case "logtime":
+      case "logtime_utc":
+        changes.push({ logging: true, apply: (sv) => sv.logger.noticef(`Reloaded: ${key} = ${String(newV)}`) });
+        break;
+      case "log_file":
+        changes.push({ logging: true, apply: (sv) => sv.logger.noticef(`Reloaded: log_file = ${String(newV)}`) });
+        break;
+      case "disable_short_first_ping":
+        // nats-server silently keeps the value it started with
+        next.disable_short_first_ping = cur.disable_short_first_ping;
+        break;
+      case "client_advertise":
+        changes.push({ apply: (sv) => sv.logger.noticef(`Reload: client_advertise = ${String(newV)}`) });
+        break;
+      case "max_connections":
+        changes.push({ apply: (sv) => applyMaxConn(sv, newV as number) });
+        break;
+      case "pid_file":
+        changes.push({
+          apply: (sv) => {
+            if (newV === "") return;
+            try {
+              writeFileSync(newV as string, String(process.pid));
+            } catch (e) {
+              sv.logger.errorf(`Failed to write pidfile: ${(e as Error).message}`);
+            }
+            sv.logger.noticef(`Reloaded: pid_file = ${String(newV)}`);
+          },
+        });
+        break;
+      case "ports_file_dir":
+        changes.push({
+          apply: (sv) => {
+            sv.reloadPortsFile();
+            sv.logger.noticef(`Reloaded: ports_file_dir = ${String(newV)}`);
+          },
+        });
+        break;
+      case "max_control_line":
+        changes.push({
+          apply: (sv) => {
+            for (const c of sv.clients.values()) c.parser.maxControlLine = newV as number;
+            sv.logger.noticef(`Reloaded: max_control_line = ${String(newV)}`);
+          },
+        });
+        break;
+      case "max_payload":
+        // new connections see it in INFO; existing ones are held to it from now on
+        changes.push({ apply: (sv) => sv.logger.noticef(`Reloaded: max_payload = ${String(newV)}`) });
+        break;
+      case "ping_interval":
+      case "write_deadline":
+        changes.push({ apply: (sv) => sv.logger.noticef(`Reloaded: ${key} = ${formatGoDuration(newV as number)}`) });
+        break;
+      case "ping_max":
+      case "max_traced_msg_len":
+        changes.push({ apply: (sv) => sv.logger.noticef(`Reloaded: ${key} = ${String(newV)}`) });
+        break;
+      case "no_auth_user": {
+        // nats-server only accepts dropping no_auth_user together with that user
+        const stillUser = (na.users ?? []).some((u) => u.user === oldV);
+        if (oldV !== "" && newV === "" && !stillUser) break;
+        throw notSupported(goName, key, oldV, newV);
+      }
+      default:
+        throw notSupported(goName, key, oldV, newV);
+    }
+  }
+  // options nats-server does not have, or that arrived after this table: not reloadable
+  for (const key of Object.keys(next) as Key[]) {
+    if (KNOWN.has(key)) continue;
+    if (!same(cur[key], next[key])) throw notSupported(key, key, cur[key], next[key]);
+  }
+  return changes;
+}
+
+/** max_connections lowered below the number connected: close the newest over the limit. */
+function applyMaxConn(s: Server, max: number): void {
+  const clients = [...s.clients.values()];
+  if (max > 0 && clients.length > max) {
+    // nats-server picks them in Go's random map order; the newest are as good a choice
+    clients.sort((a, b) => b.cid - a.cid);
+    const n = clients.length - max;
+    for (let i = 0; i < n; i++) clients[i].maxConnExceeded();
+    s.logger.noticef(`Closed ${n} connections to fall within max_connections`);
+  }
+  s.reloadListenerLimits();
+  s.logger.noticef(`Reloaded: max_connections = ${max}`);
+}
+
+/**
+ * Reload the server with new options (merged over the current ones). All-or-nothing:
+ * rejects with a ReloadError, changing nothing, when an option cannot change at runtime
+ * or the new set is invalid.
+ */
+export async function reloadServer(s: Server, partial: PartialOptions): Promise<void> {
+  const cur = s.opts;
+  const next = resolveOptions({ ...cur, ...partial });
+  if (partial.authorization === undefined) next.authorization = { ...cur.authorization };
+  const changes = diffOptions(s, cur, next);
+  const auth: Authenticator = s.customAuth ? s.auth : new ConfigAuthenticator(next.authorization, next.no_auth_user);
+  try {
+    s.checkOptions(next, auth);
+  } catch (e) {
+    throw new ReloadError((e as Error).message);
+  }
+  const logging = changes.some((c) => c.logging === true);
+  const newSink = logging && next.log_file !== cur.log_file ? openSink(next.log_file) : null;
+
+  // from here on nothing can fail: swap the options and the authenticator, then apply
+  s.opts = next;
+  s.auth = auth;
+  for (const c of changes) c.apply(s);
+  if (logging) {
+    s.logger.configure({ debug: next.debug, trace: next.trace, time: next.logtime, utc: next.logtime_utc });
+    if (newSink !== null) {
+      const old = s.logger.sink;
+      s.logger.sink = newSink;
+      old.close?.();
+    }
+  }
+  if (changes.some((c) => c.auth === true)) await reloadAuthorization(s);
+  s.configLoadTime = new Date();
+  s.logger.noticef("Reloaded server configuration");
+}
+
+/**
+ * Re-check every connection against the (new) authenticator, as nats-server's
+ * reloadAuthorization does:
+ * - one that logged in with a user name that no users list holds any more, or whose user
+ *   moved to another account, is closed ("Client Closed", no -ERR);
+ * - one whose credentials no longer pass gets -ERR 'Authorization Violation' and is closed
+ *   ("Authentication Failure");
+ * - the others take their new permissions and lose the subscriptions those deny.
+ */
+async function reloadAuthorization(s: Server): Promise<void> {
+  const auth = s.auth;
+  const moved: Client[] = [];
+  const rest: Client[] = [];
+  for (const c of s.clients.values()) {
+    const req = c.reloadAuthRequest();
+    if (req === null) {
+      // CONNECT not seen yet: the new authenticator checks it when it comes
+      c.reloadPendingAuth(auth.authRequired);
+      continue;
+    }
+    const name = req.user ?? "";
+    if (name !== "" && auth.userAccount !== undefined && auth.userAccount(name) !== c.account) moved.push(c);
+    else rest.push(c);
+  }
+  for (const c of moved) c.close("Client Closed");
+  const pending: Promise<void>[] = [];
+  const finish = (c: Client, res: AuthResult | null): void => {
+    if (c.closed) return;
+    if (res === null) c.reloadAuthViolation();
+    else c.reloadPermissions(res);
+  };
+  for (const c of rest) {
+    if (c.closed) continue;
+    const req = c.reloadAuthRequest();
+    if (req === null) continue;
+    let r: AuthResult | null | Promise<AuthResult | null>;
+    try {
+      r = auth.authenticate(req);
+    } catch {
+      r = null;
+    }
+    if (r instanceof Promise) {
+      pending.push(
+        r.then(
+          (res) => finish(c, res),
+          () => finish(c, null),
+        ),
+      );
+    } else finish(c, r);
+  }
+  if (pending.length > 0) await Promise.all(pending);
+}
