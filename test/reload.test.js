@@ -251,10 +251,11 @@ for (const kind of serverKinds()) {
       }
     });
 
-    it("single user/password form: nats-server closes such connections on every reload", async () => {
-      // clientHasMovedToDifferentAccount finds no users map for the single user form, and
-      // for a client that sent a user name to a server without authorization, so such a
-      // connection is closed ("Client Closed", no -ERR) by any reload. A token is not.
+    it("single user/password form: tsnats keeps the connection, nats-server closes it on every reload", async () => {
+      // nats-server's clientHasMovedToDifferentAccount finds no users map for the single
+      // user form, so it closes such a connection ("Client Closed", no -ERR) on any reload.
+      // tsnats differs on purpose (the issue asks for reloads that drop no one): the
+      // connection is re-checked and stays while its credentials pass. A token is kept by both.
       const conf = path.join(dir, `single-${kind}.conf`);
       writeFileSync(conf, "authorization { user: sam, password: ps }\n");
       const srv = await startServer(kind, ["-c", conf]);
@@ -264,8 +265,12 @@ for (const kind of serverKinds()) {
         conns.push(sam);
         assert.equal(await sam.flush(), "");
         await hup(srv, 1);
-        assert.ok(await sam.waitClosed(3000), "sam's connection is closed by the reload");
-        assert.doesNotMatch(sam.text(), /-ERR/);
+        if (kind === "nats-server") {
+          assert.ok(await sam.waitClosed(3000), "nats-server closes sam's connection on reload");
+          assert.doesNotMatch(sam.text(), /-ERR/);
+        } else {
+          assert.equal(await sam.flush(), "", "sam's connection survives the reload");
+        }
         // switch to a token: a token client survives the next reload
         writeFileSync(conf, "authorization { token: tok }\n");
         await hup(srv, 2);

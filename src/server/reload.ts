@@ -290,12 +290,23 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
 /**
  * Re-check every connection against the (new) authenticator, as nats-server's
  * reloadAuthorization does:
- * - one that logged in with a user name that no users list holds any more, or whose user
+ * - one that logged in with a user name that the users list no longer holds, or whose user
  *   moved to another account, is closed ("Client Closed", no -ERR);
  * - one whose credentials no longer pass gets -ERR 'Authorization Violation' and is closed
  *   ("Authentication Failure");
  * - the others take their new permissions and lose the subscriptions those deny.
  */
+function movedOrRemoved(auth: Authenticator, name: string, account: string): boolean {
+  const acc = auth.userAccount?.(name);
+  if (acc !== undefined) return acc !== account;
+  // Not in a users list. nats-server also closes, on every reload, clients of the single
+  // user/password form and clients that sent a user name to a server without
+  // authorization (it finds no users map for them). tsnats does not: such a client is
+  // re-checked like any other below and stays when its credentials still pass, so a
+  // reload that changes nothing about it (a log level, say) drops no one.
+  return !(auth instanceof ConfigAuthenticator) || auth.hasUserList();
+}
+
 async function reloadAuthorization(s: Server): Promise<void> {
   const auth = s.auth;
   const moved: Client[] = [];
@@ -308,7 +319,7 @@ async function reloadAuthorization(s: Server): Promise<void> {
       continue;
     }
     const name = req.user ?? "";
-    if (name !== "" && auth.userAccount !== undefined && auth.userAccount(name) !== c.account) moved.push(c);
+    if (name !== "" && auth.userAccount !== undefined && movedOrRemoved(auth, name, c.account)) moved.push(c);
     else rest.push(c);
   }
   for (const c of moved) c.close("Client Closed");

@@ -131,6 +131,11 @@ export class ConfigAuthenticator implements Authenticator {
       : { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G", secret: u.cfg.password };
   }
 
+  /** True when a users list is configured (not the single user/password or token form). */
+  hasUserList(): boolean {
+    return this.users.size > 0;
+  }
+
   userAccount(name: string): string | undefined {
     // like nats-server, only a users list counts: the single user/password form keeps no map
     const u = this.users.get(name);
