@@ -117,6 +117,8 @@ export class Client implements ParserHandler {
   outMsgs = 0;
   outBytes = 0;
   private lastIn = Date.now();
+  /** Last time this connection sent messages or changed its subscriptions (/connz last_activity). */
+  last = Date.now();
   rtt = 0;
   private rttStart = 0;
 
@@ -268,7 +270,10 @@ export class Client implements ParserHandler {
       this.stash = this.stash === null ? buf : Buffer.concat([this.stash, buf]);
       return;
     }
+    const msgs = this.inMsgs;
     this.parseChunk(buf);
+    // activity, as nats-server counts it: messages (or subscription changes) in this read
+    if (this.inMsgs !== msgs) this.last = this.lastIn;
   }
 
   /** Parse what was held back and read again, once nothing pauses this connection. */
@@ -521,6 +526,7 @@ export class Client implements ParserHandler {
       return false;
     }
     this.rtt = Math.max(1, Date.now() - this.start);
+    this.last = Date.now();
     if (!this.connectReceived) {
       const o = this.server.opts;
       let d = o.ping_interval;
@@ -606,6 +612,7 @@ export class Client implements ParserHandler {
   }
 
   private processSub(arg: string): boolean {
+    this.last = this.lastIn;
     const args = splitArgs(arg);
     let subject: string;
     let queue: string | null = null;
@@ -650,6 +657,7 @@ export class Client implements ParserHandler {
   }
 
   private processUnsub(arg: string): boolean {
+    this.last = this.lastIn;
     const args = splitArgs(arg);
     let max = -1;
     if (args.length === 2) {

@@ -12,6 +12,7 @@ import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration } from "./duration.js";
+import { MonitorServer } from "./monitor/http.js";
 
 /**
  * Where a message leaves this server besides local subscribers: routes, gateways and leaf
@@ -80,6 +81,8 @@ export class Server extends EventEmitter<ServerEvents> {
   address: { host: string; port: number } | null = null;
   /** The monitoring (HTTP) address actually listened on, once started; null when off. */
   monitorAddress: { host: string; port: number } | null = null;
+  /** The monitoring listener (http_port), when on. */
+  monitor: MonitorServer | null = null;
 
   constructor(options: PartialOptions = {}, deps: ServerDeps = {}) {
     super();
@@ -149,11 +152,14 @@ export class Server extends EventEmitter<ServerEvents> {
         throw new Error(`Could not write pidfile: ${(e as Error).message}`);
       }
     }
+    // nats-server starts its monitor before the client listener
+    if (o.http_port !== 0) await this.startMonitor();
     const srv = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.accept(s));
     srv.maxConnections = Math.max(o.max_connections + 64, 1024);
     await new Promise<void>((resolve, reject) => {
       const onErr = (e: Error) => {
         srv.close();
+        void this.monitor?.close();
         reject(e);
       };
       srv.once("error", onErr);
@@ -168,13 +174,28 @@ export class Server extends EventEmitter<ServerEvents> {
     const a = srv.address() as net.AddressInfo;
     this.address = { host: o.host, port: a.port };
     l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
-    if (o.http_port !== 0) l.warnf(`Monitoring (http_port ${o.http_port}) is not served yet by tsnats-server`);
     if (o.logfile_size_limit > 0 || o.logfile_max_num > 0) {
       l.warnf("Log file rotation (logfile_size_limit, logfile_max_num) is not supported yet by tsnats-server");
     }
     this.writePortsFile();
     l.noticef("Server is ready");
     this.emit("ready");
+  }
+
+  private async startMonitor(): Promise<void> {
+    const o = this.opts;
+    const host = o.http_host === "" ? o.host : o.http_host;
+    const m = new MonitorServer(this);
+    try {
+      this.monitorAddress = await m.start(host, o.http_port);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const port = o.http_port < 0 ? 0 : o.http_port;
+      const why = err.code === "EADDRINUSE" ? "bind: address already in use" : err.message;
+      throw new Error(`can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
+    }
+    this.monitor = m;
+    this.logger.noticef(`Starting http monitor on ${hostPort(host, this.monitorAddress.port)}`);
   }
 
   private portsFile = "";
@@ -187,7 +208,12 @@ export class Server extends EventEmitter<ServerEvents> {
     const exe = base === "server" ? "tsnats-server" : base;
     this.portsFile = path.join(dir, `${exe}_${process.pid}.ports`);
     const host = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? "127.0.0.1" : this.opts.host;
-    const ports = { nats: [`nats://${hostPort(host, this.port)}`] };
+    const ports: Record<string, string[]> = { nats: [`nats://${hostPort(host, this.port)}`] };
+    const ma = this.monitorAddress;
+    if (ma !== null) {
+      const mh = ma.host === "0.0.0.0" || ma.host === "::" ? "127.0.0.1" : ma.host;
+      ports.monitoring = [`http://${hostPort(mh, ma.port)}`];
+    }
     try {
       writeFileSync(this.portsFile, JSON.stringify(ports));
     } catch (e) {
@@ -412,6 +438,7 @@ export class Server extends EventEmitter<ServerEvents> {
     l.noticef("Initiating Shutdown...");
     if (this.ldmTimer !== null) clearTimeout(this.ldmTimer);
     this.ldmWake?.();
+    const monitorClosed = this.monitor?.close() ?? Promise.resolve();
     const listener = this.listener;
     const listenerClosed =
       listener === null
@@ -436,7 +463,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const force = setTimeout(() => {
       for (const s of open) if (!s.destroyed) s.destroy();
     }, 500);
-    await Promise.all([listenerClosed, ...sockets]);
+    await Promise.all([listenerClosed, monitorClosed, ...sockets]);
     clearTimeout(force);
     this.flushScheduled = false;
     this.dirty = [];
