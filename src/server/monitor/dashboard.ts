@@ -19,6 +19,7 @@ export const DASHBOARD_HTML: string = String.raw`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>NATS dashboard</title>
+<link rel="icon" href="data:,">
 <style>
 :root {
   --bg: #f4f6f9; --panel: #ffffff; --text: #1d2733; --muted: #6b7785; --line: #e3e8ee;
@@ -67,7 +68,7 @@ main { padding: 20px 24px 8px; max-width: 1600px; margin: 0 auto; }
   background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px;
   box-shadow: var(--shadow);
 }
-.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .5px; }
+.card .label { color: var(--muted); font-size: 12.5px; font-weight: 550; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .card .value { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; margin-top: 2px; white-space: nowrap; }
 .card .sub { color: var(--muted); font-size: 12px; }
 .card.warn .value { color: var(--warn); }
