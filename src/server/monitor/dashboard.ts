@@ -325,14 +325,18 @@ footer a { margin-left: 8px; }
     parent.appendChild(el);
     return el;
   }
-  // A step of 1, 2, 2.5 or 5 times a power of ten giving four grid rows above max.
+  // A round grid step (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) such that four
+  // grid rows hold max with a little headroom; whole numbers only for integer series.
+  var STEPS = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
   function niceStep(max, integer) {
-    var raw = max / 4;
+    var raw = max / 3.7;
     if (!(raw > 0)) return integer ? 1 : 0.25;
     var e = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / e;
-    f = f <= 1 ? 1 : f <= 2 ? 2 : (f <= 2.5 && !(integer && e === 1)) ? 2.5 : f <= 5 ? 5 : 10;
-    var step = f * e;
-    return integer && step < 1 ? 1 : step;
+    for (var i = 0; i < STEPS.length; i++) {
+      var c = STEPS[i];
+      if (c >= f && !(integer && e === 1 && c % 1 !== 0)) return integer && c * e < 1 ? 1 : c * e;
+    }
+    return 10 * e;
   }
 
   function initChart(c) {
@@ -414,7 +418,7 @@ footer a { margin-left: 8px; }
         last = v;
       });
       flush();
-      if (area) svgEl('path', { 'class': 'area ' + se.cls, d: area }, svg);
+      if (area && c.series.length === 1) svgEl('path', { 'class': 'area ' + se.cls, d: area }, svg);
       var p = svgEl('path', { 'class': 'line ' + se.cls, d: line || 'M0 0', 'data-points': points }, svg);
       if (!line) p.setAttribute('visibility', 'hidden');
       total += points;
