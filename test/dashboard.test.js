@@ -9,11 +9,15 @@
 //    rates, hostile client names stay text, the sort control reaches connz, routes say
 //    "not clustered", and the page shows "disconnected" while the server is down and goes
 //    live again when it comes back on the same ports.
+// 3. The Routes section with real routes: tsnats does not cluster yet, so the page is served
+//    from a small proxy in front of a two-node cluster of Debian's nats-server (skipped
+//    when nats-server is not installed).
 //
-// tsnats only: nats-server has no /dashboard. A missing chromium is a failure, not a skip.
+// A missing chromium is a failure, not a skip.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
@@ -21,7 +25,7 @@ import vm from "node:vm";
 import { connect } from "@nats-io/transport-node";
 import { chromium } from "playwright-core";
 import { DASHBOARD_HTML } from "../dist/server/monitor/dashboard.js";
-import { startServer } from "./helpers/servers.js";
+import { natsServerBin, startServer } from "./helpers/servers.js";
 import { waitUntil } from "./helpers/wait.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -35,6 +39,14 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+function requireChromium() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: the dashboard test needs a real browser (apt-get install chromium, or set CHROMIUM_PATH)`,
+    );
+  }
 }
 
 /** "1.5k/s" -> 1500, "12 KiB/s" -> 12288, "–" -> NaN. */
@@ -127,11 +139,7 @@ describe("dashboard in headless Chromium [tsnats]", () => {
   const points = (id) => page.$eval(`#${id} svg`, (svg) => Number(svg.getAttribute("data-points") ?? 0));
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: the dashboard test needs a real browser (apt-get install chromium, or set CHROMIUM_PATH)`,
-      );
-    }
+    requireChromium();
     tmp = mkdtempSync(path.join(tmpdir(), "tsnats-dashboard-"));
     clientPort = await freePort();
     monPort = await freePort();
@@ -321,5 +329,95 @@ describe("dashboard in headless Chromium [tsnats]", () => {
     const runs = await page.$eval("#chart-conns path.line", (p) => (p.getAttribute("d").match(/M/g) ?? []).length);
     assert.ok(runs >= 2, `the connections line has a gap for the outage (${runs} runs)`);
     assert.deepEqual(pageErrors, [], "no script errors in the page");
+  });
+});
+
+describe("dashboard Routes section with a nats-server cluster", { skip: natsServerBin() ? false : "nats-server is not installed" }, () => {
+  const procs = [];
+  const clients = [];
+  let timer;
+  let proxy;
+  let browser;
+
+  after(async () => {
+    clearInterval(timer);
+    await Promise.allSettled(clients.map((nc) => nc.close()));
+    if (browser) await browser.close();
+    if (proxy) await new Promise((r) => proxy.close(r));
+    await Promise.allSettled(procs.map((p) => p.stop()));
+  });
+
+  it("lists the route with its remote server, direction and traffic", async () => {
+    requireChromium();
+    const [mA, cA, cB] = [await freePort(), await freePort(), await freePort()];
+    const common = ["-a", "127.0.0.1", "-p", "-1", "--cluster_name", "dash"];
+    const a = await startServer("nats-server", [...common, "-n", "dash-a", "-m", String(mA), "--cluster", `nats://127.0.0.1:${cA}`], {
+      noDefaults: true,
+    });
+    procs.push(a);
+    const b = await startServer("nats-server", [...common, "-n", "dash-b", "--cluster", `nats://127.0.0.1:${cB}`, "--routes", `nats://127.0.0.1:${cA}`], {
+      noDefaults: true,
+    });
+    procs.push(b);
+    await waitUntil(() => /Route connection created/.test(a.output()), "the route between the two servers", 5000);
+
+    // the page as tsnats serves it, the JSON from nats-server A
+    proxy = http.createServer((req, res) => {
+      if (req.url.split("?")[0] === "/dashboard") {
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+        res.end(DASHBOARD_HTML);
+        return;
+      }
+      const up = http.get({ host: "127.0.0.1", port: mA, path: req.url }, (r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      });
+      up.on("error", () => {
+        res.writeHead(502);
+        res.end();
+      });
+    });
+    await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+
+    // traffic across the route: published on A, received on B
+    const pub = await connect({ servers: a.url, name: "route-pub" });
+    clients.push(pub);
+    const sub = await connect({ servers: b.url, name: "route-sub" });
+    clients.push(sub);
+    sub.subscribe("across", { callback: () => {} });
+    await sub.flush();
+    timer = setInterval(() => {
+      for (let i = 0; i < 10; i++) pub.publish("across", "hello");
+    }, 50);
+
+    const bId = /ID:\s+(N[A-Z0-9]{55})/.exec(b.output())?.[1];
+    assert.ok(bId, "server B logged its id");
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(`http://127.0.0.1:${proxy.address().port}/dashboard`);
+    const end = Date.now() + 15000;
+    let route;
+    for (;;) {
+      route = await page.$$eval("#route-table", ([table]) => {
+        const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+        return [...table.querySelectorAll("tbody tr")].map((tr) =>
+          Object.fromEntries([...tr.children].map((td, i) => [heads[i], td.textContent.trim()])),
+        );
+      });
+      if (route.length === 1 && parseShown(route[0]["Msgs out/s"]) > 0) break;
+      if (Date.now() > end) throw new Error(`the route row with traffic did not appear: ${JSON.stringify(route)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(await page.isVisible("#route-table"), true);
+    assert.equal(await page.isVisible("#route-empty"), false);
+    assert.equal((await page.textContent("#route-count")).trim(), "1");
+    const r = route[0];
+    // nats-server 2.10 names the remote server; 2.9 gives its id only
+    assert.ok(r.Remote === "dash-b" || r.Remote === bId, `remote ${r.Remote}`);
+    assert.match(r.Address, /^127\.0\.0\.1:\d+$/);
+    assert.match(r.Kind, /^inbound/, "B solicited the route, so it is inbound on A");
+    assert.ok(Number(r.Subs) >= 1, `B's subscription crossed the route (${r.Subs})`);
+    assert.ok(parseShown(r["Bytes out"]) > 0);
   });
 });
