@@ -121,6 +121,11 @@ td.name { max-width: 260px; overflow: hidden; text-overflow: ellipsis; font-weig
 .error { color: var(--warn); }
 footer { color: var(--muted); font-size: 12px; padding: 10px 24px 20px; max-width: 1600px; margin: 0 auto; }
 footer a { margin-left: 8px; }
+@media (max-width: 800px) {
+  header { padding: 12px 14px; }
+  .meta { order: 3; flex-basis: 100%; }
+  main { padding: 14px 12px 8px; }
+}
 </style>
 </head>
 <body>
@@ -394,6 +399,7 @@ footer a { margin-left: 8px; }
       svgEl('text', { 'class': 'axis', x: L - 8, y: y + 4, 'text-anchor': 'end' }, svg).textContent = c.fmt(step * i);
     }
     var tick = WINDOW_MS <= 60000 ? 10000 : WINDOW_MS <= 300000 ? 60000 : 180000;
+    while (pw * tick / WINDOW_MS < 44 && tick < WINDOW_MS) tick *= 2;
     for (var ago = WINDOW_MS; ago >= 0; ago -= tick) {
       var x = L + pw * (WINDOW_MS - ago) / WINDOW_MS;
       svgEl('text', { 'class': 'axis', x: x, y: H - 4, 'text-anchor': ago === WINDOW_MS ? 'start' : ago === 0 ? 'end' : 'middle' }, svg)
@@ -439,7 +445,9 @@ footer a { margin-left: 8px; }
     });
     if (!best || bestD > 5000 || best.t < lay.t0) { c.guide.style.display = c.tip.style.display = 'none'; return; }
     var x = lay.L + lay.pw * (best.t - lay.t0) / WINDOW_MS;
-    var svgTop = c.svg.offsetTop, svgLeft = c.svg.offsetLeft;
+    // guide and tip are positioned in the figure's padding box
+    var fr = c.fig.getBoundingClientRect(), sr = c.svg.getBoundingClientRect();
+    var svgTop = sr.top - fr.top - c.fig.clientTop, svgLeft = sr.left - fr.left - c.fig.clientLeft;
     c.guide.style.display = 'block';
     c.guide.style.left = (svgLeft + x) + 'px';
     c.guide.style.top = (svgTop + lay.T) + 'px';
