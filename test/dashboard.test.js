@@ -301,6 +301,25 @@ describe("dashboard in headless Chromium [tsnats]", () => {
     }
   });
 
+  it("changes the chart window and shows values under the pointer", async () => {
+    const firstLabel = () => page.$eval("#chart-msgs svg text.axis[text-anchor=start]", (t) => t.textContent);
+    assert.equal(await firstLabel(), "-5m");
+    await page.selectOption("#window", "1");
+    assert.equal(await firstLabel(), "-1m");
+    // the newest point is at the right end of the plot: hover just inside it
+    const box = await page.$eval("#chart-msgs svg", (svg) => {
+      const r = svg.getBoundingClientRect();
+      return { x: r.right - 14, y: r.top + r.height / 2 };
+    });
+    await page.mouse.move(box.x, box.y);
+    const tip = await page.waitForSelector("#chart-msgs .tip", { state: "visible", timeout: 5000 });
+    assert.match(await tip.textContent(), /^\d\d:\d\d:\d\d\s+·\s+in [\d.]+k?\/s\s+·\s+out [\d.]+k?\/s$/);
+    assert.equal(await page.isVisible("#chart-msgs .guide"), true);
+    await page.mouse.move(1, 1);
+    assert.equal(await page.isVisible("#chart-msgs .tip"), false);
+    await page.selectOption("#window", "5");
+  });
+
   it("says the server is not clustered", async () => {
     await waitText("#route-empty", (t) => /not clustered/i.test(t), "the not-clustered note");
     assert.equal(await page.isVisible("#route-empty"), true);
