@@ -111,7 +111,7 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
     if (wantOpen) {
       for (const c of s.clients.values()) {
         if (acc !== "" && c.account !== acc) continue;
-        if (user !== "" && c.user !== user) continue;
+        if (user !== "" && c.authUser !== user) continue;
         rows.push({ c, open: true });
       }
     }
@@ -119,7 +119,7 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
       for (const cc of s.closed) {
         const c = cc.client;
         if (acc !== "" && c.account !== acc) continue;
-        if (user !== "" && c.user !== user) continue;
+        if (user !== "" && c.authUser !== user) continue;
         rows.push({ c, open: false });
       }
     }
@@ -209,10 +209,10 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
     ci.stop = goTime(c.stopTime);
     ci.reason = c.closeReason;
   }
-  ci.rtt = formatGoDuration(c.rtt);
+  ci.rtt = rttText(c.rtt);
   ci.uptime = goUptime(end - c.start);
   ci.idle = goUptime(end - c.last);
-  ci.pending_bytes = r.open ? c.pendingBytes : 0;
+  ci.pending_bytes = r.open ? c.pendingBytes : c.pendingAtClose;
   ci.in_msgs = c.inMsgs;
   ci.out_msgs = c.outMsgs;
   ci.in_bytes = c.inBytes;
@@ -222,7 +222,7 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
   if (c.lang !== "") ci.lang = c.lang;
   if (c.version !== "") ci.version = c.version;
   if (opts.auth) {
-    if (c.user !== "") ci.authorized_user = c.user;
+    if (c.authUser !== "") ci.authorized_user = c.authUser;
     if (c.account !== "" && c.account !== "$G") ci.account = c.account;
   }
   if (c.subs.size > 0) {
@@ -243,6 +243,14 @@ export function subDetail(s: Subscription, withAccount: boolean): Record<string,
   if (s.max > 0) d.max = s.max;
   d.cid = s.client.cid;
   return d;
+}
+
+/** nats-server's RTT text: truncated to microseconds below a millisecond, else to nanoseconds. */
+export function rttText(ms: number): string {
+  let ns = Math.round(ms * 1e6);
+  if (ns > 0 && ns < 1000) return `${ns}ns`;
+  if (ns > 1000 && ns < 1e6) ns = Math.floor(ns / 1000) * 1000;
+  return formatGoDuration(ns / 1e6);
 }
 
 function subsDetail(c: Client): Record<string, unknown>[] {
