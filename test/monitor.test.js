@@ -9,10 +9,9 @@ import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import net from "node:net";
 import { serverKinds, startServer } from "./helpers/servers.js";
 import { rawConnect } from "./helpers/raw.js";
-import { ENDPOINTS_A, ENDPOINTS_B, get, makeSlowConsumer, monitorPort, runScenario, waitJSON } from "./fixtures/monitor/scenario.js";
+import { ENDPOINTS_A, ENDPOINTS_B, get, monitorPort, runScenario, waitJSON } from "./fixtures/monitor/scenario.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.join(here, "fixtures", "monitor");
@@ -194,3 +193,316 @@ describe("monitoring JSON shapes match nats-server's (fixtures)", () => {
     assert.deepEqual(d2, ["connz.connections[].rtt: nats-server has string, tsnats has number"]);
   });
 });
+
+// ---------------------------------------------------------------- behaviour (tsnats and nats-server)
+
+const tmp = mkdtempSync(path.join(tmpdir(), "tsnats-monitor-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Start a server with monitoring on a random port; `conf` is written to a config file. */
+async function startMon(kind, conf = "", args = []) {
+  const file = path.join(tmp, `${kind}-${Math.random().toString(36).slice(2)}.conf`);
+  writeFileSync(file, conf);
+  const srv = await startServer(kind, ["-c", file, "-m", "-1", ...args]);
+  return { srv, mport: monitorPort(srv) };
+}
+
+const RAW = { verbose: false, pedantic: false, lang: "raw", version: "1.0.0" };
+
+/** The /connz entries by client name. */
+function byName(connz) {
+  return Object.fromEntries(connz.connections.map((c) => [c.name, c]));
+}
+
+for (const kind of serverKinds()) {
+  describe(`monitoring [${kind}]`, () => {
+    let srv;
+    let mport;
+    const conns = [];
+    const connect = async (name, extra = {}) => {
+      const { c } = await rawConnect(srv.port, { ...RAW, name, ...extra });
+      conns.push(c);
+      await c.flush();
+      return c;
+    };
+    before(async () => {
+      ({ srv, mport } = await startMon(kind, "max_pending: 1MB\n"));
+    });
+    after(async () => {
+      for (const c of conns) c.close();
+      await srv.stop();
+    });
+
+    it("counts messages and bytes in and out, per server and per connection", async () => {
+      const base = (await get(mport, "/varz")).json;
+      const sub1 = await connect("count-sub1");
+      const sub2 = await connect("count-sub2");
+      sub1.write("SUB cnt 1\r\n");
+      sub2.write("SUB cnt 1\r\nSUB cnt 2\r\n");
+      await sub1.flush();
+      await sub2.flush();
+      const pub = await connect("count-pub");
+      for (let i = 0; i < 10; i++) pub.write("PUB cnt 7\r\n1234567\r\n");
+      await pub.flush();
+      await sub1.waitFor((t) => (t.match(/MSG cnt/g) ?? []).length === 10);
+      await sub2.waitFor((t) => (t.match(/MSG cnt/g) ?? []).length === 20);
+      const v = (await get(mport, "/varz")).json;
+      assert.equal(v.in_msgs - base.in_msgs, 10);
+      assert.equal(v.in_bytes - base.in_bytes, 70);
+      assert.equal(v.out_msgs - base.out_msgs, 30);
+      assert.equal(v.out_bytes - base.out_bytes, 210);
+      assert.equal(v.connections - base.connections, 3);
+      assert.equal(v.total_connections - base.total_connections, 3);
+      assert.equal(v.subscriptions - base.subscriptions, 3);
+      const c = byName((await get(mport, "/connz")).json);
+      assert.deepEqual(
+        [c["count-pub"].in_msgs, c["count-pub"].in_bytes, c["count-pub"].out_msgs, c["count-pub"].out_bytes],
+        [10, 70, 0, 0],
+      );
+      assert.deepEqual([c["count-sub1"].out_msgs, c["count-sub1"].out_bytes, c["count-sub1"].subscriptions], [10, 70, 1]);
+      assert.deepEqual([c["count-sub2"].out_msgs, c["count-sub2"].out_bytes, c["count-sub2"].subscriptions], [20, 140, 2]);
+      assert.equal(c["count-pub"].lang, "raw");
+      assert.equal(c["count-pub"].version, "1.0.0");
+      assert.equal(c["count-pub"].ip, "127.0.0.1");
+      assert.equal(c["count-pub"].port, pub.sock.localPort);
+      for (const x of [sub1, sub2, pub]) x.close();
+    });
+
+    it("/connz sorts, pages and filters by cid as nats-server does", async () => {
+      // four clients with distinct subscription, message and byte counts
+      const names = ["s-a", "s-b", "s-c", "s-d"];
+      const subs = { "s-a": 1, "s-b": 3, "s-c": 0, "s-d": 2 };
+      const pubs = { "s-a": 2, "s-b": 0, "s-c": 5, "s-d": 1 };
+      for (const n of names) {
+        const c = await connect(n);
+        for (let i = 0; i < subs[n]; i++) c.write(`SUB sort.${n}.${i} ${i + 1}\r\n`);
+        for (let i = 0; i < pubs[n]; i++) c.write("PUB nobody 3\r\nabc\r\n");
+        await c.flush();
+      }
+      const q = (extra) => get(mport, `/connz?${extra}`);
+      const order = (j) => j.connections.filter((c) => names.includes(c.name)).map((c) => c.name);
+      assert.deepEqual(order((await q("sort=subs")).json), ["s-b", "s-d", "s-a", "s-c"]);
+      assert.deepEqual(order((await q("sort=msgs_from")).json), ["s-c", "s-a", "s-d", "s-b"]);
+      assert.deepEqual(order((await q("sort=bytes_from")).json), ["s-c", "s-a", "s-d", "s-b"]);
+      const byCid = (await q("sort=cid")).json;
+      const cids = byCid.connections.map((c) => c.cid);
+      assert.deepEqual(cids, [...cids].sort((a, b) => a - b), "sort=cid is ascending");
+      assert.deepEqual(order(byCid), names);
+      assert.deepEqual(order((await q("sort=start")).json), names);
+      // every documented option is accepted on open connections (sort=rtt is new in 2.10)
+      const more = ["pending", "msgs_to", "bytes_to", "last", "idle", "uptime"];
+      if (kind === "tsnats") more.push("rtt");
+      for (const s of more) {
+        const r = await q(`sort=${s}`);
+        assert.equal(r.status, 200, `sort=${s}: ${r.text}`);
+        assert.equal(r.json.connections.length, byCid.connections.length);
+      }
+      // paging over the cid order
+      const total = byCid.total;
+      const page = (await q("sort=cid&offset=1&limit=2")).json;
+      assert.equal(page.offset, 1);
+      assert.equal(page.limit, 2);
+      assert.equal(page.total, total);
+      assert.equal(page.num_connections, 2);
+      assert.deepEqual(page.connections.map((c) => c.cid), cids.slice(1, 3));
+      const beyond = (await q(`offset=${total + 5}`)).json;
+      assert.equal(beyond.num_connections, 0);
+      assert.deepEqual(beyond.connections, []);
+      // defaults: offset 0, limit 1024; a limit <= 0 means the default
+      assert.equal((await q("limit=0")).json.limit, 1024);
+      assert.equal((await q("offset=-3")).json.offset, 0);
+      // one connection by cid
+      const one = (await q(`cid=${cids[2]}`)).json;
+      assert.equal(one.num_connections, 1);
+      assert.equal(one.limit, 1);
+      assert.equal(one.connections[0].cid, cids[2]);
+      assert.deepEqual((await q("cid=999999")).json.connections, []);
+      // subscriptions lists
+      const withSubs = byName((await q("subs=1")).json);
+      assert.deepEqual(withSubs["s-b"].subscriptions_list.sort(), ["sort.s-b.0", "sort.s-b.1", "sort.s-b.2"]);
+      assert.equal(withSubs["s-c"].subscriptions_list, undefined, "no list for a connection without subscriptions");
+      const detail = byName((await q("subs=detail")).json);
+      const d = detail["s-d"].subscriptions_list_detail.sort((a, b) => a.sid.localeCompare(b.sid));
+      assert.deepEqual(d, [
+        { subject: "sort.s-d.0", sid: "1", msgs: 0, cid: detail["s-d"].cid },
+        { subject: "sort.s-d.1", sid: "2", msgs: 0, cid: detail["s-d"].cid },
+      ]);
+    });
+
+    it("rejects bad /connz parameters with nats-server's 400 texts", async () => {
+      const cases = [
+        ["/connz?sort=foo", "invalid sorting option: foo"],
+        ["/connz?sort=stop", "sort by stop only valid on closed connections"],
+        ["/connz?sort=reason&state=all", "sort by reason only valid on closed connections"],
+        ["/connz?state=bogus", "Error decoding state for bogus"],
+        ["/connz?auth=maybe", `Error decoding boolean for 'auth': strconv.ParseBool: parsing "maybe": invalid syntax`],
+        ["/connz?subs=2", `Error decoding boolean for 'subs': strconv.ParseBool: parsing "2": invalid syntax`],
+        ["/connz?offset=x", `Error decoding int for 'offset': strconv.Atoi: parsing "x": invalid syntax`],
+        ["/connz?limit=1.5", `Error decoding int for 'limit': strconv.Atoi: parsing "1.5": invalid syntax`],
+        ["/connz?cid=-1", `Error decoding uint64 for 'cid': strconv.ParseUint: parsing "-1": invalid syntax`],
+        ["/subsz?subs=yes", `Error decoding boolean for 'subs': strconv.ParseBool: parsing "yes": invalid syntax`],
+        ["/subsz?subs=1&test=foo.*", "invalid test subject, must be valid publish subject: foo.*"],
+      ];
+      for (const [p, text] of cases) {
+        const r = await get(mport, p);
+        assert.equal(r.status, 400, `${p} -> ${r.status} ${r.text}`);
+        assert.equal(r.text, text, p);
+        assert.match(r.type, /^text\/plain/, p);
+      }
+      const nf = await get(mport, "/nope");
+      assert.equal(nf.status, 404);
+      assert.equal(nf.text, "404 page not found\n");
+    });
+
+    it("answers JSONP when asked with ?callback= and plain JSON with CORS otherwise", async () => {
+      const j = await get(mport, "/varz");
+      assert.equal(j.type, "application/json");
+      // nats-server 2.10 allows any origin on JSON answers (2.9.10 did not yet)
+      if (kind === "tsnats") assert.equal(j.headers.get("access-control-allow-origin"), "*");
+      const r = await get(mport, "/varz?callback=myFn");
+      assert.equal(r.status, 200);
+      assert.equal(r.type, "application/javascript");
+      assert.equal(r.headers.get("access-control-allow-origin"), null);
+      const m = /^myFn\(([\s\S]*)\)$/.exec(r.text);
+      assert.ok(m, `JSONP body: ${r.text.slice(0, 80)}`);
+      assert.equal(JSON.parse(m[1]).server_id, j.json.server_id);
+      const h = await get(mport, "/healthz?callback=cb");
+      assert.equal(h.text, 'cb({"status":"ok"})');
+    });
+
+    it("/subsz lists subscriptions, filters with test= and pages", async () => {
+      const c = await connect("subsz-client");
+      c.write("SUB zz.a 1\r\nSUB zz.* 2\r\nSUB zz.> q 3\r\nSUB other 4\r\n");
+      await c.flush();
+      const all = (await get(mport, "/subsz?subs=1&limit=100000")).json;
+      const cid = byName((await get(mport, "/connz")).json)["subsz-client"].cid;
+      const mine = all.subscriptions_list.filter((s) => s.cid === cid);
+      assert.equal(mine.length, 4);
+      const q = mine.find((s) => s.sid === "3");
+      assert.deepEqual(q, { account: "$G", subject: "zz.>", qgroup: "q", sid: "3", msgs: 0, cid: q.cid });
+      const t = (await get(mport, "/subsz?subs=1&test=zz.a")).json;
+      assert.deepEqual(t.subscriptions_list.map((s) => s.subject).sort(), ["zz.*", "zz.>", "zz.a"]);
+      assert.equal(t.total, 3);
+      const p = (await get(mport, "/subsz?subs=1&test=zz.a&offset=1&limit=1")).json;
+      assert.equal(p.subscriptions_list.length, 1);
+      assert.equal(p.offset, 1);
+      assert.equal(p.limit, 1);
+      // no subscription matches: only the statistics, as nats-server answers
+      const none = (await get(mport, "/subsz?subs=1&test=nothing.here")).json;
+      assert.equal(none.subscriptions_list, undefined);
+      assert.equal(typeof none.num_subscriptions, "number");
+      assert.ok(all.num_subscriptions >= 4);
+      c.close();
+    });
+
+    it("counts requests per endpoint in varz http_req_stats", async () => {
+      const before = (await get(mport, "/varz")).json.http_req_stats;
+      await get(mport, "/connz");
+      await get(mport, "/connz");
+      await get(mport, "/subsz");
+      const after = (await get(mport, "/varz")).json.http_req_stats;
+      assert.equal(after["/connz"], (before["/connz"] ?? 0) + 2);
+      assert.equal(after["/subsz"], (before["/subsz"] ?? 0) + 1);
+      assert.equal(after["/varz"], before["/varz"] + 1);
+    });
+
+    it("/healthz, /routez, /gatewayz, /leafz and /jsz answer for a server without those features", async () => {
+      const h = await get(mport, "/healthz");
+      assert.equal(h.status, 200);
+      assert.equal(h.text, '{"status":"ok"}');
+      assert.equal((await get(mport, "/healthz?js-enabled-only=true")).status, 200);
+      assert.equal((await get(mport, "/routez")).json.num_routes, 0);
+      assert.deepEqual((await get(mport, "/routez")).json.routes, []);
+      assert.deepEqual((await get(mport, "/gatewayz")).json.outbound_gateways, {});
+      assert.equal((await get(mport, "/leafz")).json.leafnodes, 0);
+      assert.equal((await get(mport, "/jsz")).json.disabled, true);
+    });
+  });
+
+  describe(`/connz state=closed [${kind}]`, () => {
+    it("keeps closed connections with the reason: slow consumer, auth failure, normal close", async () => {
+      const { srv, mport } = await startMon(kind, "max_pending: 1MB\nauthorization { users: [ { user: a, password: b } ] }\n");
+      const conns = [];
+      try {
+        const connect = async (name, pass = "b") => {
+          const { c } = await rawConnect(srv.port, { ...RAW, name, user: "a", pass });
+          conns.push(c);
+          return c;
+        };
+        const normal = await connect("normal");
+        await normal.flush();
+        normal.close();
+        const intruder = await connect("intruder", "wrong");
+        assert.ok(await intruder.waitClosed(3000));
+        const slow = await connect("slow");
+        slow.write("SUB slow 1\r\n");
+        await slow.flush();
+        slow.sock.pause();
+        await floodUntilSlow(srv.port, mport, conns);
+        const closed = await waitJSON(
+          mport,
+          "/connz?state=closed&auth=1",
+          (j) => ["normal", "intruder", "slow"].every((n) => j.connections.some((c) => c.name === n)),
+          "three closed connections",
+        );
+        const c = byName(closed);
+        assert.equal(c.normal.reason, "Client Closed");
+        assert.equal(c.intruder.reason, "Authentication Failure");
+        assert.equal(c.slow.reason, "Slow Consumer (Pending Bytes)");
+        assert.equal(c.normal.authorized_user, "a");
+        assert.equal(c.intruder.authorized_user, "a");
+        for (const x of [c.normal, c.intruder, c.slow]) {
+          assert.equal(typeof x.stop, "string");
+          assert.ok(Date.parse(x.stop) >= Date.parse(x.start), "stop is after start");
+        }
+        assert.ok(c.slow.out_msgs > 0);
+        // without auth=1 no user is shown
+        assert.equal(byName((await get(mport, "/connz?state=closed")).json).normal.authorized_user, undefined);
+        // sort=reason (ascending) and sort=stop (latest first) on closed connections
+        const reasons = (await get(mport, "/connz?state=closed&sort=reason")).json.connections.map((x) => x.reason);
+        assert.deepEqual(reasons, [...reasons].sort());
+        const stops = (await get(mport, "/connz?state=closed&sort=stop")).json.connections.map((x) => Date.parse(x.stop));
+        assert.deepEqual(stops, [...stops].sort((x, y) => y - x));
+        // open connections carry no stop or reason; state=all has both kinds
+        const open = (await get(mport, "/connz")).json.connections;
+        assert.ok(open.every((x) => x.stop === undefined && x.reason === undefined));
+        const all = (await get(mport, "/connz?state=all")).json;
+        assert.equal(all.total, open.length + closed.total);
+        // a closed connection by cid, with state=closed or state=all but not open
+        assert.equal((await get(mport, `/connz?state=closed&cid=${c.slow.cid}`)).json.connections[0].name, "slow");
+        assert.equal((await get(mport, `/connz?state=all&cid=${c.slow.cid}`)).json.connections[0].name, "slow");
+        // 2.10 looks a cid up among open connections only unless state says otherwise (2.9.10
+        // still searched the closed ones)
+        if (kind === "tsnats") assert.deepEqual((await get(mport, `/connz?cid=${c.slow.cid}`)).json.connections, []);
+        // the user filter (total stays the count before filtering, as in nats-server)
+        const byUser = (await get(mport, "/connz?state=closed&user=a")).json;
+        assert.equal(byUser.connections.length, closed.connections.length);
+        const nobody = (await get(mport, "/connz?state=closed&user=nobody")).json;
+        assert.deepEqual(nobody.connections, []);
+        assert.equal(nobody.total, closed.total);
+        // varz counts the slow consumer
+        assert.ok((await get(mport, "/varz")).json.slow_consumers >= 1);
+        assert.equal((await get(mport, "/varz")).json.auth_required, true);
+      } finally {
+        for (const x of conns) x.close();
+        await srv.stop();
+      }
+
+      async function floodUntilSlow(port, mp, list) {
+        const { c: flood } = await rawConnect(port, { ...RAW, name: "flooder", user: "a", pass: "b" });
+        list.push(flood);
+        await flood.flush();
+        const payload = Buffer.alloc(64 * 1024, 0x61);
+        const frame = Buffer.concat([Buffer.from(`PUB slow ${payload.length}\r\n`), payload, Buffer.from("\r\n")]);
+        const deadline = Date.now() + 20000;
+        for (;;) {
+          for (let i = 0; i < 16; i++) flood.write(frame);
+          await flood.flush(10000);
+          const j = (await get(mp, "/connz?state=closed")).json;
+          if (j.connections.some((x) => x.name === "slow")) return;
+          if (Date.now() > deadline) throw new Error("no slow consumer within 20 s");
+        }
+      }
+    });
+  });
+}

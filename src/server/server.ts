@@ -202,7 +202,7 @@ export class Server extends EventEmitter<ServerEvents> {
       const err = e as NodeJS.ErrnoException;
       const port = o.http_port < 0 ? 0 : o.http_port;
       const why = err.code === "EADDRINUSE" ? "bind: address already in use" : err.message;
-      throw new Error(`can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
+      throw new Error(`Can't start monitoring: can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
     }
     this.monitor = m;
     this.logger.noticef(`Starting http monitor on ${hostPort(host, this.monitorAddress.port)}`);

@@ -95,6 +95,17 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
   let rows: Row[] = [];
   const wantOpen = state === "open" || state === "all";
   const wantClosed = state === "closed" || state === "all";
+  // nats-server's total counts the connections of the state (and account) asked for, before
+  // the cid and user filters narrow the list down
+  let total = 0;
+  if (wantOpen) {
+    if (acc === "") total += s.clients.size;
+    else for (const c of s.clients.values()) if (c.account === acc) total++;
+  }
+  if (wantClosed) {
+    if (acc === "") total += s.closed.length;
+    else for (const cc of s.closed) if (cc.client.account === acc) total++;
+  }
   if (cid > 0) {
     const c = wantOpen ? s.clients.get(cid) : undefined;
     if (c !== undefined) rows.push({ c, open: true });
@@ -125,9 +136,8 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
     }
   }
   rows = sortRows(rows, sort, nowMs);
-  const total = rows.length;
-  const lo = Math.min(offset, total);
-  const hi = Math.min(offset + limit, total);
+  const lo = Math.min(offset, rows.length);
+  const hi = Math.min(offset + limit, rows.length);
   const conns = new Array<Record<string, unknown>>(hi - lo);
   for (let i = lo; i < hi; i++) conns[i - lo] = connInfo(rows[i], nowMs, opts);
   return {
