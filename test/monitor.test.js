@@ -5,12 +5,16 @@
 // run against tsnats and, when installed, against nats-server too (the oracle).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import http from "node:http";
+import { Server, Logger, MemorySink } from "../dist/server/index.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serverKinds, startServer } from "./helpers/servers.js";
 import { rawConnect } from "./helpers/raw.js";
+import { waitUntil } from "./helpers/wait.js";
 import { ENDPOINTS_A, ENDPOINTS_B, get, monitorPort, runScenario, waitJSON } from "./fixtures/monitor/scenario.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -506,3 +510,136 @@ for (const kind of serverKinds()) {
     });
   });
 }
+
+// ---------------------------------------------------------------- listener, config, pages
+
+for (const kind of serverKinds()) {
+  describe(`monitoring listener [${kind}]`, () => {
+    it("serves under http_base_path, on the http host:port of the config file", async () => {
+      const { srv, mport } = await startMon(kind, 'http: "127.0.0.1:-1"\nhttp_base_path: "nats/"\n');
+      try {
+        assert.match(srv.output(), /Starting http monitor on 127\.0\.0\.1:\d+/);
+        const v = await get(mport, "/nats/varz");
+        assert.equal(v.status, 200);
+        assert.equal(v.json.http_base_path, "nats/");
+        assert.equal(v.json.http_host, "127.0.0.1");
+        assert.equal(v.json.http_port, -1, "the configured port, as nats-server reports it");
+        assert.equal((await get(mport, "/nats/connz")).status, 200);
+        assert.equal((await get(mport, "/varz")).status, 404);
+        const root = await get(mport, "/nats");
+        assert.equal(root.status, 200);
+        assert.match(root.text, /href=\.\/nats\/varz/);
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("writes the monitoring URL to the ports file", async () => {
+      const dir = path.join(tmp, `ports-${kind}`);
+      mkdirSync(dir);
+      const srv = await startServer(kind, ["-m", "-1", "--ports_file_dir", dir]);
+      try {
+        // nats-server writes it just after logging "Server is ready"
+        await waitUntil(() => readdirSync(dir).some((f) => f.endsWith(".ports")), "the ports file");
+        const files = readdirSync(dir).filter((f) => f.endsWith(".ports"));
+        assert.equal(files.length, 1);
+        const ports = JSON.parse(readFileSync(path.join(dir, files[0]), "utf8"));
+        assert.deepEqual(ports.monitoring, [`http://127.0.0.1:${monitorPort(srv)}`]);
+        assert.deepEqual(ports.nats, [`nats://127.0.0.1:${srv.port}`]);
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("fails to start when the monitoring port is taken, with nats-server's message", async () => {
+      const blocker = net.createServer();
+      await new Promise((r) => blocker.listen(0, "127.0.0.1", r));
+      const busy = blocker.address().port;
+      try {
+        await assert.rejects(startServer(kind, ["-m", String(busy)]), (e) => {
+          assert.match(
+            e.message,
+            new RegExp(`Can't start monitoring: can't listen to the monitor port: listen tcp 127\\.0\\.0\\.1:${busy}: bind: address already in use`),
+          );
+          assert.match(e.message, /exited \(1\)/);
+          return true;
+        });
+      } finally {
+        blocker.close();
+      }
+    });
+  });
+}
+
+describe("monitoring pages and lifecycle [tsnats]", () => {
+  it("the index page links every endpoint and the dashboard, and each link answers", async () => {
+    const srv = await startServer("tsnats", ["-m", "-1"]);
+    try {
+      const mport = monitorPort(srv);
+      const r = await get(mport, "/");
+      assert.equal(r.status, 200);
+      assert.match(r.type, /^text\/html/);
+      const links = [...r.text.matchAll(/href=\.(\/[a-z]+)/g)].map((m) => m[1]);
+      for (const p of ["/varz", "/connz", "/routez", "/gatewayz", "/leafz", "/subsz", "/accountz", "/accstatz", "/jsz", "/healthz", "/metrics", "/dashboard"]) {
+        assert.ok(links.includes(p), `index links ${p}`);
+      }
+      for (const p of links) assert.equal((await get(mport, p)).status, 200, p);
+      const d = await get(mport, "/dashboard");
+      assert.match(d.type, /^text\/html/);
+      assert.match(d.text, /<html/i);
+      // nats-server's old name for /subsz
+      assert.equal(typeof (await get(mport, "/subscriptionsz")).json.num_subscriptions, "number");
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it("starts with the server, sets monitorAddress, and shutdown closes it even with keep-alive clients", async () => {
+    const sink = new MemorySink();
+    const s = new Server({ host: "127.0.0.1", port: -1, http_port: -1 }, { logger: new Logger(sink, { time: false }) });
+    await s.start();
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      assert.ok(s.monitorAddress, "monitorAddress is set");
+      const { port } = s.monitorAddress;
+      assert.ok(sink.lines.some((l) => l.includes(`Starting http monitor on 127.0.0.1:${port}`)));
+      assert.ok(!sink.lines.some((l) => /not served yet/.test(l)));
+      const body = await new Promise((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port, path: "/varz", agent }, (res) => {
+            let t = "";
+            res.on("data", (d) => (t += d));
+            res.on("end", () => resolve(t));
+          })
+          .on("error", reject);
+      });
+      assert.equal(JSON.parse(body).http_port, -1);
+      // the keep-alive socket stays open in the agent; shutdown must not wait for it
+      await s.shutdown();
+      await assert.rejects(
+        new Promise((resolve, reject) => {
+          const c = net.connect(port, "127.0.0.1", () => {
+            c.destroy();
+            resolve();
+          });
+          c.on("error", reject);
+        }),
+        /ECONNREFUSED/,
+      );
+    } finally {
+      agent.destroy();
+      await s.shutdown();
+    }
+  });
+
+  it("is off unless asked for", async () => {
+    const s = new Server({ host: "127.0.0.1", port: -1 }, { logger: new Logger(new MemorySink(), { time: false }) });
+    await s.start();
+    try {
+      assert.equal(s.monitorAddress, null);
+      assert.equal(s.monitor, null);
+    } finally {
+      await s.shutdown();
+    }
+  });
+});
