@@ -103,6 +103,8 @@ export class Client implements ParserHandler {
 
   // identity and permissions
   user = "";
+  /** The user as /connz auth=1 shows it: CONNECT's nkey, user or "[REDACTED]" for a token. */
+  authUser = "";
   account = "$G";
   perms: CompiledPermissions | null = null;
   private replies: Map<string, RespTrack> | null = null;
@@ -119,8 +121,10 @@ export class Client implements ParserHandler {
   private lastIn = Date.now();
   /** Last time this connection sent messages or changed its subscriptions (/connz last_activity). */
   last = Date.now();
+  /** Round-trip time in ms (fractional: measured with performance.now()). */
   rtt = 0;
   private rttStart = 0;
+  private readonly startHr = performance.now();
 
   // outbound
   private out: Buffer = EMPTY;
@@ -132,6 +136,8 @@ export class Client implements ParserHandler {
   closed = false;
   closeReason: CloseReason | "" = "";
   stopTime = 0;
+  /** Outbound bytes still pending when the connection closed (/connz state=closed). */
+  pendingAtClose = 0;
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private authTimer: NodeJS.Timeout | null = null;
@@ -214,7 +220,7 @@ export class Client implements ParserHandler {
 
   private sendPing(): void {
     this.pingsOut++;
-    this.rttStart = Date.now();
+    this.rttStart = performance.now();
     if (this.server.logger.traceEnabled) this.tracef("->> [PING]");
     this.enqueue(PING);
     this.flush();
@@ -246,6 +252,8 @@ export class Client implements ParserHandler {
     const s = this.socket;
     const skipFlush = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)" ||
       reason === "Write Error" || reason === "Read Error";
+    // what is dropped unsent; the rest is still written out
+    if (skipFlush) this.pendingAtClose = this.outPos - this.outStart + (s.destroyed ? 0 : s.writableLength);
     if (!skipFlush && this.outPos > this.outStart && !s.destroyed) {
       s.write(this.out.subarray(this.outStart, this.outPos));
     }
@@ -475,7 +483,7 @@ export class Client implements ParserHandler {
       case Op.Pong:
         if (tracing) this.tracef("<<- [PONG]");
         this.pingsOut = 0;
-        if (this.rttStart > 0) this.rtt = Date.now() - this.rttStart;
+        if (this.rttStart > 0) this.rtt = Math.max(0.001, performance.now() - this.rttStart);
         return true;
       case Op.Connect:
         if (tracing) this.tracef(`<<- [CONNECT ${redactSecrets(arg)}]`);
@@ -525,7 +533,7 @@ export class Client implements ParserHandler {
       this.close("Protocol Violation");
       return false;
     }
-    this.rtt = Math.max(1, Date.now() - this.start);
+    this.rtt = Math.max(0.001, performance.now() - this.startHr);
     this.last = Date.now();
     if (!this.connectReceived) {
       const o = this.server.opts;
@@ -553,6 +561,7 @@ export class Client implements ParserHandler {
       jwt: ci.jwt,
       remoteAddress: this.host,
     };
+    this.authUser = ci.nkey || ci.user || (ci.auth_token !== "" ? "[REDACTED]" : "");
     // accounts are chosen by the server, never by the client's CONNECT
     const res = ci.account !== "" || ci.new_account ? null : this.server.auth.authenticate(req);
     if (res instanceof Promise) {
@@ -596,6 +605,7 @@ export class Client implements ParserHandler {
 
   private applyAuth(res: AuthResult): void {
     this.user = res.user;
+    if (this.authUser === "") this.authUser = res.user;
     this.account = res.account;
     this.perms = res.permissions;
     this.replies = res.permissions?.resp ? new Map() : null;

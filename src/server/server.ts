@@ -42,6 +42,15 @@ export interface ClosedClient {
   reason: CloseReason;
 }
 
+/** Per-account totals of connections that have closed (/accstatz adds the open ones). */
+export interface AccountClosedStats {
+  inMsgs: number;
+  inBytes: number;
+  outMsgs: number;
+  outBytes: number;
+  slowConsumers: number;
+}
+
 const CLOSED_RING = 10000;
 const CLOSED_TRIM = 1000;
 
@@ -67,6 +76,7 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Out-message totals of connections that have closed (outStats adds the open ones). */
   private closedOutMsgs = 0;
   private closedOutBytes = 0;
+  readonly closedByAccount = new Map<string, AccountClosedStats>();
 
   private listener: net.Server | null = null;
   private cidSeq = 0;
@@ -192,7 +202,7 @@ export class Server extends EventEmitter<ServerEvents> {
       const err = e as NodeJS.ErrnoException;
       const port = o.http_port < 0 ? 0 : o.http_port;
       const why = err.code === "EADDRINUSE" ? "bind: address already in use" : err.message;
-      throw new Error(`can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
+      throw new Error(`Can't start monitoring: can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
     }
     this.monitor = m;
     this.logger.noticef(`Starting http monitor on ${hostPort(host, this.monitorAddress.port)}`);
@@ -354,10 +364,21 @@ export class Server extends EventEmitter<ServerEvents> {
     this.closedOutMsgs += c.outMsgs;
     this.closedOutBytes += c.outBytes;
     const reason = c.closeReason as CloseReason;
+    const slow = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)";
+    let acc = this.closedByAccount.get(c.account);
+    if (acc === undefined) {
+      acc = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, slowConsumers: 0 };
+      this.closedByAccount.set(c.account, acc);
+    }
+    acc.inMsgs += c.inMsgs;
+    acc.inBytes += c.inBytes;
+    acc.outMsgs += c.outMsgs;
+    acc.outBytes += c.outBytes;
+    if (slow) acc.slowConsumers++;
     this.closed.push({ client: c, reason });
     // trimmed in batches, so a full ring does not cost a shift of 10,000 entries per close
     if (this.closed.length > CLOSED_RING + CLOSED_TRIM) this.closed.splice(0, this.closed.length - CLOSED_RING);
-    if (reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)") {
+    if (slow) {
       this.emit("slow_consumer", c);
     }
     this.emit("client:close", c, reason);

@@ -95,6 +95,17 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
   let rows: Row[] = [];
   const wantOpen = state === "open" || state === "all";
   const wantClosed = state === "closed" || state === "all";
+  // nats-server's total counts the connections of the state (and account) asked for, before
+  // the cid and user filters narrow the list down
+  let total = 0;
+  if (wantOpen) {
+    if (acc === "") total += s.clients.size;
+    else for (const c of s.clients.values()) if (c.account === acc) total++;
+  }
+  if (wantClosed) {
+    if (acc === "") total += s.closed.length;
+    else for (const cc of s.closed) if (cc.client.account === acc) total++;
+  }
   if (cid > 0) {
     const c = wantOpen ? s.clients.get(cid) : undefined;
     if (c !== undefined) rows.push({ c, open: true });
@@ -111,7 +122,7 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
     if (wantOpen) {
       for (const c of s.clients.values()) {
         if (acc !== "" && c.account !== acc) continue;
-        if (user !== "" && c.user !== user) continue;
+        if (user !== "" && c.authUser !== user) continue;
         rows.push({ c, open: true });
       }
     }
@@ -119,15 +130,14 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
       for (const cc of s.closed) {
         const c = cc.client;
         if (acc !== "" && c.account !== acc) continue;
-        if (user !== "" && c.user !== user) continue;
+        if (user !== "" && c.authUser !== user) continue;
         rows.push({ c, open: false });
       }
     }
   }
   rows = sortRows(rows, sort, nowMs);
-  const total = rows.length;
-  const lo = Math.min(offset, total);
-  const hi = Math.min(offset + limit, total);
+  const lo = Math.min(offset, rows.length);
+  const hi = Math.min(offset + limit, rows.length);
   const conns = new Array<Record<string, unknown>>(hi - lo);
   for (let i = lo; i < hi; i++) conns[i - lo] = connInfo(rows[i], nowMs, opts);
   return {
@@ -209,10 +219,10 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
     ci.stop = goTime(c.stopTime);
     ci.reason = c.closeReason;
   }
-  ci.rtt = formatGoDuration(c.rtt);
+  ci.rtt = rttText(c.rtt);
   ci.uptime = goUptime(end - c.start);
   ci.idle = goUptime(end - c.last);
-  ci.pending_bytes = r.open ? c.pendingBytes : 0;
+  ci.pending_bytes = r.open ? c.pendingBytes : c.pendingAtClose;
   ci.in_msgs = c.inMsgs;
   ci.out_msgs = c.outMsgs;
   ci.in_bytes = c.inBytes;
@@ -222,7 +232,7 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
   if (c.lang !== "") ci.lang = c.lang;
   if (c.version !== "") ci.version = c.version;
   if (opts.auth) {
-    if (c.user !== "") ci.authorized_user = c.user;
+    if (c.authUser !== "") ci.authorized_user = c.authUser;
     if (c.account !== "" && c.account !== "$G") ci.account = c.account;
   }
   if (c.subs.size > 0) {
@@ -243,6 +253,14 @@ export function subDetail(s: Subscription, withAccount: boolean): Record<string,
   if (s.max > 0) d.max = s.max;
   d.cid = s.client.cid;
   return d;
+}
+
+/** nats-server's RTT text: truncated to microseconds below a millisecond, else to nanoseconds. */
+export function rttText(ms: number): string {
+  let ns = Math.round(ms * 1e6);
+  if (ns > 0 && ns < 1000) return `${ns}ns`;
+  if (ns > 1000 && ns < 1e6) ns = Math.floor(ns / 1000) * 1000;
+  return formatGoDuration(ns / 1e6);
 }
 
 function subsDetail(c: Client): Record<string, unknown>[] {

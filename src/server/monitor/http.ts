@@ -56,9 +56,17 @@ export class MonitorServer {
   private readonly sockets = new Set<net.Socket>();
   /** The address actually listened on. */
   address: { host: string; port: number } | null = null;
+  /** http_base_path, normalised as nats-server does ("/" when unset). */
+  readonly basePath: string;
 
   constructor(server: Server) {
     this.server = server;
+    this.basePath = normalizeBasePath(server.opts.http_base_path);
+  }
+
+  /** An endpoint's path under http_base_path. */
+  pathFor(p: string): string {
+    return this.basePath === "/" ? p : p === "/" ? this.basePath : this.basePath + p;
   }
 
   /** Listen on host:port (port -1: a random one). Rejects when the port cannot be bound. */
@@ -105,6 +113,16 @@ export class MonitorServer {
     this.reqStats.set(path, (this.reqStats.get(path) ?? 0) + 1);
   }
 
+  /** The endpoint a request path names under http_base_path ("/" for the index), or null. */
+  private endpointOf(p: string): string | null {
+    const base = this.basePath;
+    if (base === "/") return p;
+    if (p === base) return "/";
+    if (!p.startsWith(base + "/")) return null;
+    const rest = p.slice(base.length);
+    return rest === "/" ? null : rest;
+  }
+
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     let url: URL;
     try {
@@ -113,12 +131,12 @@ export class MonitorServer {
       sendText(res, 400, "400 Bad Request");
       return;
     }
-    const path = url.pathname;
     const q = url.searchParams;
+    const path = this.endpointOf(url.pathname);
     try {
       if (path === "/") {
         this.count("/");
-        send(res, 200, "text/html; charset=utf-8", indexPage(this.server));
+        send(res, 200, "text/html; charset=utf-8", indexPage(this));
         return;
       }
       if (path === "/dashboard") {
@@ -126,14 +144,15 @@ export class MonitorServer {
         send(res, 200, "text/html; charset=utf-8", DASHBOARD_HTML);
         return;
       }
-      const h = this.routes.get(path);
+      const h = path === null ? undefined : this.routes.get(path);
       if (h === undefined) {
         // Go's http.NotFound
         res.setHeader("X-Content-Type-Options", "nosniff");
         sendText(res, 404, "404 page not found\n");
         return;
       }
-      this.count(path === "/subscriptionsz" ? "/subsz" : path);
+      const ep = path as string;
+      this.count(ep === "/subscriptionsz" ? "/subsz" : ep);
       const r = h(this, q);
       if (r.kind === "raw") {
         send(res, r.status ?? 200, r.contentType, r.body);
@@ -158,6 +177,19 @@ export class MonitorServer {
       sendText(res, 500, "internal error");
     }
   }
+}
+
+/** nats-server's normalizeBasePath: a leading slash, then path.Clean. */
+export function normalizeBasePath(p: string): string {
+  if (p === "") return "/";
+  const abs = p.startsWith("/") ? p : "/" + p;
+  const out: string[] = [];
+  for (const seg of abs.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  return "/" + out.join("/");
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {

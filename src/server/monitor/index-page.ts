@@ -1,5 +1,5 @@
 // The monitoring index page at "/": links to every endpoint, like nats-server's.
-import type { Server } from "../server.js";
+import type { MonitorServer } from "./http.js";
 import { NATS_VERSION, TSNATS_VERSION } from "../version.js";
 
 const LINKS: ReadonlyArray<[string, string]> = [
@@ -17,8 +17,9 @@ const LINKS: ReadonlyArray<[string, string]> = [
   ["dashboard", "Dashboard"],
 ];
 
-export function indexPage(_s: Server): string {
-  const links = LINKS.map(([p, t]) => `  <a href=./${p}>${t}</a>`).join("\n");
+export function indexPage(m: MonitorServer): string {
+  // relative like nats-server's, so the page also works behind a proxy with http_base_path
+  const links = LINKS.map(([p, t]) => `  <a href=.${m.pathFor(`/${p}`)}>${t}</a>`).join("\n");
   return `<html lang="en">
 <head>
 <title>tsnats-server monitoring</title>

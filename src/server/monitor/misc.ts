@@ -3,6 +3,8 @@
 // and /healthz report what tsnats has.
 import type { MonitorServer, Reply } from "./http.js";
 import { BadRequest, decodeBool, goTime } from "./util.js";
+import { sublistStats } from "./subsz.js";
+import { goQuote } from "../../protocol/quote.js";
 
 export function handleRoutez(m: MonitorServer, q: URLSearchParams): Reply {
   decodeBool(q, "subs");
@@ -67,8 +69,8 @@ export function handleAccountz(m: MonitorServer, q: URLSearchParams): Reply {
 function accountDetail(m: MonitorServer, acc: string): Record<string, unknown> {
   const s = m.server;
   let subs = 0;
-  for (const sub of s.sublist.all()) if (sub.client.account === acc) subs++;
-  return {
+  for (const c of s.clients.values()) if (c.account === acc) subs += c.subs.size;
+  const d: Record<string, unknown> = {
     account_name: acc,
     update_time: goTime(s.startTime.getTime()),
     expired: false,
@@ -77,8 +79,10 @@ function accountDetail(m: MonitorServer, acc: string): Record<string, unknown> {
     leafnode_connections: 0,
     client_connections: countClients(m, acc),
     subscriptions: subs,
-    system_account: false,
   };
+  // one subject index serves every account so far: its figures are the global account's
+  if (acc === "$G") d.sublist_stats = sublistStats(m);
+  return d;
 }
 
 function countClients(m: MonitorServer, acc: string): number {
@@ -101,10 +105,11 @@ export function handleAccountStatz(m: MonitorServer, q: URLSearchParams): Reply 
 }
 
 function accountStat(m: MonitorServer, acc: string, conns: number): Record<string, unknown> {
-  let inMsgs = 0;
-  let inBytes = 0;
-  let outMsgs = 0;
-  let outBytes = 0;
+  const closed = m.server.closedByAccount.get(acc);
+  let inMsgs = closed?.inMsgs ?? 0;
+  let inBytes = closed?.inBytes ?? 0;
+  let outMsgs = closed?.outMsgs ?? 0;
+  let outBytes = closed?.outBytes ?? 0;
   let subs = 0;
   for (const c of m.server.clients.values()) {
     if (c.account !== acc) continue;
@@ -122,18 +127,31 @@ function accountStat(m: MonitorServer, acc: string, conns: number): Record<strin
     num_subscriptions: subs,
     sent: { msgs: outMsgs, bytes: outBytes },
     received: { msgs: inMsgs, bytes: inBytes },
-    slow_consumers: 0,
+    slow_consumers: closed?.slowConsumers ?? 0,
   };
 }
 
-export function handleHealthz(_m: MonitorServer, q: URLSearchParams): Reply {
-  decodeBool(q, "js-enabled");
-  const jsEnabledOnly = decodeBool(q, "js-enabled-only");
+/**
+ * /healthz as nats-server 2.10 answers it for a server without JetStream: "ok", except for
+ * malformed stream/consumer checks (400). The JetStream parameters are accepted: without
+ * JetStream configured there is nothing more to check, as in nats-server.
+ */
+export function handleHealthz(m: MonitorServer, q: URLSearchParams): Reply {
+  const jsEnabled = decodeBool(q, "js-enabled");
+  if (jsEnabled) m.server.logger.warnf("Healthcheck: js-enabled deprecated, use js-enabled-only instead");
+  decodeBool(q, "js-enabled-only");
   decodeBool(q, "js-server-only");
-  decodeBool(q, "details");
-  if (jsEnabledOnly) {
-    // nats-server: asking for JetStream health on a server without it is an error
-    return { kind: "json", status: 503, compact: true, value: { status: "unavailable", status_code: 503, error: "JetStream not enabled" } };
-  }
-  return { kind: "json", compact: true, value: { status: "ok" } };
+  const details = decodeBool(q, "details");
+  const account = q.get("account") ?? "";
+  const stream = q.get("stream") ?? "";
+  const consumer = q.get("consumer") ?? "";
+  let problem = "";
+  if (account === "" && stream !== "") problem = `"account" must not be empty when checking stream health`;
+  else if (stream === "" && consumer !== "") problem = `"stream" must not be empty when checking consumer health`;
+  if (problem === "") return { kind: "json", compact: true, value: { status: "ok" } };
+  m.server.logger.warnf(details ? "Healthcheck failed: 1 errors" : `Healthcheck failed: ${goQuote(problem)}`);
+  const value = details
+    ? { status: "error", errors: [{ type: "BAD_REQUEST", error: problem }] }
+    : { status: "error", error: problem };
+  return { kind: "json", status: 400, compact: true, value };
 }

@@ -26,8 +26,9 @@ export function varz(m: MonitorServer): Record<string, unknown> {
   v.ping_interval = goDurationNs(o.ping_interval);
   v.ping_max = o.ping_max;
   v.http_host = o.http_host === "" ? o.host : o.http_host;
-  v.http_port = m.address?.port ?? o.http_port;
-  v.http_base_path = "";
+  // the configured value, as nats-server reports it (-1 stays -1; the ports file has the real one)
+  v.http_port = o.http_port;
+  v.http_base_path = o.http_base_path;
   v.https_port = 0;
   v.auth_timeout = (o.authorization.timeout ?? 2000) / 1000;
   v.max_control_line = o.max_control_line;
