@@ -8,7 +8,8 @@
 //    the charts gain points, the connection list names the clients with per-connection
 //    rates, hostile client names stay text, the sort control reaches connz, routes say
 //    "not clustered", and the page shows "disconnected" while the server is down and goes
-//    live again when it comes back on the same ports.
+//    live again when it comes back on the same ports. Under http_base_path the page reads
+//    the endpoints next to it.
 // 3. The Routes section with real routes: tsnats does not cluster yet, so the page is served
 //    from a small proxy in front of a two-node cluster of Debian's nats-server (skipped
 //    when nats-server is not installed).
@@ -16,7 +17,7 @@
 // A missing chromium is a failure, not a skip.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import net from "node:net";
@@ -318,6 +319,32 @@ describe("dashboard in headless Chromium [tsnats]", () => {
     await page.mouse.move(1, 1);
     assert.equal(await page.isVisible("#chart-msgs .tip"), false);
     await page.selectOption("#window", "5");
+  });
+
+  it("works under http_base_path, reading the endpoints next to it", async () => {
+    const conf = path.join(tmp, "base.conf");
+    writeFileSync(conf, 'http_base_path: "/mon/nats"\n');
+    const mp = await freePort();
+    const other = await startServer("tsnats", ["-c", conf, "-m", String(mp)]);
+    const p2 = await browser.newPage();
+    try {
+      const asked = [];
+      p2.on("request", (r) => asked.push(new URL(r.url()).pathname));
+      await p2.goto(`http://127.0.0.1:${mp}/mon/nats/dashboard`);
+      const nc = await connect({ servers: other.url, name: "base-path-client" });
+      try {
+        await p2.waitForFunction(() => document.querySelector("#status").textContent === "live", null, { timeout: 10000 });
+        await p2.waitForFunction(() => document.querySelector("#stat-connections").textContent === "1", null, { timeout: 10000 });
+        await p2.waitForSelector("#conn-rows td.name >> text=base-path-client", { timeout: 10000 });
+      } finally {
+        await nc.close();
+      }
+      for (const ep of ["/mon/nats/varz", "/mon/nats/connz", "/mon/nats/routez"]) assert.ok(asked.includes(ep), `${ep} in ${asked}`);
+      assert.ok(!asked.some((p) => /^\/(varz|connz|routez)$/.test(p)), "nothing outside the base path");
+    } finally {
+      await p2.close();
+      await other.stop();
+    }
   });
 
   it("says the server is not clustered", async () => {
