@@ -2,8 +2,8 @@
 //
 // One self-contained page: HTML, CSS and a small script, no libraries, no CDN, no build
 // step. The script polls the same-origin JSON endpoints (varz every second, connz every
-// two seconds, routez every five), keeps a rolling five-minute window of samples and
-// draws its own SVG charts. Rates are computed from successive samples, using the
+// two seconds, routez every five), keeps fifteen minutes of samples and draws its own SVG
+// charts over a window of 1, 5 (default) or 15 minutes. Rates are computed from successive samples, using the
 // servers' own "now" timestamps. Everything that comes from the server (client names in
 // particular) is written with textContent, never parsed as HTML.
 //
