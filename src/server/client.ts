@@ -103,6 +103,8 @@ export class Client implements ParserHandler {
 
   // identity and permissions
   user = "";
+  /** The user as /connz auth=1 shows it: CONNECT's nkey, user or "[REDACTED]" for a token. */
+  authUser = "";
   account = "$G";
   perms: CompiledPermissions | null = null;
   /**
@@ -124,8 +126,12 @@ export class Client implements ParserHandler {
   outMsgs = 0;
   outBytes = 0;
   private lastIn = Date.now();
+  /** Last time this connection sent messages or changed its subscriptions (/connz last_activity). */
+  last = Date.now();
+  /** Round-trip time in ms (fractional: measured with performance.now()). */
   rtt = 0;
   private rttStart = 0;
+  private readonly startHr = performance.now();
 
   // outbound
   private out: Buffer = EMPTY;
@@ -137,6 +143,8 @@ export class Client implements ParserHandler {
   closed = false;
   closeReason: CloseReason | "" = "";
   stopTime = 0;
+  /** Outbound bytes still pending when the connection closed (/connz state=closed). */
+  pendingAtClose = 0;
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private authTimer: NodeJS.Timeout | null = null;
@@ -219,7 +227,7 @@ export class Client implements ParserHandler {
 
   private sendPing(): void {
     this.pingsOut++;
-    this.rttStart = Date.now();
+    this.rttStart = performance.now();
     if (this.server.logger.traceEnabled) this.tracef("->> [PING]");
     this.enqueue(PING);
     this.flush();
@@ -253,6 +261,8 @@ export class Client implements ParserHandler {
     const s = this.socket;
     const skipFlush = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)" ||
       reason === "Write Error" || reason === "Read Error";
+    // what is dropped unsent; the rest is still written out
+    if (skipFlush) this.pendingAtClose = this.outPos - this.outStart + (s.destroyed ? 0 : s.writableLength);
     if (!skipFlush && this.outPos > this.outStart && !s.destroyed) {
       s.write(this.out.subarray(this.outStart, this.outPos));
     }
@@ -277,7 +287,10 @@ export class Client implements ParserHandler {
       this.stash = this.stash === null ? buf : Buffer.concat([this.stash, buf]);
       return;
     }
+    const msgs = this.inMsgs;
     this.parseChunk(buf);
+    // activity, as nats-server counts it: messages (or subscription changes) in this read
+    if (this.inMsgs !== msgs) this.last = this.lastIn;
   }
 
   /** Parse what was held back and read again, once nothing pauses this connection. */
@@ -481,7 +494,7 @@ export class Client implements ParserHandler {
       case Op.Pong:
         if (tracing) this.tracef("<<- [PONG]");
         this.pingsOut = 0;
-        if (this.rttStart > 0) this.rtt = Date.now() - this.rttStart;
+        if (this.rttStart > 0) this.rtt = Math.max(0.001, performance.now() - this.rttStart);
         return true;
       case Op.Connect:
         if (tracing) this.tracef(`<<- [CONNECT ${redactSecrets(arg)}]`);
@@ -531,7 +544,8 @@ export class Client implements ParserHandler {
       this.close("Protocol Violation");
       return false;
     }
-    this.rtt = Math.max(1, Date.now() - this.start);
+    this.rtt = Math.max(0.001, performance.now() - this.startHr);
+    this.last = Date.now();
     if (!this.connectReceived) {
       const o = this.server.opts;
       let d = o.ping_interval;
@@ -558,6 +572,7 @@ export class Client implements ParserHandler {
       jwt: ci.jwt,
       remoteAddress: this.host,
     };
+    this.authUser = ci.nkey || ci.user || (ci.auth_token !== "" ? "[REDACTED]" : "");
     // accounts are chosen by the server, never by the client's CONNECT
     const res = ci.account !== "" || ci.new_account ? null : this.server.auth.authenticate(req);
     if (res instanceof Promise) {
@@ -603,6 +618,7 @@ export class Client implements ParserHandler {
 
   private applyAuth(res: AuthResult): void {
     this.user = res.user;
+    if (this.authUser === "") this.authUser = res.user;
     this.account = res.account;
     this.perms = res.permissions;
     this.replies = res.permissions?.resp ? new Map() : null;
@@ -687,6 +703,7 @@ export class Client implements ParserHandler {
   }
 
   private processSub(arg: string): boolean {
+    this.last = this.lastIn;
     const args = splitArgs(arg);
     let subject: string;
     let queue: string | null = null;
@@ -731,6 +748,7 @@ export class Client implements ParserHandler {
   }
 
   private processUnsub(arg: string): boolean {
+    this.last = this.lastIn;
     const args = splitArgs(arg);
     let max = -1;
     if (args.length === 2) {

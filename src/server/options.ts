@@ -48,6 +48,8 @@ export interface ServerOptions {
   /** Monitoring port; 0 means off. Filled in by the monitoring work. */
   http_port: number;
   http_host: string;
+  /** Path prefix of the monitoring endpoints (behind a reverse proxy), e.g. "/nats". */
+  http_base_path: string;
 
   max_payload: number;
   max_control_line: number;
@@ -92,6 +94,7 @@ export function defaultOptions(): ServerOptions {
     client_advertise: "",
     http_port: 0,
     http_host: "",
+    http_base_path: "",
     max_payload: 1024 * 1024,
     max_control_line: 4096,
     max_connections: 64 * 1024,

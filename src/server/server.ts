@@ -13,6 +13,7 @@ import { resolveOptions, type PartialOptions, type ServerOptions } from "./optio
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration } from "./duration.js";
 import { reloadServer } from "./reload.js";
+import { MonitorServer } from "./monitor/http.js";
 
 /**
  * Where a message leaves this server besides local subscribers: routes, gateways and leaf
@@ -40,6 +41,15 @@ export interface ServerDeps {
 export interface ClosedClient {
   client: Client;
   reason: CloseReason;
+}
+
+/** Per-account totals of connections that have closed (/accstatz adds the open ones). */
+export interface AccountClosedStats {
+  inMsgs: number;
+  inBytes: number;
+  outMsgs: number;
+  outBytes: number;
+  slowConsumers: number;
 }
 
 const CLOSED_RING = 10000;
@@ -71,6 +81,7 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Out-message totals of connections that have closed (outStats adds the open ones). */
   private closedOutMsgs = 0;
   private closedOutBytes = 0;
+  readonly closedByAccount = new Map<string, AccountClosedStats>();
 
   private listener: net.Server | null = null;
   private cidSeq = 0;
@@ -85,6 +96,8 @@ export class Server extends EventEmitter<ServerEvents> {
   address: { host: string; port: number } | null = null;
   /** The monitoring (HTTP) address actually listened on, once started; null when off. */
   monitorAddress: { host: string; port: number } | null = null;
+  /** The monitoring listener (http_port), when on. */
+  monitor: MonitorServer | null = null;
 
   constructor(options: PartialOptions = {}, deps: ServerDeps = {}) {
     super();
@@ -161,11 +174,14 @@ export class Server extends EventEmitter<ServerEvents> {
         throw new Error(`Could not write pidfile: ${(e as Error).message}`);
       }
     }
+    // nats-server starts its monitor before the client listener
+    if (o.http_port !== 0) await this.startMonitor();
     const srv = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.accept(s));
     srv.maxConnections = Math.max(o.max_connections + 64, 1024);
     await new Promise<void>((resolve, reject) => {
       const onErr = (e: Error) => {
         srv.close();
+        void this.monitor?.close();
         reject(e);
       };
       srv.once("error", onErr);
@@ -180,13 +196,28 @@ export class Server extends EventEmitter<ServerEvents> {
     const a = srv.address() as net.AddressInfo;
     this.address = { host: o.host, port: a.port };
     l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
-    if (o.http_port !== 0) l.warnf(`Monitoring (http_port ${o.http_port}) is not served yet by tsnats-server`);
     if (o.logfile_size_limit > 0 || o.logfile_max_num > 0) {
       l.warnf("Log file rotation (logfile_size_limit, logfile_max_num) is not supported yet by tsnats-server");
     }
     this.writePortsFile();
     l.noticef("Server is ready");
     this.emit("ready");
+  }
+
+  private async startMonitor(): Promise<void> {
+    const o = this.opts;
+    const host = o.http_host === "" ? o.host : o.http_host;
+    const m = new MonitorServer(this);
+    try {
+      this.monitorAddress = await m.start(host, o.http_port);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const port = o.http_port < 0 ? 0 : o.http_port;
+      const why = err.code === "EADDRINUSE" ? "bind: address already in use" : err.message;
+      throw new Error(`Can't start monitoring: can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
+    }
+    this.monitor = m;
+    this.logger.noticef(`Starting http monitor on ${hostPort(host, this.monitorAddress.port)}`);
   }
 
   private portsFile = "";
@@ -199,7 +230,12 @@ export class Server extends EventEmitter<ServerEvents> {
     const exe = base === "server" ? "tsnats-server" : base;
     this.portsFile = path.join(dir, `${exe}_${process.pid}.ports`);
     const host = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? "127.0.0.1" : this.opts.host;
-    const ports = { nats: [`nats://${hostPort(host, this.port)}`] };
+    const ports: Record<string, string[]> = { nats: [`nats://${hostPort(host, this.port)}`] };
+    const ma = this.monitorAddress;
+    if (ma !== null) {
+      const mh = ma.host === "0.0.0.0" || ma.host === "::" ? "127.0.0.1" : ma.host;
+      ports.monitoring = [`http://${hostPort(mh, ma.port)}`];
+    }
     try {
       writeFileSync(this.portsFile, JSON.stringify(ports));
     } catch (e) {
@@ -340,10 +376,21 @@ export class Server extends EventEmitter<ServerEvents> {
     this.closedOutMsgs += c.outMsgs;
     this.closedOutBytes += c.outBytes;
     const reason = c.closeReason as CloseReason;
+    const slow = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)";
+    let acc = this.closedByAccount.get(c.account);
+    if (acc === undefined) {
+      acc = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, slowConsumers: 0 };
+      this.closedByAccount.set(c.account, acc);
+    }
+    acc.inMsgs += c.inMsgs;
+    acc.inBytes += c.inBytes;
+    acc.outMsgs += c.outMsgs;
+    acc.outBytes += c.outBytes;
+    if (slow) acc.slowConsumers++;
     this.closed.push({ client: c, reason });
     // trimmed in batches, so a full ring does not cost a shift of 10,000 entries per close
     if (this.closed.length > CLOSED_RING + CLOSED_TRIM) this.closed.splice(0, this.closed.length - CLOSED_RING);
-    if (reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)") {
+    if (slow) {
       this.emit("slow_consumer", c);
     }
     this.emit("client:close", c, reason);
@@ -449,6 +496,7 @@ export class Server extends EventEmitter<ServerEvents> {
     l.noticef("Initiating Shutdown...");
     if (this.ldmTimer !== null) clearTimeout(this.ldmTimer);
     this.ldmWake?.();
+    const monitorClosed = this.monitor?.close() ?? Promise.resolve();
     const listener = this.listener;
     const listenerClosed =
       listener === null
@@ -473,7 +521,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const force = setTimeout(() => {
       for (const s of open) if (!s.destroyed) s.destroy();
     }, 500);
-    await Promise.all([listenerClosed, ...sockets]);
+    await Promise.all([listenerClosed, monitorClosed, ...sockets]);
     clearTimeout(force);
     this.flushScheduled = false;
     this.dirty = [];

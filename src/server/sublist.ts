@@ -190,6 +190,11 @@ export class Sublist<T extends SubEntry> {
     return r.psubs.length > 0 || r.qsubs.length > 0;
   }
 
+  /** The cached match results (monitoring reads its fan-out figures from them). */
+  cacheEntries(): IterableIterator<MatchResult<T>> {
+    return this.cache.values();
+  }
+
   /** Every subscription, in no particular order. */
   all(): T[] {
     const out: T[] = [];

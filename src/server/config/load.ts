@@ -334,6 +334,9 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
       case "monitor_port":
         o.http_port = int(ctx, k, v);
         break;
+      case "http_base_path":
+        o.http_base_path = str(ctx, k, v);
+        break;
       case "http": {
         const s = str(ctx, k, v);
         if (s !== undefined) {

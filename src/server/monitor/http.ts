@@ -1,0 +1,205 @@
+// The HTTP monitoring listener (http_port / -m): nats-server's endpoints, same paths, query
+// parameters, JSON field names, status codes and headers (monitor.go), plus /metrics in
+// Prometheus text format and the /dashboard page.
+import http from "node:http";
+import type net from "node:net";
+import type { Server } from "../server.js";
+import { BadRequest, goJSON } from "./util.js";
+import { handleVarz } from "./varz.js";
+import { handleConnz } from "./connz.js";
+import { handleSubsz } from "./subsz.js";
+import {
+  handleAccountStatz,
+  handleAccountz,
+  handleGatewayz,
+  handleHealthz,
+  handleJsz,
+  handleLeafz,
+  handleRoutez,
+} from "./misc.js";
+import { handleMetrics } from "./metrics.js";
+import { indexPage } from "./index-page.js";
+import { DASHBOARD_HTML } from "./dashboard.js";
+import { CpuSampler } from "./process.js";
+
+/** What an endpoint answers: a value sent as JSON (JSONP with ?callback=), or a finished body. */
+export type Reply =
+  | { kind: "json"; value: unknown; status?: number; compact?: boolean }
+  | { kind: "raw"; body: string; contentType: string; status?: number };
+
+export type Handler = (m: MonitorServer, q: URLSearchParams) => Reply;
+
+/** Endpoint paths, in the order the index page lists them. */
+const ROUTES: ReadonlyArray<[string, Handler]> = [
+  ["/varz", handleVarz],
+  ["/connz", handleConnz],
+  ["/routez", handleRoutez],
+  ["/gatewayz", handleGatewayz],
+  ["/leafz", handleLeafz],
+  ["/subsz", handleSubsz],
+  // nats-server serves the same handler under this older name (counted as /subsz)
+  ["/subscriptionsz", handleSubsz],
+  ["/accountz", handleAccountz],
+  ["/accstatz", handleAccountStatz],
+  ["/jsz", handleJsz],
+  ["/healthz", handleHealthz],
+  ["/metrics", handleMetrics],
+];
+
+export class MonitorServer {
+  readonly server: Server;
+  /** Requests served per endpoint, as varz http_req_stats (nats-server's keys). */
+  readonly reqStats = new Map<string, number>();
+  readonly cpu = new CpuSampler();
+  private readonly routes = new Map<string, Handler>(ROUTES);
+  private http: http.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  /** The address actually listened on. */
+  address: { host: string; port: number } | null = null;
+  /** http_base_path, normalised as nats-server does ("/" when unset). */
+  readonly basePath: string;
+
+  constructor(server: Server) {
+    this.server = server;
+    this.basePath = normalizeBasePath(server.opts.http_base_path);
+  }
+
+  /** An endpoint's path under http_base_path. */
+  pathFor(p: string): string {
+    return this.basePath === "/" ? p : p === "/" ? this.basePath : this.basePath + p;
+  }
+
+  /** Listen on host:port (port -1: a random one). Rejects when the port cannot be bound. */
+  async start(host: string, port: number): Promise<{ host: string; port: number }> {
+    const srv = http.createServer((req, res) => this.serve(req, res));
+    srv.on("connection", (s: net.Socket) => {
+      this.sockets.add(s);
+      s.once("close", () => this.sockets.delete(s));
+    });
+    // nats-server's ReadHeaderTimeout; responses are small and written at once
+    srv.headersTimeout = 5000;
+    srv.requestTimeout = 10000;
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (e: Error) => {
+        srv.close();
+        reject(e);
+      };
+      srv.once("error", onErr);
+      srv.listen({ host, port: port < 0 ? 0 : port, exclusive: true }, () => {
+        srv.off("error", onErr);
+        srv.on("error", (e) => this.server.logger.errorf(`Monitoring: ${e.message}`));
+        resolve();
+      });
+    });
+    this.http = srv;
+    const a = srv.address() as net.AddressInfo;
+    this.address = { host, port: a.port };
+    return this.address;
+  }
+
+  /** Stop listening and drop open (keep-alive) connections; resolves when closed. */
+  close(): Promise<void> {
+    const srv = this.http;
+    this.http = null;
+    if (srv === null) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      srv.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+      this.sockets.clear();
+    });
+  }
+
+  count(path: string): void {
+    this.reqStats.set(path, (this.reqStats.get(path) ?? 0) + 1);
+  }
+
+  /** The endpoint a request path names under http_base_path ("/" for the index), or null. */
+  private endpointOf(p: string): string | null {
+    const base = this.basePath;
+    if (base === "/") return p;
+    if (p === base) return "/";
+    if (!p.startsWith(base + "/")) return null;
+    const rest = p.slice(base.length);
+    return rest === "/" ? null : rest;
+  }
+
+  private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://monitor");
+    } catch {
+      sendText(res, 400, "400 Bad Request");
+      return;
+    }
+    const q = url.searchParams;
+    const path = this.endpointOf(url.pathname);
+    try {
+      if (path === "/") {
+        this.count("/");
+        send(res, 200, "text/html; charset=utf-8", indexPage(this));
+        return;
+      }
+      if (path === "/dashboard") {
+        this.count("/dashboard");
+        send(res, 200, "text/html; charset=utf-8", DASHBOARD_HTML);
+        return;
+      }
+      const h = path === null ? undefined : this.routes.get(path);
+      if (h === undefined) {
+        // Go's http.NotFound
+        res.setHeader("X-Content-Type-Options", "nosniff");
+        sendText(res, 404, "404 page not found\n");
+        return;
+      }
+      const ep = path as string;
+      this.count(ep === "/subscriptionsz" ? "/subsz" : ep);
+      const r = h(this, q);
+      if (r.kind === "raw") {
+        send(res, r.status ?? 200, r.contentType, r.body);
+        return;
+      }
+      const body = goJSON(r.value, r.compact !== true);
+      const status = r.status ?? 200;
+      const callback = q.get("callback") ?? "";
+      if (callback !== "") {
+        send(res, status, "application/javascript", `${callback}(${body})`);
+      } else {
+        res.setHeader("Access-Control-Allow-Origin", "*");
+        send(res, status, "application/json", body);
+      }
+    } catch (e) {
+      if (e instanceof BadRequest) {
+        sendText(res, 400, e.message);
+        return;
+      }
+      // a bug in one endpoint must not take the server down
+      this.server.logger.errorf(`Error serving monitoring request ${path}: ${(e as Error).stack ?? String(e)}`);
+      sendText(res, 500, "internal error");
+    }
+  }
+}
+
+/** nats-server's normalizeBasePath: a leading slash, then path.Clean. */
+export function normalizeBasePath(p: string): string {
+  if (p === "") return "/";
+  const abs = p.startsWith("/") ? p : "/" + p;
+  const out: string[] = [];
+  for (const seg of abs.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  return "/" + out.join("/");
+}
+
+function send(res: http.ServerResponse, status: number, type: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", type);
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** Error bodies: nats-server writes them without a Content-Type, which Go sniffs as plain text. */
+function sendText(res: http.ServerResponse, status: number, body: string): void {
+  send(res, status, "text/plain; charset=utf-8", body);
+}

@@ -1,0 +1,73 @@
+// /varz: the server's configuration and counters, with nats-server's field names, order,
+// types and omitempty rules (monitor.go Varz).
+import type { MonitorServer, Reply } from "./http.js";
+import { goDurationNs, goTime, goUptime } from "./util.js";
+import { cores, parallelism, residentMemory } from "./process.js";
+import { NATS_VERSION } from "../version.js";
+
+export function varz(m: MonitorServer): Record<string, unknown> {
+  const s = m.server;
+  const o = s.opts;
+  const now = Date.now();
+  const start = s.startTime.getTime();
+  const out = s.outStats;
+  const v: Record<string, unknown> = {
+    server_id: s.id,
+    server_name: s.name,
+    version: NATS_VERSION,
+    proto: 1,
+    go: `node${process.versions.node}`,
+    host: o.host,
+    port: s.port,
+  };
+  if (s.auth.authRequired) v.auth_required = true;
+  v.max_connections = o.max_connections;
+  if (o.max_subscriptions > 0) v.max_subscriptions = o.max_subscriptions;
+  v.ping_interval = goDurationNs(o.ping_interval);
+  v.ping_max = o.ping_max;
+  v.http_host = o.http_host === "" ? o.host : o.http_host;
+  // the configured value, as nats-server reports it (-1 stays -1; the ports file has the real one)
+  v.http_port = o.http_port;
+  v.http_base_path = o.http_base_path;
+  v.https_port = 0;
+  v.auth_timeout = (o.authorization.timeout ?? 2000) / 1000;
+  v.max_control_line = o.max_control_line;
+  v.max_payload = o.max_payload;
+  v.max_pending = o.max_pending;
+  // clustering, gateways, leaf nodes, MQTT, websocket and JetStream are not there yet:
+  // nats-server shows their blocks empty when they are not configured
+  v.cluster = {};
+  v.gateway = {};
+  v.leaf = {};
+  v.mqtt = {};
+  v.websocket = {};
+  v.jetstream = {};
+  v.tls_timeout = 2;
+  v.write_deadline = goDurationNs(o.write_deadline);
+  v.start = goTime(start);
+  v.now = goTime(now);
+  v.uptime = goUptime(now - start);
+  v.mem = residentMemory();
+  v.cores = cores();
+  v.gomaxprocs = parallelism();
+  v.cpu = m.cpu.percent();
+  v.connections = s.clients.size;
+  v.total_connections = s.totalConnections;
+  v.routes = 0;
+  v.remotes = 0;
+  v.leafnodes = 0;
+  v.in_msgs = s.inMsgs;
+  v.out_msgs = out.msgs;
+  v.in_bytes = s.inBytes;
+  v.out_bytes = out.bytes;
+  v.slow_consumers = s.slowConsumers;
+  v.subscriptions = s.sublist.size;
+  v.http_req_stats = Object.fromEntries(m.reqStats);
+  v.config_load_time = goTime(start);
+  v.slow_consumer_stats = { clients: s.slowConsumers, routes: 0, gateways: 0, leafs: 0 };
+  return v;
+}
+
+export function handleVarz(m: MonitorServer): Reply {
+  return { kind: "json", value: varz(m) };
+}
