@@ -346,6 +346,10 @@ for (const kind of serverKinds()) {
         ["/connz?cid=-1", `Error decoding uint64 for 'cid': strconv.ParseUint: parsing "-1": invalid syntax`],
         ["/subsz?subs=yes", `Error decoding boolean for 'subs': strconv.ParseBool: parsing "yes": invalid syntax`],
         ["/subsz?subs=1&test=foo.*", "invalid test subject, must be valid publish subject: foo.*"],
+        ["/connz?limit=99999999999999999999", `Error decoding int for 'limit': strconv.Atoi: parsing "99999999999999999999": value out of range`],
+        ["/routez?subs=x", `Error decoding boolean for 'subs': strconv.ParseBool: parsing "x": invalid syntax`],
+        ["/jsz?accounts=x", `Error decoding boolean for 'accounts': strconv.ParseBool: parsing "x": invalid syntax`],
+        ["/accountz?acc=nope", "Account nope does not exist"],
       ];
       for (const [p, text] of cases) {
         const r = await get(mport, p);
@@ -353,9 +357,25 @@ for (const kind of serverKinds()) {
         assert.equal(r.text, text, p);
         assert.match(r.type, /^text\/plain/, p);
       }
-      const nf = await get(mport, "/nope");
-      assert.equal(nf.status, 404);
-      assert.equal(nf.text, "404 page not found\n");
+      for (const p of ["/nope", "/varz/", "/connz/x"]) {
+        const nf = await get(mport, p);
+        assert.equal(nf.status, 404, p);
+        assert.equal(nf.text, "404 page not found\n");
+      }
+      // an unknown account: nats-server's empty, id-less answer
+      const acc = (await get(mport, "/connz?acc=nope")).json;
+      assert.deepEqual({ ...acc, now: undefined }, {
+        server_id: "",
+        now: undefined,
+        num_connections: 0,
+        total: 0,
+        offset: 0,
+        limit: 1024,
+        connections: null,
+      });
+      // case-insensitive values, as nats-server reads them
+      assert.equal((await get(mport, "/connz?state=ANY")).status, 200);
+      assert.equal((await get(mport, "/connz?subs=DETAIL")).status, 200);
     });
 
     it("answers JSONP when asked with ?callback= and plain JSON with CORS otherwise", async () => {
@@ -415,6 +435,18 @@ for (const kind of serverKinds()) {
       assert.equal(h.status, 200);
       assert.equal(h.text, '{"status":"ok"}');
       assert.equal((await get(mport, "/healthz?js-enabled-only=true")).status, 200);
+      if (kind === "tsnats") {
+        // 2.10 checks the stream/consumer parameters even without JetStream (2.9.10 did not)
+        const bad = await get(mport, "/healthz?stream=x");
+        assert.equal(bad.status, 400);
+        assert.equal(bad.text, '{"status":"error","error":"\\"account\\" must not be empty when checking stream health"}');
+        const det = await get(mport, "/healthz?consumer=y&details=1");
+        assert.equal(det.status, 400);
+        assert.deepEqual(det.json, {
+          status: "error",
+          errors: [{ type: "BAD_REQUEST", error: '"stream" must not be empty when checking consumer health' }],
+        });
+      }
       assert.equal((await get(mport, "/routez")).json.num_routes, 0);
       assert.deepEqual((await get(mport, "/routez")).json.routes, []);
       assert.deepEqual((await get(mport, "/gatewayz")).json.outbound_gateways, {});
@@ -425,7 +457,12 @@ for (const kind of serverKinds()) {
 
   describe(`/connz state=closed [${kind}]`, () => {
     it("keeps closed connections with the reason: slow consumer, auth failure, normal close", async () => {
-      const { srv, mport } = await startMon(kind, "max_pending: 1MB\nauthorization { users: [ { user: a, password: b } ] }\n");
+      // a short write deadline too: on a loaded machine nats-server may catch the stuck
+      // subscriber by its blocked write before its pending bytes (either is a slow consumer)
+      const { srv, mport } = await startMon(
+        kind,
+        'max_pending: 1MB\nwrite_deadline: "2s"\nauthorization { users: [ { user: a, password: b } ] }\n',
+      );
       const conns = [];
       try {
         const connect = async (name, pass = "b") => {
@@ -452,7 +489,7 @@ for (const kind of serverKinds()) {
         const c = byName(closed);
         assert.equal(c.normal.reason, "Client Closed");
         assert.equal(c.intruder.reason, "Authentication Failure");
-        assert.equal(c.slow.reason, "Slow Consumer (Pending Bytes)");
+        assert.match(c.slow.reason, /^Slow Consumer \((Pending Bytes|Write Deadline)\)$/);
         assert.equal(c.normal.authorized_user, "a");
         assert.equal(c.intruder.authorized_user, "a");
         for (const x of [c.normal, c.intruder, c.slow]) {
@@ -501,7 +538,7 @@ for (const kind of serverKinds()) {
         const deadline = Date.now() + 20000;
         for (;;) {
           for (let i = 0; i < 16; i++) flood.write(frame);
-          await flood.flush(10000);
+          await flood.flush(15000);
           const j = (await get(mp, "/connz?state=closed")).json;
           if (j.connections.some((x) => x.name === "slow")) return;
           if (Date.now() > deadline) throw new Error("no slow consumer within 20 s");
