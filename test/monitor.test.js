@@ -179,6 +179,55 @@ describe("monitoring JSON shapes match nats-server's (fixtures)", () => {
     });
   }
 
+  it("agrees with nats-server on the values that do not differ by nature", () => {
+    // configuration as /varz reports it
+    const same = [
+      "proto", "host", "max_connections", "ping_interval", "ping_max", "http_host", "http_port", "http_base_path",
+      "https_port", "auth_timeout", "max_control_line", "max_payload", "max_pending", "cluster", "gateway", "leaf",
+      "mqtt", "websocket", "jetstream", "tls_timeout", "write_deadline", "routes", "remotes", "leafnodes",
+    ];
+    for (const name of ["varz", "auth-varz"]) {
+      for (const k of same) assert.deepEqual(results[name].json[k], fixtures[name].body[k], `${name} ${k}`);
+    }
+    assert.equal(results["auth-varz"].json.auth_required, true);
+    // the scenario's connections: same figures, same subscriptions
+    const pick = (c) => {
+      const out = {};
+      for (const k of ["kind", "type", "ip", "name", "lang", "version", "in_msgs", "out_msgs", "in_bytes", "out_bytes", "subscriptions", "reason", "authorized_user"]) out[k] = c[k];
+      return out;
+    };
+    const conns = (r, names) =>
+      Object.fromEntries(r.connections.filter((c) => names.includes(c.name)).map((c) => [c.name, pick(c)]));
+    const det = (r) =>
+      Object.fromEntries(
+        r.connections.map((c) => [
+          c.name,
+          (c.subscriptions_list_detail ?? []).map(({ cid: _cid, ...d }) => d).sort((a, b) => a.sid.localeCompare(b.sid)),
+        ]),
+      );
+    // (how many messages the flood took to make "slow" a slow consumer varies by nature)
+    const names = ["alpha", "beta", "gamma"];
+    for (const name of ["connz", "connz-auth", "connz-closed", "connz-all-detail", "auth-connz", "auth-connz-closed"]) {
+      const n = name.startsWith("auth") ? ["authed", "intruder"] : names;
+      assert.deepEqual(conns(results[name].json, n), conns(fixtures[name].body, n), name);
+      assert.equal(results[name].json.total, fixtures[name].body.total, `${name} total`);
+    }
+    assert.deepEqual(det(results["connz-subs-detail"].json), det(fixtures["connz-subs-detail"].body));
+    const subs = (r) => r.connections.map((c) => [c.name, (c.subscriptions_list ?? []).sort()]);
+    assert.deepEqual(subs(results["connz-subs"].json), subs(fixtures["connz-subs"].body));
+    // the slow consumer: closed for the same reason (pending bytes or, on a loaded machine, the write deadline)
+    const slow = (r) => r.connections.find((c) => c.name === "slow").reason;
+    assert.match(slow(results["connz-closed"].json), /^Slow Consumer/);
+    assert.match(slow(fixtures["connz-closed"].body), /^Slow Consumer/);
+    // /subsz?test=foo: the same two subscriptions (nats-server's own $SYS ones aside)
+    const tl = (b) => b.subscriptions_list.map(({ cid: _c, ...d }) => d);
+    assert.deepEqual(tl(results["subsz-test"].json), tl(fixtures["subsz-test"].body));
+    // per-account figures of $G (message totals include the flood, which varies)
+    const g = (b) => b.account_statz.find((a) => a.acc === "$G");
+    assert.equal(g(results.accstatz.json).slow_consumers, g(fixtures.accstatz.body).slow_consumers);
+    assert.equal(g(results.accstatz.json).conns, g(fixtures.accstatz.body).conns);
+  });
+
   it("the shape comparison catches drift (a missing field, an extra field, a type change)", () => {
     const fx = fixtures.varz.body;
     const drifts = [];
