@@ -382,6 +382,32 @@ for (const kind of serverKinds()) {
       ]);
     });
 
+    it("pages through many connections without gaps or repeats", async () => {
+      const many = [];
+      try {
+        for (let i = 0; i < 250; i++) {
+          const { c } = await rawConnect(srv.port, { ...RAW, name: `many-${i}` });
+          many.push(c);
+        }
+        await Promise.all(many.map((c) => c.flush()));
+        const first = (await get(mport, "/connz?limit=1")).json;
+        assert.ok(first.total >= 250);
+        const seen = [];
+        for (let off = 0; off < first.total; off += 100) {
+          const page = (await get(mport, `/connz?sort=cid&offset=${off}&limit=100`)).json;
+          assert.equal(page.total, first.total);
+          assert.equal(page.num_connections, Math.min(100, first.total - off));
+          seen.push(...page.connections.map((c) => c.cid));
+        }
+        assert.equal(new Set(seen).size, first.total, "no repeats");
+        assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "ascending across pages");
+        const names = new Set((await get(mport, "/connz?limit=100000")).json.connections.map((c) => c.name));
+        for (let i = 0; i < 250; i++) assert.ok(names.has(`many-${i}`));
+      } finally {
+        for (const c of many) c.close();
+      }
+    });
+
     it("rejects bad /connz parameters with nats-server's 400 texts", async () => {
       const cases = [
         ["/connz?sort=foo", "invalid sorting option: foo"],
