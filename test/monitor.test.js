@@ -437,6 +437,19 @@ for (const kind of serverKinds()) {
         assert.equal(nf.status, 404, p);
         assert.equal(nf.text, "404 page not found\n");
       }
+      // paths as Go's ServeMux treats them: escapes decoded, unclean paths redirected
+      const asIs = (p) =>
+        new Promise((resolve, reject) => {
+          http
+            .get({ host: "127.0.0.1", port: mport, path: p, agent: false }, (res) => {
+              res.resume();
+              res.on("end", () => resolve({ status: res.statusCode, location: res.headers.location }));
+            })
+            .on("error", reject);
+        });
+      assert.deepEqual(await asIs("/x/../varz?a=1"), { status: 301, location: "/varz?a=1" });
+      assert.deepEqual(await asIs("//connz"), { status: 301, location: "/connz" });
+      assert.equal((await asIs("/%76arz")).status, 200);
       // an unknown account: nats-server's empty, id-less answer
       const acc = (await get(mport, "/connz?acc=nope")).json;
       assert.deepEqual({ ...acc, now: undefined }, {
