@@ -179,6 +179,55 @@ describe("monitoring JSON shapes match nats-server's (fixtures)", () => {
     });
   }
 
+  it("agrees with nats-server on the values that do not differ by nature", () => {
+    // configuration as /varz reports it
+    const same = [
+      "proto", "host", "max_connections", "ping_interval", "ping_max", "http_host", "http_port", "http_base_path",
+      "https_port", "auth_timeout", "max_control_line", "max_payload", "max_pending", "cluster", "gateway", "leaf",
+      "mqtt", "websocket", "jetstream", "tls_timeout", "write_deadline", "routes", "remotes", "leafnodes",
+    ];
+    for (const name of ["varz", "auth-varz"]) {
+      for (const k of same) assert.deepEqual(results[name].json[k], fixtures[name].body[k], `${name} ${k}`);
+    }
+    assert.equal(results["auth-varz"].json.auth_required, true);
+    // the scenario's connections: same figures, same subscriptions
+    const pick = (c) => {
+      const out = {};
+      for (const k of ["kind", "type", "ip", "name", "lang", "version", "in_msgs", "out_msgs", "in_bytes", "out_bytes", "subscriptions", "reason", "authorized_user"]) out[k] = c[k];
+      return out;
+    };
+    const conns = (r, names) =>
+      Object.fromEntries(r.connections.filter((c) => names.includes(c.name)).map((c) => [c.name, pick(c)]));
+    const det = (r) =>
+      Object.fromEntries(
+        r.connections.map((c) => [
+          c.name,
+          (c.subscriptions_list_detail ?? []).map(({ cid: _cid, ...d }) => d).sort((a, b) => a.sid.localeCompare(b.sid)),
+        ]),
+      );
+    // (how many messages the flood took to make "slow" a slow consumer varies by nature)
+    const names = ["alpha", "beta", "gamma"];
+    for (const name of ["connz", "connz-auth", "connz-closed", "connz-all-detail", "auth-connz", "auth-connz-closed"]) {
+      const n = name.startsWith("auth") ? ["authed", "intruder"] : names;
+      assert.deepEqual(conns(results[name].json, n), conns(fixtures[name].body, n), name);
+      assert.equal(results[name].json.total, fixtures[name].body.total, `${name} total`);
+    }
+    assert.deepEqual(det(results["connz-subs-detail"].json), det(fixtures["connz-subs-detail"].body));
+    const subs = (r) => r.connections.map((c) => [c.name, (c.subscriptions_list ?? []).sort()]);
+    assert.deepEqual(subs(results["connz-subs"].json), subs(fixtures["connz-subs"].body));
+    // the slow consumer: closed for the same reason (pending bytes or, on a loaded machine, the write deadline)
+    const slow = (r) => r.connections.find((c) => c.name === "slow").reason;
+    assert.match(slow(results["connz-closed"].json), /^Slow Consumer/);
+    assert.match(slow(fixtures["connz-closed"].body), /^Slow Consumer/);
+    // /subsz?test=foo: the same two subscriptions (nats-server's own $SYS ones aside)
+    const tl = (b) => b.subscriptions_list.map(({ cid: _c, ...d }) => d);
+    assert.deepEqual(tl(results["subsz-test"].json), tl(fixtures["subsz-test"].body));
+    // per-account figures of $G (message totals include the flood, which varies)
+    const g = (b) => b.account_statz.find((a) => a.acc === "$G");
+    assert.equal(g(results.accstatz.json).slow_consumers, g(fixtures.accstatz.body).slow_consumers);
+    assert.equal(g(results.accstatz.json).conns, g(fixtures.accstatz.body).conns);
+  });
+
   it("the shape comparison catches drift (a missing field, an extra field, a type change)", () => {
     const fx = fixtures.varz.body;
     const drifts = [];
@@ -333,6 +382,32 @@ for (const kind of serverKinds()) {
       ]);
     });
 
+    it("pages through many connections without gaps or repeats", async () => {
+      const many = [];
+      try {
+        for (let i = 0; i < 250; i++) {
+          const { c } = await rawConnect(srv.port, { ...RAW, name: `many-${i}` });
+          many.push(c);
+        }
+        await Promise.all(many.map((c) => c.flush()));
+        const first = (await get(mport, "/connz?limit=1")).json;
+        assert.ok(first.total >= 250);
+        const seen = [];
+        for (let off = 0; off < first.total; off += 100) {
+          const page = (await get(mport, `/connz?sort=cid&offset=${off}&limit=100`)).json;
+          assert.equal(page.total, first.total);
+          assert.equal(page.num_connections, Math.min(100, first.total - off));
+          seen.push(...page.connections.map((c) => c.cid));
+        }
+        assert.equal(new Set(seen).size, first.total, "no repeats");
+        assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "ascending across pages");
+        const names = new Set((await get(mport, "/connz?limit=100000")).json.connections.map((c) => c.name));
+        for (let i = 0; i < 250; i++) assert.ok(names.has(`many-${i}`));
+      } finally {
+        for (const c of many) c.close();
+      }
+    });
+
     it("rejects bad /connz parameters with nats-server's 400 texts", async () => {
       const cases = [
         ["/connz?sort=foo", "invalid sorting option: foo"],
@@ -346,6 +421,10 @@ for (const kind of serverKinds()) {
         ["/connz?cid=-1", `Error decoding uint64 for 'cid': strconv.ParseUint: parsing "-1": invalid syntax`],
         ["/subsz?subs=yes", `Error decoding boolean for 'subs': strconv.ParseBool: parsing "yes": invalid syntax`],
         ["/subsz?subs=1&test=foo.*", "invalid test subject, must be valid publish subject: foo.*"],
+        ["/connz?limit=99999999999999999999", `Error decoding int for 'limit': strconv.Atoi: parsing "99999999999999999999": value out of range`],
+        ["/routez?subs=x", `Error decoding boolean for 'subs': strconv.ParseBool: parsing "x": invalid syntax`],
+        ["/jsz?accounts=x", `Error decoding boolean for 'accounts': strconv.ParseBool: parsing "x": invalid syntax`],
+        ["/accountz?acc=nope", "Account nope does not exist"],
       ];
       for (const [p, text] of cases) {
         const r = await get(mport, p);
@@ -353,9 +432,38 @@ for (const kind of serverKinds()) {
         assert.equal(r.text, text, p);
         assert.match(r.type, /^text\/plain/, p);
       }
-      const nf = await get(mport, "/nope");
-      assert.equal(nf.status, 404);
-      assert.equal(nf.text, "404 page not found\n");
+      for (const p of ["/nope", "/varz/", "/connz/x"]) {
+        const nf = await get(mport, p);
+        assert.equal(nf.status, 404, p);
+        assert.equal(nf.text, "404 page not found\n");
+      }
+      // paths as Go's ServeMux treats them: escapes decoded, unclean paths redirected
+      const asIs = (p) =>
+        new Promise((resolve, reject) => {
+          http
+            .get({ host: "127.0.0.1", port: mport, path: p, agent: false }, (res) => {
+              res.resume();
+              res.on("end", () => resolve({ status: res.statusCode, location: res.headers.location }));
+            })
+            .on("error", reject);
+        });
+      assert.deepEqual(await asIs("/x/../varz?a=1"), { status: 301, location: "/varz?a=1" });
+      assert.deepEqual(await asIs("//connz"), { status: 301, location: "/connz" });
+      assert.equal((await asIs("/%76arz")).status, 200);
+      // an unknown account: nats-server's empty, id-less answer
+      const acc = (await get(mport, "/connz?acc=nope")).json;
+      assert.deepEqual({ ...acc, now: undefined }, {
+        server_id: "",
+        now: undefined,
+        num_connections: 0,
+        total: 0,
+        offset: 0,
+        limit: 1024,
+        connections: null,
+      });
+      // case-insensitive values, as nats-server reads them
+      assert.equal((await get(mport, "/connz?state=ANY")).status, 200);
+      assert.equal((await get(mport, "/connz?subs=DETAIL")).status, 200);
     });
 
     it("answers JSONP when asked with ?callback= and plain JSON with CORS otherwise", async () => {
@@ -415,6 +523,18 @@ for (const kind of serverKinds()) {
       assert.equal(h.status, 200);
       assert.equal(h.text, '{"status":"ok"}');
       assert.equal((await get(mport, "/healthz?js-enabled-only=true")).status, 200);
+      if (kind === "tsnats") {
+        // 2.10 checks the stream/consumer parameters even without JetStream (2.9.10 did not)
+        const bad = await get(mport, "/healthz?stream=x");
+        assert.equal(bad.status, 400);
+        assert.equal(bad.text, '{"status":"error","error":"\\"account\\" must not be empty when checking stream health"}');
+        const det = await get(mport, "/healthz?consumer=y&details=1");
+        assert.equal(det.status, 400);
+        assert.deepEqual(det.json, {
+          status: "error",
+          errors: [{ type: "BAD_REQUEST", error: '"stream" must not be empty when checking consumer health' }],
+        });
+      }
       assert.equal((await get(mport, "/routez")).json.num_routes, 0);
       assert.deepEqual((await get(mport, "/routez")).json.routes, []);
       assert.deepEqual((await get(mport, "/gatewayz")).json.outbound_gateways, {});
@@ -425,7 +545,12 @@ for (const kind of serverKinds()) {
 
   describe(`/connz state=closed [${kind}]`, () => {
     it("keeps closed connections with the reason: slow consumer, auth failure, normal close", async () => {
-      const { srv, mport } = await startMon(kind, "max_pending: 1MB\nauthorization { users: [ { user: a, password: b } ] }\n");
+      // a short write deadline too: on a loaded machine nats-server may catch the stuck
+      // subscriber by its blocked write before its pending bytes (either is a slow consumer)
+      const { srv, mport } = await startMon(
+        kind,
+        'max_pending: 1MB\nwrite_deadline: "2s"\nauthorization { users: [ { user: a, password: b } ] }\n',
+      );
       const conns = [];
       try {
         const connect = async (name, pass = "b") => {
@@ -452,7 +577,7 @@ for (const kind of serverKinds()) {
         const c = byName(closed);
         assert.equal(c.normal.reason, "Client Closed");
         assert.equal(c.intruder.reason, "Authentication Failure");
-        assert.equal(c.slow.reason, "Slow Consumer (Pending Bytes)");
+        assert.match(c.slow.reason, /^Slow Consumer \((Pending Bytes|Write Deadline)\)$/);
         assert.equal(c.normal.authorized_user, "a");
         assert.equal(c.intruder.authorized_user, "a");
         for (const x of [c.normal, c.intruder, c.slow]) {
@@ -501,7 +626,7 @@ for (const kind of serverKinds()) {
         const deadline = Date.now() + 20000;
         for (;;) {
           for (let i = 0; i < 16; i++) flood.write(frame);
-          await flood.flush(10000);
+          await flood.flush(15000);
           const j = (await get(mp, "/connz?state=closed")).json;
           if (j.connections.some((x) => x.name === "slow")) return;
           if (Date.now() > deadline) throw new Error("no slow consumer within 20 s");

@@ -182,6 +182,8 @@ export class Server extends EventEmitter<ServerEvents> {
       const onErr = (e: Error) => {
         srv.close();
         void this.monitor?.close();
+        this.monitor = null;
+        this.monitorAddress = null;
         reject(e);
       };
       srv.once("error", onErr);

@@ -124,15 +124,36 @@ export class MonitorServer {
   }
 
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
-    let url: URL;
+    let raw = req.url ?? "/";
+    if (!raw.startsWith("/")) {
+      // absolute form (through a proxy): keep its path and query
+      try {
+        const u = new URL(raw);
+        raw = u.pathname + u.search;
+      } catch {
+        sendText(res, 400, "400 Bad Request");
+        return;
+      }
+    }
+    const qi = raw.indexOf("?");
+    let decoded: string;
     try {
-      url = new URL(req.url ?? "/", "http://monitor");
+      decoded = decodeURIComponent(qi < 0 ? raw : raw.slice(0, qi));
     } catch {
       sendText(res, 400, "400 Bad Request");
       return;
     }
-    const q = url.searchParams;
-    const path = this.endpointOf(url.pathname);
+    const rawQuery = qi < 0 ? "" : raw.slice(qi + 1);
+    // like Go's ServeMux: a path that is not in canonical form is redirected to the clean one
+    const clean = cleanPath(decoded);
+    if (clean !== decoded) {
+      const loc = rawQuery === "" ? clean : `${clean}?${rawQuery}`;
+      res.setHeader("Location", loc);
+      send(res, 301, "text/html; charset=utf-8", `<a href="${htmlEscape(loc)}">Moved Permanently</a>.\n\n`);
+      return;
+    }
+    const q = new URLSearchParams(rawQuery);
+    const path = this.endpointOf(decoded);
     try {
       if (path === "/") {
         this.count("/");
@@ -179,17 +200,34 @@ export class MonitorServer {
   }
 }
 
-/** nats-server's normalizeBasePath: a leading slash, then path.Clean. */
-export function normalizeBasePath(p: string): string {
-  if (p === "") return "/";
-  const abs = p.startsWith("/") ? p : "/" + p;
+/** Go's path.Clean for an absolute path. */
+function cleanAbs(p: string): string {
   const out: string[] = [];
-  for (const seg of abs.split("/")) {
+  for (const seg of p.split("/")) {
     if (seg === "" || seg === ".") continue;
     if (seg === "..") out.pop();
     else out.push(seg);
   }
   return "/" + out.join("/");
+}
+
+/** nats-server's normalizeBasePath: a leading slash, then path.Clean. */
+export function normalizeBasePath(p: string): string {
+  if (p === "") return "/";
+  return cleanAbs(p.startsWith("/") ? p : "/" + p);
+}
+
+/** Go's ServeMux cleanPath: path.Clean, keeping a trailing slash. */
+function cleanPath(p: string): string {
+  if (p === "") return "/";
+  const abs = p.startsWith("/") ? p : "/" + p;
+  let np = cleanAbs(abs);
+  if (abs.endsWith("/") && np !== "/") np += "/";
+  return np;
+}
+
+function htmlEscape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;");
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {

@@ -112,6 +112,7 @@ export function metricsText(m: MonitorServer): string {
   const v = varz(m);
 
   // /varz: every numeric field, as the exporter does, plus its label gauges
+  e.family("gnatsd_varz_server_id", "gauge", "Server id", [[[...id, ["value", s.id]], 1]]);
   e.family("gnatsd_varz_server_name", "gauge", "Server name", [[[...id, ["value", s.name]], 1]]);
   e.family("gnatsd_varz_version", "gauge", "NATS protocol level version of the server", [[[...id, ["value", String(v.version)]], 1]]);
   for (const [k, val] of Object.entries(v)) {

@@ -93,8 +93,7 @@ function countClients(m: MonitorServer, acc: string): number {
 
 export function handleAccountStatz(m: MonitorServer, q: URLSearchParams): Reply {
   const unused = decodeBool(q, "unused");
-  const filter = q.getAll("accounts").flatMap((v) => v.split(",")).filter((v) => v !== "");
-  const names = filter.length > 0 ? filter.filter((a) => accountNames(m).includes(a)) : accountNames(m);
+  const names = accountNames(m);
   const stats: Record<string, unknown>[] = [];
   for (const acc of names) {
     const conns = countClients(m, acc);
