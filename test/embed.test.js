@@ -185,16 +185,43 @@ describe("embedded server: API surface", () => {
     assert.equal(srv.state, "stopped");
   });
 
-  it("reload(options) exists, returns a promise and checks its options", async () => {
-    const srv = await startServer();
+  it("reload(options) checks its options, then applies them: a new user logs in, the old client stays", async () => {
+    const srv = await startServer({ authorization: { users: [{ user: "a", password: "pa" }] } });
     try {
       // option checking comes before the server's reload
       await assert.rejects(srv.reload({ debugg: true }), /unknown server option "debugg"/);
-      const r = srv.reload({ debug: true });
-      assert.ok(r instanceof Promise);
-      // the server's reload decides; either way the promise settles and the server keeps running
-      await r.catch(() => undefined);
+      const a = await connect({ servers: srv.url, user: "a", pass: "pa" });
+      await assert.rejects(connect({ servers: srv.url, user: "b", pass: "pb", reconnect: false }), /Authorization Violation|AUTHORIZATION_VIOLATION/i);
+      await srv.reload({ authorization: { users: [{ user: "a", password: "pa" }, { user: "b", password: "pb" }] } });
+      const b = await connect({ servers: srv.url, user: "b", pass: "pb" });
+      const sub = a.subscribe("x", { max: 1 });
+      await a.flush();
+      b.publish("x", "hi");
+      for await (const m of sub) assert.equal(m.string(), "hi");
+      // a change that cannot be made at runtime is refused and changes nothing
+      await assert.rejects(srv.reload({ server_name: "other" }), /config reload not supported for ServerName/);
       assert.equal(srv.state, "running");
+      await a.close();
+      await b.close();
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
+  it("monitorUrl serves nats-server's endpoints when http_port is set, and is undefined otherwise", async () => {
+    const off = await startServer();
+    assert.equal(off.monitorUrl, undefined);
+    await off.shutdown();
+    const srv = await startServer({ http_port: -1 });
+    try {
+      assert.match(srv.monitorUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const nc = await connect({ servers: srv.url, name: "probe" });
+      const varz = await (await fetch(`${srv.monitorUrl}/varz`)).json();
+      assert.equal(varz.server_id, srv.id);
+      assert.equal(varz.port, srv.port);
+      const connz = await (await fetch(`${srv.monitorUrl}/connz`)).json();
+      assert.deepEqual(connz.connections.map((c) => c.name), ["probe"]);
+      await nc.close();
     } finally {
       await srv.shutdown();
     }
