@@ -573,7 +573,11 @@ function pct(x) {
 function markdown(report) {
   const L = [];
   const m = report.machine;
-  L.push(`Benchmark of ${report.date} on ${m.cores} × ${m.cpu}, Linux ${os.release()}, Node ${m.node}, ${m.nats_server ?? "nats-server ?"}; ${report.options.rounds} alternating round(s), ~${report.options.duration} s per case; load generator(s): ${report.generators.join(", ")}.`);
+  const matrix =
+    report.cases.length > 0
+      ? `${report.options.rounds} alternating round(s), ~${report.options.duration} s per case; load generator(s): ${report.generators.join(", ")}`
+      : "no throughput cases (start-up and scale only)";
+  L.push(`Benchmark of ${report.date.slice(0, 16).replace("T", " ")} UTC on ${m.cores} × ${m.cpu} (${m.memory_gb} GB), ${m.kernel}, Node ${m.node}, ${m.nats_server ?? "nats-server ?"}; ${matrix}.`);
   L.push("Ratio is tsnats / nats-server (rates: higher is better; latency and memory: lower is better). Spread is (max - min) / median over rounds.");
   L.push("");
   if (report.cases.length > 0) {
