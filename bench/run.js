@@ -19,6 +19,8 @@
 //   --no-throughput    skip the case matrix (start-up and scale figures only)
 //   --out DIR          results directory (default bench/results)
 //   --natsbench-dir D  natsbench sources (default ../shared/tools/natsbench, or $NATSBENCH_DIR)
+//   --tsnats-dir D     measure the tsnats build in D (its dist/), e.g. an older commit exported
+//                      with git archive, for before/after figures (default: this checkout)
 //   --strict           exit 4 when a target does not hold
 //   --list             list the cases and exit
 // Exit status: 0 done, 1 a run failed, 2 usage or missing prerequisites, 4 a target missed (--strict).
@@ -32,7 +34,8 @@ import { renderSvg } from "./svg.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
-const TSNATS_BIN = path.join(ROOT, "dist", "cli", "server.js");
+let TSNATS_DIR = ROOT;
+let TSNATS_BIN = path.join(ROOT, "dist", "cli", "server.js");
 const NATS_GO_DIR = "/usr/share/gocode/src/github.com/nats-io/nats.go";
 const INSTALL_HINT = "apt-get install -y nats-server golang-go golang-github-nats-io-go-nats-dev";
 
@@ -171,6 +174,10 @@ function parseArgs(argv) {
         break;
       case "--natsbench-dir":
         o.natsbenchDir = path.resolve(need());
+        break;
+      case "--tsnats-dir":
+        TSNATS_DIR = path.resolve(need());
+        TSNATS_BIN = path.join(TSNATS_DIR, "dist", "cli", "server.js");
         break;
       case "--strict":
         o.strict = true;
@@ -332,7 +339,7 @@ function startServer(kind, env, fds = 0) {
   let args = kind === "tsnats" ? [TSNATS_BIN, ...base] : base;
   if (fds > 0) [cmd, args] = withFdLimit(cmd, args, fds);
   const t0 = performance.now();
-  const proc = spawn(cmd, args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(cmd, args, { cwd: TSNATS_DIR, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   live.add(proc);
   let out = "";
   const exited = new Promise((resolve) => proc.once("exit", resolve));
@@ -446,7 +453,7 @@ function runJson(bin, args, timeoutMs) {
 
 async function measureEmbedded(runs) {
   const t0 = performance.now();
-  const mod = await import(path.join(ROOT, "dist", "server", "index.js"));
+  const mod = await import(path.join(TSNATS_DIR, "dist", "server", "index.js"));
   const importMs = performance.now() - t0;
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -633,7 +640,7 @@ async function main() {
   const natsServer = findNatsServer();
   const missing = [];
   if (!natsServer) missing.push("nats-server (the reference server), not found in PATH or /usr/sbin: apt-get install -y nats-server");
-  if (!existsSync(TSNATS_BIN)) missing.push(`${path.relative(ROOT, TSNATS_BIN)}: run npm run build first (npm run bench does)`);
+  if (!existsSync(TSNATS_BIN)) missing.push(`${TSNATS_BIN}: run npm run build first (npm run bench does)`);
   let generators = [];
   if (o.throughput) {
     const all = [natsbenchGenerator(o)];
@@ -774,6 +781,7 @@ async function main() {
     version: 1,
     date: date.toISOString(),
     machine,
+    tsnats_dir: TSNATS_DIR === ROOT ? null : TSNATS_DIR,
     options: { rounds: o.rounds, duration: o.duration, quick: o.quick, cases: cases.map((c) => c.name), scale_conns: o.scaleConns, startup_runs: o.startupRuns },
     generators: generators.map((g) => g.name),
     cases: rows,
