@@ -543,15 +543,24 @@ function mb(bytes) {
   return bytes === null ? null : Math.round((bytes / 2 ** 20) * 10) / 10;
 }
 
+/** scalePhase, with a failure to start or run recorded instead of thrown. */
+async function scalePhaseSafe(kind, env, conns, subs) {
+  try {
+    return await scalePhase(kind, env, conns, subs);
+  } catch (e) {
+    return { conns, subs_per_conn: subs, ready: false, error: e.message, accept_ms: null, rss_mb: null, rss_idle_server_mb: null };
+  }
+}
+
 async function measureScale(env, conns) {
   const subConns = Math.max(1, Math.round(conns / 10));
   const res = { idle: {}, subs: {} };
   for (const kind of SERVERS) {
     process.stdout.write(`  scale [${kind}]: ${conns} idle connections ... `);
-    res.idle[kind] = await scalePhase(kind, env, conns, 0);
+    res.idle[kind] = await scalePhaseSafe(kind, env, conns, 0);
     process.stdout.write(`${fmtMs(res.idle[kind].accept_ms)}, ${res.idle[kind].rss_mb} MB${res.idle[kind].ready ? "" : " FAILED: " + res.idle[kind].error}\n`);
     process.stdout.write(`  scale [${kind}]: ${subConns} connections x 100 subscriptions ... `);
-    res.subs[kind] = await scalePhase(kind, env, subConns, 100);
+    res.subs[kind] = await scalePhaseSafe(kind, env, subConns, 100);
     process.stdout.write(`${fmtMs(res.subs[kind].accept_ms)}, ${res.subs[kind].rss_mb} MB${res.subs[kind].ready ? "" : " FAILED: " + res.subs[kind].error}\n`);
   }
   return res;
@@ -695,14 +704,26 @@ async function main() {
     for (let round = 1; round <= o.rounds; round++) {
       const order = round % 2 === 1 ? SERVERS : [...SERVERS].reverse();
       for (const kind of order) {
-        let srv = await startServer(kind, env);
+        let srv;
+        try {
+          srv = await startServer(kind, env);
+        } catch (e) {
+          problems.push(`${kind} round ${round}: could not start: ${e.message}`);
+          process.stdout.write(`[round ${round}/${o.rounds}] ${kind} FAILED TO START: ${e.message}\n`);
+          continue;
+        }
         process.stdout.write(`[round ${round}/${o.rounds}] ${kind} (pid ${srv.pid}, port ${srv.port})\n`);
         for (const g of generators) {
           const w = await g.warmup(srv, o.quick);
           if (w.code !== 0) process.stdout.write(`  (warm-up with ${g.name} reported a problem)\n`);
           for (const c of cases) {
             if (srv.stopped) {
-              srv = await startServer(kind, env);
+              try {
+                srv = await startServer(kind, env);
+              } catch (e) {
+                problems.push(`${kind} round ${round}: could not restart for ${c.name}: ${e.message}`);
+                break;
+              }
             }
             const msgs = msgsFor(c, o.duration);
             const r = await g.run(c, srv, msgs, ["--label", kind, "--case", c.name, "--round", String(round)]);
