@@ -321,6 +321,17 @@ function cleanupAndExit(code) {
 }
 process.on("SIGINT", () => cleanupAndExit(130));
 process.on("SIGTERM", () => cleanupAndExit(143));
+// however the runner ends (an exception, a closed stdout such as `| head`), no server outlives it
+process.on("exit", () => {
+  for (const p of live) {
+    try {
+      p.kill("SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+});
+process.stdout.on("error", () => cleanupAndExit(1));
 
 /** Run a command with the open-file limit raised to `fds` where the hard limit allows. */
 function withFdLimit(cmd, args, fds) {
