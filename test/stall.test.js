@@ -139,10 +139,10 @@ for (const kind of serverKinds()) {
         // back-pressure reached the publisher: while the reader slept, the server stopped taking
         // its bytes, so it could hand over only part of the burst (socket buffers and max_pending)
         assert.ok(handedAtFirstPauseEnd >= 0 && handedAtFirstPauseEnd < N / 2, `publisher handed over ${handedAtFirstPauseEnd} of ${N} messages during the first pause`);
-        // and the server's memory stayed bounded: well under half of the 150 MB burst
+        // and the server's memory stayed bounded: under half of the 150 MB burst (about 40 MB is usual)
         const growth = rssPeakSample - rssBefore;
         t.diagnostic(`server RSS growth ${(growth / 2 ** 20).toFixed(1)} MB; ${handedAtFirstPauseEnd} of ${N} messages handed over during the first pause`);
-        assert.ok(growth < 64 * 2 ** 20, `server RSS grew by ${(growth / 2 ** 20).toFixed(1)} MB during the burst`);
+        assert.ok(growth < 75 * 2 ** 20, `server RSS grew by ${(growth / 2 ** 20).toFixed(1)} MB during the burst`);
       } finally {
         sub?.destroy();
         pub?.destroy();
