@@ -1,0 +1,181 @@
+// The benchmark runner (`npm run bench`, bench/run.js): a very short run against both servers
+// must print the Markdown table and write well-formed JSON and SVG whose figures agree with
+// each other; missing prerequisites and bad options are refused with exit 2 and a clear message.
+// The natsbench (Go client) part is skipped, saying why, only when ../shared/tools/natsbench or Go
+// is missing; start-up and scale figures are checked in every case.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ROOT, natsServerBin } from "./helpers/servers.js";
+
+const RUN = path.join(ROOT, "bench", "run.js");
+const NATSBENCH_DIR = path.resolve(ROOT, "..", "shared", "tools", "natsbench");
+
+function natsbenchMissing() {
+  if (!existsSync(path.join(NATSBENCH_DIR, "main.go"))) return `no natsbench sources at ${NATSBENCH_DIR}`;
+  try {
+    execFileSync("sh", ["-c", "command -v go"], { stdio: "ignore" });
+  } catch {
+    return "no Go toolchain (apt-get install golang-go)";
+  }
+  if (!existsSync("/usr/share/gocode/src/github.com/nats-io/nats.go/nats.go")) return "no nats.go sources (apt-get install golang-github-nats-io-go-nats-dev)";
+  return null;
+}
+
+function run(args, timeout = 60000) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [RUN, ...args], { cwd: ROOT, timeout }, (err, stdout, stderr) => {
+      resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const noNatsServer = natsServerBin() ? null : "nats-server is not installed (the runner compares against it)";
+const noNatsbench = natsbenchMissing();
+
+describe("npm run bench (bench/run.js)", { skip: noNatsServer ?? false }, () => {
+  let dir;
+  let res;
+  let report;
+  const CASES = ["pub-16B", "pubsub-1x1-128B"];
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tsnats-bench-"));
+    const args = ["--quick", "--duration", "0.2", "--scale-conns", "200", "--startup-runs", "2", "--out", dir];
+    if (noNatsbench) args.push("--no-throughput");
+    else args.push("--cases", CASES.join(","));
+    res = await run(args);
+    if (res.code === 0 || res.code === 1) report = JSON.parse(readFileSync(path.join(dir, "latest.json"), "utf8"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("completes a quick run without problems", () => {
+    assert.equal(res.code, 0, `exit ${res.code}\n${res.stdout}\n${res.stderr}`);
+    assert.deepEqual(report.problems, []);
+  });
+
+  it("writes the dated JSON, latest.json, latest.md and latest.svg", () => {
+    const files = readdirSync(dir).sort();
+    const dated = files.filter((f) => /^\d{4}-\d{2}-\d{2}-.+\.json$/.test(f));
+    assert.equal(dated.length, 1, `files: ${files.join(", ")}`);
+    for (const f of ["latest.json", "latest.md", "latest.svg"]) assert.ok(files.includes(f), `${f} missing`);
+    assert.equal(readFileSync(path.join(dir, dated[0]), "utf8"), readFileSync(path.join(dir, "latest.json"), "utf8"));
+  });
+
+  it("records the machine, date and options", () => {
+    assert.equal(report.tool, "tsnats-bench");
+    assert.ok(!Number.isNaN(Date.parse(report.date)));
+    assert.ok(report.machine.cores >= 1);
+    assert.equal(typeof report.machine.cpu, "string");
+    assert.equal(report.machine.node, process.version);
+    assert.match(report.machine.nats_server, /v\d+\.\d+\.\d+/);
+    assert.equal(report.options.rounds, 1);
+    assert.equal(report.options.scale_conns, 200);
+  });
+
+  it("measures process and embedded start-up", () => {
+    for (const k of ["nats-server", "tsnats"]) {
+      assert.equal(report.startup.process[k].runs, 2);
+      assert.ok(report.startup.process[k].median_ms > 0, `${k} start-up`);
+    }
+    assert.equal(report.startup.embedded.runs, 4);
+    assert.ok(report.startup.embedded.median_ms > 0);
+    assert.ok(report.startup.embedded.first_ms >= report.startup.embedded.min_ms);
+  });
+
+  it("measures accept time and resident memory of both servers with open connections", () => {
+    for (const part of ["idle", "subs"]) {
+      for (const k of ["nats-server", "tsnats"]) {
+        const s = report.scale[part][k];
+        assert.equal(s.ready, true, `${part} ${k}: ${s.error}`);
+        assert.equal(s.conns, part === "idle" ? 200 : 20);
+        assert.equal(s.subs_per_conn, part === "idle" ? 0 : 100);
+        assert.ok(s.accept_ms > 0);
+        assert.ok(s.rss_mb > 1 && s.rss_mb < 4096, `${part} ${k} rss ${s.rss_mb}`);
+        assert.ok(s.rss_idle_server_mb > 1);
+      }
+    }
+    // the 10,000-connection memory target is not judged on a 200-connection run
+    assert.ok(!report.targets.some((t) => t.name.startsWith("rss-")));
+  });
+
+  it("has both medians, the ratio and the loss count for each case", { skip: noNatsbench ?? false }, () => {
+    assert.deepEqual(report.generators, ["natsbench"]);
+    assert.deepEqual(
+      report.cases.map((r) => r.case),
+      CASES,
+    );
+    for (const r of report.cases) {
+      for (const k of ["nats-server", "tsnats"]) {
+        assert.equal(r[k].values.length, 1, `${r.case} ${k}: one round`);
+        assert.ok(r[k].median > 0, `${r.case} ${k} median`);
+        const raw = report.raw.natsbench[r.case][k][0];
+        assert.equal(raw.ok, true, `${r.case} ${k}: ${JSON.stringify(raw.errors)}`);
+        assert.equal(raw.label, k);
+        assert.equal(r[k].median, raw[r.metric]);
+      }
+      assert.ok(Math.abs(r.ratio - r.tsnats.median / r["nats-server"].median) < 0.001);
+      assert.equal(r.pass, r.ratio >= r.target && r.lost.tsnats === 0);
+    }
+    const ps = report.cases.find((r) => r.case === "pubsub-1x1-128B");
+    assert.deepEqual(ps.lost, { "nats-server": 0, tsnats: 0 });
+    assert.equal(report.raw.natsbench["pubsub-1x1-128B"].tsnats[0].delivered, report.raw.natsbench["pubsub-1x1-128B"].tsnats[0].expected);
+  });
+
+  it("prints the Markdown table whose ratios match the JSON", { skip: noNatsbench ?? false }, () => {
+    const lines = res.stdout.split("\n");
+    const head = lines.findIndex((l) => l.startsWith("| Case | nats-server | tsnats | ratio |"));
+    assert.ok(head >= 0, res.stdout);
+    assert.match(lines[head + 1], /^\| --- \|/);
+    for (let i = 0; i < report.cases.length; i++) {
+      const cells = lines[head + 2 + i].split("|").map((c) => c.trim());
+      assert.equal(cells[1], report.cases[i].label);
+      assert.equal(cells[4], report.cases[i].ratio.toFixed(2));
+    }
+    assert.ok(res.stdout.includes(readFileSync(path.join(dir, "latest.md"), "utf8").trim()));
+  });
+
+  it("draws one SVG bar per target with its ratio", () => {
+    const svg = readFileSync(path.join(dir, "latest.svg"), "utf8");
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*>/);
+    assert.match(svg.trim(), /<\/svg>$/);
+    // every element is closed: opening tags (not self-closing) match closing tags
+    for (const tag of ["svg", "g", "text", "title"]) {
+      const open = (svg.match(new RegExp(`<${tag}[ >]`, "g")) ?? []).length;
+      const close = (svg.match(new RegExp(`</${tag}>`, "g")) ?? []).length;
+      assert.equal(open, close, `<${tag}> balance`);
+    }
+    const bars = [...svg.matchAll(/<g class="bar" data-name="([^"]*)" data-ratio="([^"]*)" data-target="([^"]*)" data-pass="(true|false)">/g)];
+    assert.equal(bars.length, report.targets.length);
+    bars.forEach((b, i) => {
+      assert.equal(b[1], report.targets[i].name);
+      assert.equal(Number(b[2]), report.targets[i].ratio);
+      assert.equal(b[4], String(report.targets[i].pass));
+    });
+  });
+});
+
+describe("bench/run.js refuses to run without what it needs", () => {
+  it("a missing natsbench directory: exit 2 naming it and the packages to install", async () => {
+    const r = await run(["--quick", "--natsbench-dir", "/nonexistent/natsbench", "--out", "/nonexistent/out"]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /\/nonexistent\/natsbench/);
+    assert.match(r.stderr, /apt-get install -y nats-server golang-go golang-github-nats-io-go-nats-dev/);
+    assert.ok(!existsSync("/nonexistent/out"));
+  });
+
+  it("unknown options and cases: exit 2 with the reason", async () => {
+    const a = await run(["--bogus"]);
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /unknown option --bogus/);
+    const b = await run(["--cases", "pub-16B,nope"]);
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, /unknown case\(s\) nope/);
+    const c = await run(["--rounds", "zero"]);
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, /--rounds needs a number/);
+  });
+});
