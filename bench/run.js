@@ -469,8 +469,14 @@ async function measureEmbedded(runs) {
   const times = [];
   for (let i = 0; i < runs; i++) {
     const s0 = performance.now();
-    const srv = new mod.Server({ host: "127.0.0.1", port: -1 }, { logger: new mod.Logger(new mod.MemorySink()) });
-    await srv.start();
+    // the embedding API a developer uses (127.0.0.1, a random port, silent logging); builds
+    // from before it existed (--tsnats-dir) start a Server directly
+    let srv;
+    if (typeof mod.startServer === "function") srv = await mod.startServer();
+    else {
+      srv = new mod.Server({ host: "127.0.0.1", port: -1 }, { logger: new mod.Logger(new mod.MemorySink()) });
+      await srv.start();
+    }
     times.push(performance.now() - s0);
     await srv.shutdown();
   }
