@@ -898,7 +898,8 @@ export class Client implements ParserHandler {
     if (size < 32) {
       for (let k = from0; k < end; k++) out[p++] = buf[k];
     } else {
-      p += buf.copy(out, p, from0, end);
+      out.set(this.server.payloadView(buf, from0, end), p);
+      p += size;
     }
     out[p++] = 13;
     out[p++] = 10;

@@ -342,6 +342,23 @@ export class Server extends EventEmitter<ServerEvents> {
     return delivered;
   }
 
+  // One view of the payload being fanned out, shared by every subscriber it goes to:
+  // Buffer.copy with a range builds a new view on each call, which costs more than the
+  // copy itself for small messages.
+  private viewBuf: Buffer | null = null;
+  private viewStart = 0;
+  private viewEnd = 0;
+  private view: Buffer | null = null;
+
+  /** buf[start, end) as a Buffer, reused while the same range is delivered again. */
+  payloadView(buf: Buffer, start: number, end: number): Buffer {
+    if (this.viewBuf === buf && this.viewStart === start && this.viewEnd === end) return this.view as Buffer;
+    this.viewBuf = buf;
+    this.viewStart = start;
+    this.viewEnd = end;
+    return (this.view = buf.subarray(start, end));
+  }
+
   /** Total messages and bytes sent to clients. */
   get outStats(): { msgs: number; bytes: number } {
     let msgs = this.closedOutMsgs;
@@ -368,6 +385,8 @@ export class Server extends EventEmitter<ServerEvents> {
 
   private flushDirty(): void {
     this.flushScheduled = false;
+    // don't keep the last read buffer alive past this turn
+    this.viewBuf = this.view = null;
     const list = this.dirty;
     this.dirty = [];
     for (let i = 0; i < list.length; i++) list[i].flush();
