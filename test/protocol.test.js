@@ -382,6 +382,25 @@ add("messages", "HPUB to a subscriber without headers support: headers stripped,
   await expectReply(sub, "MSG foo 1 r 5\r\nhello\r\n");
 });
 
+add("messages", "one HPUB fanned out to subscribers with and without headers, interleaved: each gets its own bytes", async (t) => {
+  const a = await t.client({ headers: false });
+  const b = await t.client({ headers: true });
+  const c = await t.client({ headers: false });
+  for (const x of [a, b, c]) {
+    x.write("SUB foo 7\r\n");
+    await expectReply(x, "");
+  }
+  const pub = await t.client({ headers: true });
+  const body = "0123456789abcdefghijklmnopqrstuvwxyz-payload-longer-than-32-bytes";
+  pub.write(`HPUB foo ${HDR.length} ${HDR.length + body.length}\r\n${HDR}${body}\r\nPUB foo ${body.length}\r\n${body}\r\n`);
+  await expectReply(pub, "");
+  const plain = `MSG foo 7 ${body.length}\r\n${body}\r\n`;
+  const withHdr = `HMSG foo 7 ${HDR.length} ${HDR.length + body.length}\r\n${HDR}${body}\r\n`;
+  await expectReply(a, plain + plain);
+  await expectReply(b, withHdr + plain);
+  await expectReply(c, plain + plain);
+});
+
 add("messages", "messages between two connections", async (t) => {
   const sub = await t.client();
   const pub = await t.client();
