@@ -6,6 +6,7 @@ import { resolveOptions, type PartialOptions } from "../server/options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "../server/version.js";
 import { loadConfigOptions } from "../server/config/load.js";
 import { sendSignal } from "../server/config/signal.js";
+import { Logger, MemorySink } from "../server/logger.js";
 
 const EXE = "tsnats-server";
 
@@ -67,8 +68,9 @@ async function main(): Promise<void> {
   const opts = resolveOptions(mergeOptions(fileOpts, flags));
   if (flags.checkConfig) {
     try {
-      // building the server validates option combinations without listening
-      new Server(opts);
+      // building the server validates option combinations without listening; nothing
+      // is logged, and no log file is created (nats-server checks before logging)
+      new Server(opts, { logger: new Logger(new MemorySink()) });
     } catch (e) {
       die((e as Error).message);
     }
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
   });
   process.on("SIGUSR1", () => {
     server.logger.noticef(`Trapped "user defined signal 1" signal`);
+    server.reopenLogFile();
   });
   process.on("SIGHUP", () => {
     server.logger.noticef(`Trapped "hangup" signal`);
