@@ -406,8 +406,8 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         o.trace = bool(ctx, k, v);
         break;
       case "trace_verbose":
-        o.trace_verbose = bool(ctx, k, v);
-        if (o.trace_verbose) o.trace = true;
+        // nats-server sets trace along with it, to the same value
+        o.trace_verbose = o.trace = bool(ctx, k, v);
         break;
       case "max_traced_msg_len":
         o.max_traced_msg_len = int(ctx, k, v);
@@ -436,6 +436,10 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         break;
       case "ports_file_dir":
         o.ports_file_dir = str(ctx, k, v);
+        break;
+      case "syslog":
+        // only "off" can be honoured: logging goes to stderr or log_file
+        if (bool(ctx, k, v) === true) ctx.err(v, `syslog ("${key}") is not supported by tsnats-server yet`);
         break;
       default:
         if (k in NOT_YET) {
