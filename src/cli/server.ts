@@ -57,10 +57,16 @@ async function main(): Promise<void> {
   }
   let fileOpts: PartialOptions = {};
   if (flags.configFile !== "") {
+    const warnings: string[] = [];
     try {
-      fileOpts = loadConfigOptions(flags.configFile);
+      fileOpts = loadConfigOptions(flags.configFile, warnings);
     } catch (e) {
       die((e as Error).message);
+    }
+    // as nats-server: -t fails on warnings; a normal start prints them and goes on
+    if (warnings.length > 0) {
+      if (flags.checkConfig) die(warnings.join("\n"));
+      process.stderr.write(warnings.join("\n") + "\n");
     }
   } else if (flags.checkConfig) {
     die("must specify [-c, --config] option to check configuration file syntax");

@@ -61,7 +61,7 @@ function duration(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
     return d;
   }
   if (v.kind === "integer" || v.kind === "float") {
-    ctx.warnings.push(`${formatPosition(v)}: ${field} should be converted to a duration`);
+    ctx.warnings.push(`${formatPosition(v)}: invalid use of field "${field}": ${field} should be converted to a duration`);
     return Number(v.value) * 1000;
   }
   ctx.err(v, `error parsing ${field}: expected a duration, got ${kindName(v)}`);
@@ -289,11 +289,18 @@ const NOT_YET: Record<string, string> = {
   https_port: "HTTPS monitoring",
 };
 
-/** Parse a config file into options. Throws ConfigError (syntax) or ConfigLoadError (fields). */
-export function loadConfigOptions(file: string): PartialOptions {
+/**
+ * Parse a config file into options. Throws ConfigError (syntax) or ConfigLoadError (fields,
+ * with the warnings listed first, as nats-server reports them). Warnings (a number of seconds
+ * for a duration, an empty file) are appended to `warnings`: nats-server prints them and starts,
+ * but `-t` fails on them.
+ */
+export function loadConfigOptions(file: string, warnings: string[] = []): PartialOptions {
   const map = parseConfigFile(file);
-  const { opts, errors } = optionsFromConfig(map);
-  if (errors.length > 0) throw new ConfigLoadError(errors);
+  const { opts, errors, warnings: w } = optionsFromConfig(map);
+  if (map.size === 0) warnings.push(`${file}: config has no values or is empty`);
+  warnings.push(...w);
+  if (errors.length > 0) throw new ConfigLoadError([...warnings, ...errors]);
   opts.config_file = file;
   return opts;
 }
