@@ -355,6 +355,21 @@ const CORPUS = [
   "listen: 127.0.0.1:4333\n",
   "listen: \"nonsense\"\n",
   "port: $UNDEFINED_TSNATS_VAR\n",
+  "listen: 4333\n",
+  "listen: \"[::1]:4333\"\n",
+  "write_deadline: \"2\"\n",
+  "write_deadline: \"2x\"\n",
+  "write_deadline: \"1h2q\"\n",
+  "server_name: \"with space\"\n",
+  "authorization { token: abc, user: a }\n",
+  "authorization { user: a, password: b, users: [{user: c}] }\n",
+  "authorization {\n  users: [\n    {password: x}\n  ]\n}\n",
+  "authorization { users: [{user: a},{user: b},{user: a}] }\n",
+  "authorization { bogus: 1 }\n",
+  "authorization { users: [{user: a, colour: red}] }\n",
+  "authorization { users: [{user: a, permissions: { pub: \"a\", sub: { allow: \"b\" } }}] }\n",
+  "authorization { users: [{user: a, permissions: { publish: { allow: \"a\", other: \"b\" } }}] }\n",
+  "authorization { users: [{user: a, permissions: { nope: 1 }}] }\n",
 ];
 
 describe("config syntax against the oracle (nats-server -t)", { skip: ORACLE === null && "nats-server is not installed" }, () => {
