@@ -192,6 +192,22 @@ describe("config syntax: behaviours pinned by nats-server's conf tests", () => {
     });
   });
 
+  it("a leading backslash keeps a bare word from being a boolean or a variable", () => {
+    assert.deepEqual(plain("a = \\\\yes\nb = \\\\$HOME\n"), { a: "\\yes", b: "\\$HOME" });
+  });
+
+  it("bare words that start with a digit end at ',' or ';' like any value", () => {
+    assert.deepEqual(plain("a = 7abc,\nb = 7abc;\nc = 7abc\n"), { a: "7abc", b: "7abc", c: "7abc" });
+  });
+
+  it("quoted keys may hold dots and dashes; unquoted addresses and host:port are strings", () => {
+    assert.deepEqual(plain("m = {'node-1.2' = { port:4333 }}\nip: 10.0.0.1\nhp: example.org:80\n"), {
+      m: { "node-1.2": { port: 4333 } },
+      ip: "10.0.0.1",
+      hp: "example.org:80",
+    });
+  });
+
   it("keys with no values are invalid; empty files and comment-only files are valid", () => {
     assert.match(parseError("just_a_key").message, /config is invalid/);
     assert.match(parseError("\n   k1,k2,k3\n").message, /config is invalid/);
