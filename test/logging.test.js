@@ -402,6 +402,36 @@ for (const kind of kinds) {
       assert.match(h.stderr, /\[INF\] File log re-open ignored, not a file logger\n/);
     });
 
+    it("on a terminal the level labels are coloured ([\\x1b[32mINF\\x1b[0m]), as nats-server's", { skip: !existsSync("/usr/bin/script") && "no script(1) to give the server a terminal" }, async () => {
+      const [cmd, argv] = kind === "tsnats" ? [process.execPath, [TSNATS_BIN]] : [natsServerBin(), []];
+      const line = [cmd, ...argv, "-a", "127.0.0.1", "-p", "-1", "-D"].map((a) => `'${a}'`).join(" ");
+      const proc = spawn("/usr/bin/script", ["-qec", line, "/dev/null"], { stdio: ["ignore", "pipe", "pipe"] });
+      children.add(proc);
+      let out = "";
+      proc.stdout.on("data", (d) => (out += d.toString()));
+      const exited = new Promise((r) => proc.once("exit", r));
+      try {
+        await waitUntil(() => /Server is ready/.test(out), "Server is ready on the terminal", 5000);
+      } finally {
+        // the server is script's child: stop it by the pid it logs, then script ends
+        const pid = Number(/^\[(\d+)\]/.exec(out)?.[1]);
+        if (pid > 0) {
+          try {
+            process.kill(pid, "SIGINT");
+          } catch {
+            // already gone
+          }
+        }
+        const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(t);
+        children.delete(proc);
+      }
+      assert.match(out, /^\[\d+\] [\d/]+ [\d:.]+ \[\x1b\[32mINF\x1b\[0m\] Starting /m);
+      assert.match(out, /\[\x1b\[32mINF\x1b\[0m\] Server is ready/);
+      assert.match(out, /\[\x1b\[36mDBG\x1b\[0m\] /);
+    });
+
     describe("times: local by default, UTC with logtime_utc (process TZ America/New_York)", () => {
       const TZ = "America/New_York";
       const stamp = (l) => {
