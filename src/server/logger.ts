@@ -357,6 +357,17 @@ export class Logger {
     this.announceOverLimit();
   }
 
+  /**
+   * Apply logging options anew, as nats-server's ConfigureLogger on a config reload: a new
+   * sink (the log file, opened again, or stderr), levels and time format. Throws, changing
+   * nothing, when the new log file cannot be opened.
+   */
+  reconfigure(o: LogOptions): void {
+    const sink = logSinkFromOptions(o);
+    this.configure({ debug: o.debug, trace: o.trace, time: o.logtime, utc: o.logtime_utc });
+    this.replaceSink(sink, sink instanceof FdSink && isatty(2));
+  }
+
   private announceOverLimit(): void {
     if (this.sink instanceof FileSink && this.sink.overLimit) this.noticef("Rotating logfile...");
   }
