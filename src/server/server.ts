@@ -88,9 +88,10 @@ export class Server extends EventEmitter<ServerEvents> {
     this.id = ident.id;
     this.xkey = ident.xkey;
     this.name = this.opts.server_name !== "" ? this.opts.server_name : this.id;
-    this.logger = deps.logger ?? Logger.fromOptions(this.opts);
     this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
     this.checkOptions();
+    // the log file is opened only once the options are known to be good
+    this.logger = deps.logger ?? Logger.fromOptions(this.opts);
   }
 
   private checkOptions(): void {
