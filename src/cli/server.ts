@@ -68,22 +68,26 @@ async function main(): Promise<void> {
   }
   let fileOpts: PartialOptions = {};
   if (flags.configFile !== "") {
+    const warnings: string[] = [];
     try {
-      fileOpts = loadConfigOptions(flags.configFile);
+      fileOpts = loadConfigOptions(flags.configFile, warnings);
     } catch (e) {
       die((e as Error).message);
+    }
+    // as nats-server: -t fails on warnings; a normal start prints them and goes on
+    if (warnings.length > 0) {
+      if (flags.checkConfig) die(warnings.join("\n"));
+      process.stderr.write(warnings.join("\n") + "\n");
     }
   } else if (flags.checkConfig) {
     die("must specify [-c, --config] option to check configuration file syntax");
   }
   const opts = resolveOptions(mergeOptions(fileOpts, flags));
   if (flags.checkConfig) {
-    try {
-      // building the server validates option combinations without listening
-      new Server(opts);
-    } catch (e) {
-      die((e as Error).message);
-    }
+    // as nats-server: -t checks what the file says (syntax, fields, values), before any server
+    // is built, so nothing is logged and no log file is created; combinations that only
+    // NewServer rejects (no_auth_user not a user, max_payload above max_pending, the lame
+    // duck grace period) pass -t and stop the start
     process.stderr.write(`${EXE}: configuration file ${flags.configFile} is valid\n`);
     process.exit(0);
   }
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
   });
   process.on("SIGUSR1", () => {
     server.logger.noticef(`Trapped "user defined signal 1" signal`);
+    server.reopenLogFile();
   });
   process.on("SIGHUP", () => {
     server.logger.noticef(`Trapped "hangup" signal`);

@@ -258,6 +258,11 @@ export class Client implements ParserHandler {
       this.server.removeSub(sub);
     }
     this.debugf(`Client connection closed: ${reason}`);
+    // as nats-server's closeConnection: each remaining subscription is traced as removed,
+    // except when the whole server is shutting down
+    if (this.server.logger.traceEnabled && reason !== "Server Shutdown") {
+      for (const sub of this.subs.values()) this.tracef(`<-> [DELSUB ${sub.sid}]`);
+    }
     const s = this.socket;
     const skipFlush = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)" ||
       reason === "Write Error" || reason === "Read Error";

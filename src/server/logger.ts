@@ -1,7 +1,13 @@
 // Logging in nats-server's format: `[PID] 2006/01/02 15:04:05.000000 [INF] message`.
 // Each level is a method; callers check `debugEnabled`/`traceEnabled` before building a
 // message, so logging that is off costs one property read.
-import { closeSync, openSync, writeSync } from "node:fs";
+//
+// Lines are written synchronously and in order (as Go's logger does): a line is either
+// entirely in a file or not at all, and nothing is held in memory that a crash could lose.
+import { closeSync, fstatSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import path from "node:path";
+import { isatty } from "node:tty";
+import { goQuote } from "../protocol/quote.js";
 
 export interface LogSink {
   write(line: string): void;
@@ -12,28 +18,219 @@ export interface LogSink {
 export class FdSink implements LogSink {
   constructor(private readonly fd = 2) {}
   write(line: string): void {
-    try {
-      writeSync(this.fd, line);
-    } catch {
-      // nothing sensible to do when stderr is gone
-    }
+    writeFully(this.fd, line);
   }
 }
 
-/** Appends to a log file (log_file / -l). Rotation arrives with the configuration work. */
-export class FileSink implements LogSink {
-  private fd: number;
-  constructor(readonly path: string) {
-    this.fd = openSync(path, "a");
-  }
-  write(line: string): void {
+/** Write a whole line; a non-blocking descriptor that is momentarily full is retried. */
+function writeFully(fd: number, line: string): number {
+  let buf: Buffer | null = null;
+  for (let tries = 0; tries < 1000; tries++) {
     try {
-      writeSync(this.fd, line);
-    } catch {
-      // the file went away; keep serving
+      if (buf === null) {
+        const n = writeSync(fd, line);
+        if (n === Buffer.byteLength(line)) return n;
+        buf = Buffer.from(line).subarray(n);
+        continue;
+      }
+      const n = writeSync(fd, buf);
+      buf = buf.subarray(n);
+      if (buf.length === 0) return Buffer.byteLength(line);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return -1;
     }
   }
+  return -1;
+}
+
+/** Go's text for the errno of a failed open, as nats-server prints it. */
+function goOpenError(file: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const texts: Record<string, string> = {
+    ENOENT: "no such file or directory",
+    EACCES: "permission denied",
+    EISDIR: "is a directory",
+    ENOTDIR: "not a directory",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on device",
+    ELOOP: "too many levels of symbolic links",
+  };
+  const text = (err.code !== undefined ? texts[err.code] : undefined) ?? err.message;
+  return `open ${file}: ${text}`;
+}
+
+/** %q of a file name (UTF-8 kept as is, like Go). */
+function quoteName(s: string): string {
+  return Buffer.from(goQuote(Buffer.from(s, "utf8").toString("latin1")), "latin1").toString("utf8");
+}
+
+const LOG_PERMS = 0o640;
+
+// A backup's suffix: .YYYY.MM.DD.hh.mm.ss.nnnnnnnnn (local time), the fraction optional.
+const BACKUP_STAMP = /^(\d{4})\.(\d{2})\.(\d{2})\.(\d{2})\.(\d{2})\.(\d{2})(\.\d{1,9})?$/;
+
+function isBackupStamp(stamp: string): boolean {
+  const m = BACKUP_STAMP.exec(stamp);
+  if (m === null) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+export interface FileSinkOptions {
+  /** Rotate when the file grows past this many bytes (logfile_size_limit); 0 = never. */
+  sizeLimit?: number;
+  /** Keep at most this many files, the current one included (logfile_max_num); 0 = all. */
+  maxFiles?: number;
+  /** Whether lines carry a time (logtime): also used for the rotation's own lines. */
+  time?: boolean;
+  /** The `[pid] ` prefix of the rotation's own lines. */
+  prefix?: string;
+}
+
+/**
+ * Appends to a log file (log_file / -l), rotating it as nats-server does: after a line
+ * takes the file past `sizeLimit`, the file is renamed `<file>.YYYY.MM.DD.hh.mm.ss.nnnnnnnnn`
+ * (local time), a new file is started with a "Rotated log, backup saved as" line, and
+ * backups beyond `maxFiles - 1` are removed, oldest first. A line is never split.
+ */
+export class FileSink implements LogSink {
+  private fd: number;
+  private out: number;
+  private limit: number;
+  private readonly olimit: number;
+  private readonly maxFiles: number;
+  private readonly time: boolean;
+  private readonly prefix: string;
+  private lastStampNs = 0n;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    opts: FileSinkOptions = {},
+  ) {
+    try {
+      this.fd = openSync(path, "a", LOG_PERMS);
+    } catch (e) {
+      throw new Error(`error opening file: ${goOpenError(path, e)}`);
+    }
+    try {
+      this.out = fstatSync(this.fd).size;
+    } catch {
+      this.out = 0;
+    }
+    this.olimit = this.limit = Math.max(0, opts.sizeLimit ?? 0);
+    this.maxFiles = Math.max(0, opts.maxFiles ?? 0);
+    this.time = opts.time ?? true;
+    this.prefix = opts.prefix ?? `[${process.pid}] `;
+  }
+
+  /** The file is already past its limit (nats-server then logs "Rotating logfile..."). */
+  get overLimit(): boolean {
+    return this.limit > 0 && this.out > this.limit;
+  }
+
+  write(line: string): void {
+    if (this.closed) return;
+    if (this.fd < 0 && !this.reopenAfterFailure()) return;
+    const n = writeFully(this.fd, line);
+    if (n < 0) return;
+    this.out += n;
+    if (this.limit > 0 && this.out > this.limit) this.rotate();
+  }
+
+  private rotate(): void {
+    try {
+      closeSync(this.fd);
+    } catch (e) {
+      this.limit *= 2;
+      this.direct(
+        "[ERR] ",
+        `Unable to close logfile for rotation (${(e as Error).message}), will attempt next rotation at size ${this.limit}`,
+      );
+      return;
+    }
+    const bak = this.path + this.backupSuffix();
+    try {
+      renameSync(this.path, bak);
+    } catch {
+      // as nats-server: the file is reopened either way
+    }
+    try {
+      this.fd = openSync(this.path, "a", LOG_PERMS);
+    } catch (e) {
+      this.fd = -1;
+      writeFully(2, `Unable to re-open the logfile ${quoteName(this.path)} after rotation: ${goOpenError(this.path, e)}\n`);
+      return;
+    }
+    this.out = this.direct("[INF] ", `Rotated log, backup saved as ${quoteName(bak)}`);
+    this.limit = this.olimit;
+    if (this.maxFiles > 0) this.purge();
+  }
+
+  /** After a failed re-open at rotation, try again (at most once per line written). */
+  private reopenAfterFailure(): boolean {
+    try {
+      this.fd = openSync(this.path, "a", LOG_PERMS);
+      this.out = fstatSync(this.fd).size;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `.YYYY.MM.DD.hh.mm.ss.nnnnnnnnn` in local time, strictly increasing. */
+  private backupSuffix(): string {
+    let ns = BigInt(nowMicros()) * 1000n + (process.hrtime.bigint() % 1000n);
+    if (ns <= this.lastStampNs) ns = this.lastStampNs + 1n;
+    this.lastStampNs = ns;
+    const d = new Date(Number(ns / 1000000n));
+    const frac = Number(ns % 1000000000n);
+    return `.${d.getFullYear()}.${pad(d.getMonth() + 1, 2)}.${pad(d.getDate(), 2)}.${pad(d.getHours(), 2)}.${pad(d.getMinutes(), 2)}.${pad(d.getSeconds(), 2)}.${pad(frac, 9)}`;
+  }
+
+  /** A line the rotation writes itself: local time, CRLF-terminated (as nats-server's). */
+  private direct(label: string, msg: string): number {
+    if (this.fd < 0) return 0;
+    let line = this.prefix;
+    if (this.time) {
+      const us = nowMicros();
+      line += formatTime(new Date(Math.floor(us / 1000)), false, us % 1000000) + " ";
+    }
+    const n = writeFully(this.fd, line + label + msg + "\r\n");
+    return n < 0 ? 0 : n;
+  }
+
+  /** Remove the oldest backups so that at most maxFiles - 1 remain. */
+  private purge(): void {
+    const dir = path.dirname(this.path);
+    const base = path.basename(this.path);
+    let names: string[];
+    try {
+      names = readdirSync(dir, { withFileTypes: true })
+        .filter((e) => !e.isDirectory() && e.name !== base && e.name.startsWith(base + ".") && isBackupStamp(e.name.slice(base.length + 1)))
+        .map((e) => e.name);
+    } catch (e) {
+      this.direct("[ERR] ", `Unable to read directory ${quoteName(dir)} for log purge (${(e as Error).message}), will attempt next rotation`);
+      return;
+    }
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const excess = names.length - (this.maxFiles - 1);
+    for (let i = 0; i < excess; i++) {
+      try {
+        unlinkSync(path.join(dir, names[i]));
+      } catch (e) {
+        this.direct("[ERR] ", `Unable to remove backup log file ${quoteName(names[i])} (${(e as Error).message}), will attempt next rotation`);
+        return;
+      }
+      this.direct("[INF] ", `Purged log file ${quoteName(names[i])}`);
+    }
+  }
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fd < 0) return;
     try {
       closeSync(this.fd);
     } catch {
@@ -58,6 +255,8 @@ export interface LoggerOptions {
   utc?: boolean;
   /** Include `[pid] ` at the start of a line (nats-server does for files and stderr). */
   pid?: boolean;
+  /** Colored level labels (nats-server uses them when stderr is a terminal). */
+  colors?: boolean;
 }
 
 function pad(n: number, w: number): string {
@@ -85,12 +284,41 @@ function nowMicros(): number {
   return us;
 }
 
+const PLAIN = { inf: "[INF] ", wrn: "[WRN] ", err: "[ERR] ", ftl: "[FTL] ", dbg: "[DBG] ", trc: "[TRC] " };
+const colored = (code: string, label: string) => `[\x1b[${code}m${label}\x1b[0m] `;
+const COLORED = {
+  inf: colored("32", "INF"),
+  wrn: colored("0;93", "WRN"),
+  err: colored("31", "ERR"),
+  ftl: colored("31", "FTL"),
+  dbg: colored("36", "DBG"),
+  trc: colored("33", "TRC"),
+};
+
+/** The logging options of ServerOptions (nats-server's names). */
+export interface LogOptions {
+  log_file: string;
+  logtime: boolean;
+  logtime_utc: boolean;
+  debug: boolean;
+  trace: boolean;
+  logfile_size_limit: number;
+  logfile_max_num: number;
+}
+
+/** The sink nats-server would log to for these options: the log file, else stderr. */
+export function logSinkFromOptions(o: LogOptions): LogSink {
+  if (o.log_file === "") return new FdSink(2);
+  return new FileSink(o.log_file, { sizeLimit: o.logfile_size_limit, maxFiles: o.logfile_max_num, time: o.logtime });
+}
+
 export class Logger {
   debugEnabled: boolean;
   traceEnabled: boolean;
   time: boolean;
   utc: boolean;
   private prefix: string;
+  private labels: typeof PLAIN;
   sink: LogSink;
 
   constructor(sink: LogSink = new FdSink(2), opts: LoggerOptions = {}) {
@@ -100,6 +328,48 @@ export class Logger {
     this.time = opts.time ?? true;
     this.utc = opts.utc ?? false;
     this.prefix = opts.pid === false ? "" : `[${process.pid}] `;
+    this.labels = opts.colors === true ? COLORED : PLAIN;
+  }
+
+  /** A logger as nats-server configures one from its options (file or stderr). */
+  static fromOptions(o: LogOptions): Logger {
+    const sink = logSinkFromOptions(o);
+    const l = new Logger(sink, {
+      debug: o.debug,
+      trace: o.trace,
+      time: o.logtime,
+      utc: o.logtime_utc,
+      colors: sink instanceof FdSink && isatty(2),
+    });
+    l.announceOverLimit();
+    return l;
+  }
+
+  /**
+   * Log to a new sink from now on (SIGUSR1 re-open, reload), closing the previous one.
+   * A file already past its size limit says so, as nats-server does, and rotates.
+   */
+  replaceSink(sink: LogSink, colors = false): void {
+    const old = this.sink;
+    this.sink = sink;
+    this.labels = colors ? COLORED : PLAIN;
+    if (old !== sink) old.close?.();
+    this.announceOverLimit();
+  }
+
+  /**
+   * Apply logging options anew, as nats-server's ConfigureLogger on a config reload: a new
+   * sink (the log file, opened again, or stderr), levels and time format. Throws, changing
+   * nothing, when the new log file cannot be opened.
+   */
+  reconfigure(o: LogOptions): void {
+    const sink = logSinkFromOptions(o);
+    this.configure({ debug: o.debug, trace: o.trace, time: o.logtime, utc: o.logtime_utc });
+    this.replaceSink(sink, sink instanceof FdSink && isatty(2));
+  }
+
+  private announceOverLimit(): void {
+    if (this.sink instanceof FileSink && this.sink.overLimit) this.noticef("Rotating logfile...");
   }
 
   configure(opts: LoggerOptions): void {
@@ -108,6 +378,7 @@ export class Logger {
     if (opts.time !== undefined) this.time = opts.time;
     if (opts.utc !== undefined) this.utc = opts.utc;
     if (opts.pid !== undefined) this.prefix = opts.pid ? `[${process.pid}] ` : "";
+    if (opts.colors !== undefined) this.labels = opts.colors ? COLORED : PLAIN;
   }
 
   private log(label: string, msg: string): void {
@@ -120,21 +391,21 @@ export class Logger {
   }
 
   noticef(msg: string): void {
-    this.log("[INF] ", msg);
+    this.log(this.labels.inf, msg);
   }
   warnf(msg: string): void {
-    this.log("[WRN] ", msg);
+    this.log(this.labels.wrn, msg);
   }
   errorf(msg: string): void {
-    this.log("[ERR] ", msg);
+    this.log(this.labels.err, msg);
   }
   fatalf(msg: string): void {
-    this.log("[FTL] ", msg);
+    this.log(this.labels.ftl, msg);
   }
   debugf(msg: string): void {
-    if (this.debugEnabled) this.log("[DBG] ", msg);
+    if (this.debugEnabled) this.log(this.labels.dbg, msg);
   }
   tracef(msg: string): void {
-    if (this.traceEnabled) this.log("[TRC] ", msg);
+    if (this.traceEnabled) this.log(this.labels.trc, msg);
   }
 }

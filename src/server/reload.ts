@@ -6,7 +6,8 @@
 // logger is reconfigured and every connection is re-checked against the new authorization.
 import { writeFileSync } from "node:fs";
 import { formatGoDuration } from "./duration.js";
-import { FdSink, FileSink, type LogSink } from "./logger.js";
+import { isatty } from "node:tty";
+import { FdSink, logSinkFromOptions, type LogSink } from "./logger.js";
 import { ConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import type { Client } from "./client.js";
@@ -94,13 +95,15 @@ function notSupported(goName: string, key: string, oldV: unknown, newV: unknown)
   return new ReloadError(`config reload not supported for ${goName}: old=${show(key, oldV)}, new=${show(key, newV)}`);
 }
 
-/** Open a log file for the new log_file before anything changes, so a bad path fails the reload. */
-function openSink(file: string): LogSink {
-  if (file === "") return new FdSink(2);
+/**
+ * Open the sink for the new log_file before anything changes, so a bad path fails the reload.
+ * The file sink rotates with the (unchanged) logfile_size_limit / logfile_max_num.
+ */
+function openSink(o: ServerOptions): LogSink {
   try {
-    return new FileSink(file);
+    return logSinkFromOptions(o);
   } catch (e) {
-    throw new ReloadError(`error opening file: ${(e as Error).message}`);
+    throw new ReloadError((e as Error).message);
   }
 }
 
@@ -268,7 +271,7 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
     throw new ReloadError((e as Error).message);
   }
   const logging = changes.some((c) => c.logging === true);
-  const newSink = logging && next.log_file !== cur.log_file ? openSink(next.log_file) : null;
+  const newSink = logging && next.log_file !== cur.log_file ? openSink(next) : null;
 
   // from here on nothing can fail: swap the options and the authenticator, then apply
   s.opts = next;
@@ -276,11 +279,7 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
   for (const c of changes) c.apply(s);
   if (logging) {
     s.logger.configure({ debug: next.debug, trace: next.trace, time: next.logtime, utc: next.logtime_utc });
-    if (newSink !== null) {
-      const old = s.logger.sink;
-      s.logger.sink = newSink;
-      old.close?.();
-    }
+    if (newSink !== null) s.logger.replaceSink(newSink, newSink instanceof FdSink && isatty(2));
   }
   if (changes.some((c) => c.auth === true)) await reloadAuthorization(s);
   s.configLoadTime = new Date();

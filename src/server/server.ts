@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import { newServerIdentity } from "./ids.js";
 import { Client, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
-import { FileSink, Logger } from "./logger.js";
+import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
 import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
@@ -106,23 +106,11 @@ export class Server extends EventEmitter<ServerEvents> {
     this.id = ident.id;
     this.xkey = ident.xkey;
     this.name = this.opts.server_name !== "" ? this.opts.server_name : this.id;
-    this.logger =
-      deps.logger ??
-      new Logger(this.opts.log_file !== "" ? new FileSink(this.opts.log_file) : undefined, {
-        debug: this.opts.debug,
-        trace: this.opts.trace,
-        time: this.opts.logtime,
-        utc: this.opts.logtime_utc,
-      });
     this.customAuth = deps.authenticator !== undefined;
-    try {
-      this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
-      this.checkOptions();
-    } catch (e) {
-      // a log file opened above must not outlive a server that was never built
-      if (deps.logger === undefined) this.logger.sink.close?.();
-      throw e;
-    }
+    this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
+    this.checkOptions();
+    // the log file is opened only once the options are known to be good
+    this.logger = deps.logger ?? Logger.fromOptions(this.opts);
   }
 
   /** Option combinations nats-server refuses (its validateOptions), at start-up and on reload. */
@@ -198,9 +186,6 @@ export class Server extends EventEmitter<ServerEvents> {
     const a = srv.address() as net.AddressInfo;
     this.address = { host: o.host, port: a.port };
     l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
-    if (o.logfile_size_limit > 0 || o.logfile_max_num > 0) {
-      l.warnf("Log file rotation (logfile_size_limit, logfile_max_num) is not supported yet by tsnats-server");
-    }
     this.writePortsFile();
     l.noticef("Server is ready");
     this.emit("ready");
@@ -505,6 +490,28 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
+  /**
+   * SIGUSR1 (nats-server's ReOpenLogFile): close the log file and open it again under the
+   * same name, so that a file moved away by logrotate is replaced by a fresh one.
+   */
+  reopenLogFile(): void {
+    const l = this.logger;
+    if (this.opts.log_file === "" || !(l.sink instanceof FileSink)) {
+      l.noticef("File log re-open ignored, not a file logger");
+      return;
+    }
+    let sink;
+    try {
+      sink = logSinkFromOptions(this.opts);
+    } catch (e) {
+      // nats-server exits here; tsnats keeps logging to the file it has
+      l.errorf(`File log re-open failed: ${(e as Error).message}`);
+      return;
+    }
+    l.replaceSink(sink);
+    l.noticef("File log re-opened");
+  }
+
   /** Close the listener and every connection; resolves when all sockets are closed. */
   shutdown(): Promise<void> {
     if (this.shutdownPromise !== null) return this.shutdownPromise;
@@ -525,6 +532,7 @@ export class Server extends EventEmitter<ServerEvents> {
         : new Promise<void>((resolve) => {
             if (!listener.listening) resolve();
             else listener.close(() => resolve());
+            l.debugf("Client accept loop exiting..");
           });
     const sockets: Promise<void>[] = [];
     const open = [...this.clients.values()].map((c) => c.socket);

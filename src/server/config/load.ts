@@ -55,17 +55,34 @@ function duration(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
   if (v.kind === "string") {
     const d = parseGoDuration(v.value);
     if (d === null) {
-      ctx.err(v, `error parsing ${field}: time: invalid duration ${JSON.stringify(v.value)}`);
+      ctx.err(v, `error parsing ${field}: ${goDurationError(v.value)}`);
       return undefined;
     }
     return d;
   }
   if (v.kind === "integer" || v.kind === "float") {
-    ctx.warnings.push(`${formatPosition(v)}: ${field} should be converted to a duration`);
+    ctx.warnings.push(`${formatPosition(v)}: invalid use of field "${field}": ${field} should be converted to a duration`);
     return Number(v.value) * 1000;
   }
   ctx.err(v, `error parsing ${field}: expected a duration, got ${kindName(v)}`);
   return undefined;
+}
+
+/** Go's time.ParseDuration error text for a string it refuses. */
+function goDurationError(orig: string): string {
+  const q = JSON.stringify(orig);
+  let s = orig.replace(/^[-+]/, "");
+  if (s === "") return `time: invalid duration ${q}`;
+  while (s !== "") {
+    const num = /^\d*(?:\.\d*)?/.exec(s)![0];
+    if (num === "" || num === ".") return `time: invalid duration ${q}`;
+    s = s.slice(num.length);
+    const unit = /^[^.\d]*/.exec(s)![0];
+    if (unit === "") return `time: missing unit in duration ${q}`;
+    if (!["ns", "us", "µs", "μs", "ms", "s", "m", "h"].includes(unit)) return `time: unknown unit ${JSON.stringify(unit)} in duration ${q}`;
+    s = s.slice(unit.length);
+  }
+  return `time: invalid duration ${q}`;
 }
 
 /** Seconds as a number (auth timeout); a duration string is accepted too. */
@@ -109,7 +126,9 @@ function subjectPermission(ctx: Ctx, field: string, v: ConfigValue): SubjectPerm
         p.deny = strList(ctx, `${field}.deny`, e);
         break;
       default:
-        if (!e.usedVariable) ctx.err(e, `Unknown field "${k}" parsing permissions`);
+        if (!e.usedVariable) {
+          ctx.err(e, `Unknown field name "${k}" parsing subject permissions, only 'allow' or 'deny' are permitted`);
+        }
     }
   }
   return p;
@@ -156,15 +175,18 @@ function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
   const p: Permissions = {};
   for (const [k, e] of v.value) {
     switch (k.toLowerCase()) {
+      case "pub":
       case "publish":
       case "import":
         p.publish = subjectPermission(ctx, "publish", e);
         break;
+      case "sub":
       case "subscribe":
       case "export":
         p.subscribe = subjectPermission(ctx, "subscribe", e);
         break;
       case "allow_responses":
+      case "publish_allow_responses":
       case "allow_responses_msgs":
         p.allow_responses = responsePermission(ctx, e);
         break;
@@ -209,19 +231,17 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
           ctx.err(f, "nkey users are not supported by tsnats-server yet");
           break;
         default:
-          if (!f.usedVariable) ctx.err(f, `Unknown field "${k}" parsing users`);
+          if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
       }
     }
     if (u.user === undefined || u.user === "") {
-      ctx.err(e, "User entry requires a user");
+      // nats-server reports it at the entry's last field
+      let last: ConfigValue = e;
+      for (const f of e.value.values()) last = f;
+      ctx.err(last, "User entry requires a user");
       continue;
     }
     out.push({ user: u.user, password: u.password ?? "", permissions: u.permissions, account: u.account });
-  }
-  const seen = new Set<string>();
-  for (const u of out) {
-    if (seen.has(u.user)) ctx.errors.push(`Duplicate user "${u.user}" detected`);
-    seen.add(u.user);
   }
   return out;
 }
@@ -257,14 +277,25 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
         a.permissions = permissions(ctx, e);
         break;
       default:
-        if (!e.usedVariable) ctx.err(e, `Unknown field "${k}" parsing authorization`);
+        if (!e.usedVariable) ctx.err(e, `unknown field "${k}"`);
     }
   }
-  if (a.users !== undefined && a.users.length > 0 && (a.user !== undefined || a.token !== undefined)) {
+  // nats-server's checks, in its order, each reported at the authorization key, first one only
+  if ((a.user !== undefined || a.password !== undefined) && a.token !== undefined) {
+    ctx.err(v, "Cannot have a user/pass and token");
+  } else if (a.users !== undefined && a.user !== undefined) {
     ctx.err(v, "Can not have a single user/pass and a users array");
-  }
-  if (a.token !== undefined && a.user !== undefined) {
-    ctx.err(v, "Can not have a token and a user/pass defined in authorization block");
+  } else if (a.users !== undefined && a.token !== undefined) {
+    ctx.err(v, "Can not have a token and a users array");
+  } else if (a.users !== undefined) {
+    const seen = new Set<string>();
+    for (const u of a.users) {
+      if (seen.has(u.user)) {
+        ctx.err(v, `Duplicate user "${u.user}" detected`);
+        break;
+      }
+      seen.add(u.user);
+    }
   }
   return a;
 }
@@ -289,11 +320,18 @@ const NOT_YET: Record<string, string> = {
   https_port: "HTTPS monitoring",
 };
 
-/** Parse a config file into options. Throws ConfigError (syntax) or ConfigLoadError (fields). */
-export function loadConfigOptions(file: string): PartialOptions {
+/**
+ * Parse a config file into options. Throws ConfigError (syntax) or ConfigLoadError (fields,
+ * with the warnings listed first, as nats-server reports them). Warnings (a number of seconds
+ * for a duration, an empty file) are appended to `warnings`: nats-server prints them and starts,
+ * but `-t` fails on them.
+ */
+export function loadConfigOptions(file: string, warnings: string[] = []): PartialOptions {
   const map = parseConfigFile(file);
-  const { opts, errors } = optionsFromConfig(map);
-  if (errors.length > 0) throw new ConfigLoadError(errors);
+  const { opts, errors, warnings: w } = optionsFromConfig(map);
+  if (map.size === 0) warnings.push(`${file}: config has no values or is empty`);
+  warnings.push(...w);
+  if (errors.length > 0) throw new ConfigLoadError([...warnings, ...errors]);
   opts.config_file = file;
   return opts;
 }
@@ -305,6 +343,11 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
     const k = key.toLowerCase();
     switch (k) {
       case "listen": {
+        if (v.kind === "integer") {
+          // only a port, as nats-server's parseListen
+          o.port = Number(v.value);
+          break;
+        }
         const s = str(ctx, k, v);
         if (s !== undefined) {
           const m = /^(.*):(-?\d+)$/.exec(s);
@@ -325,7 +368,6 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         break;
       case "server_name":
         o.server_name = str(ctx, k, v);
-        if (o.server_name?.includes(" ")) ctx.err(v, "server name cannot contain spaces");
         break;
       case "client_advertise":
         o.client_advertise = str(ctx, k, v);
@@ -409,8 +451,8 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         o.trace = bool(ctx, k, v);
         break;
       case "trace_verbose":
-        o.trace_verbose = bool(ctx, k, v);
-        if (o.trace_verbose) o.trace = true;
+        // nats-server sets trace along with it, to the same value
+        o.trace_verbose = o.trace = bool(ctx, k, v);
         break;
       case "max_traced_msg_len":
         o.max_traced_msg_len = int(ctx, k, v);
@@ -439,6 +481,10 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         break;
       case "ports_file_dir":
         o.ports_file_dir = str(ctx, k, v);
+        break;
+      case "syslog":
+        // only "off" can be honoured: logging goes to stderr or log_file
+        if (bool(ctx, k, v) === true) ctx.err(v, `syslog ("${key}") is not supported by tsnats-server yet`);
         break;
       default:
         if (k in NOT_YET) {
