@@ -13,7 +13,7 @@ import { resolveOptions, type PartialOptions, type ServerOptions } from "./optio
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration } from "./duration.js";
 import { reloadServer } from "./reload.js";
-import { MonitorServer } from "./monitor/http.js";
+import type { MonitorServer } from "./monitor/http.js";
 
 /**
  * Where a message leaves this server besides local subscribers: routes, gateways and leaf
@@ -194,6 +194,8 @@ export class Server extends EventEmitter<ServerEvents> {
   private async startMonitor(): Promise<void> {
     const o = this.opts;
     const host = o.http_host === "" ? o.host : o.http_host;
+    // loaded only when monitoring is on: node:http and the pages cost start-up time
+    const { MonitorServer } = await import("./monitor/http.js");
     const m = new MonitorServer(this);
     try {
       this.monitorAddress = await m.start(host, o.http_port);
