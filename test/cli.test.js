@@ -217,6 +217,29 @@ for (const kind of kinds) {
       }
     });
 
+    it("--client_advertise replaces INFO host and port; a bare host keeps the listen port; a bad value stops the start", async () => {
+      const s1 = await start(kind, ["--client_advertise", "adv.example:7777"]);
+      const { c: c1, info: i1 } = await raw(s1.port, null);
+      assert.equal(i1.host, "adv.example");
+      assert.equal(i1.port, 7777);
+      c1.close();
+      await s1.stop("SIGKILL");
+      const s2 = await start(kind, ["--client_advertise", "adv.example"]);
+      const { c: c2, info: i2 } = await raw(s2.port, null);
+      assert.equal(i2.host, "adv.example");
+      assert.equal(i2.port, s2.port);
+      c2.close();
+      await s2.stop("SIGKILL");
+      const h = spawnServer(kind, ["-a", "127.0.0.1", "-p", "-1", "--client_advertise", "a:b:c"]);
+      try {
+        const code = await h.exited;
+        assert.notEqual(code, 0);
+        assert.match(h.all, /Error setting server INFO with ClientAdvertise value of a:b:c, err=address a:b:c: too many colons in address/);
+      } finally {
+        await h.kill();
+      }
+    });
+
     it("-n, --name and --server_name set the server name (INFO server_name and the Name: line)", async () => {
       for (const flag of ["-n", "--name", "--server_name"]) {
         const name = `cli-${flag.replace(/-/g, "")}`;

@@ -286,6 +286,19 @@ for (const kind of serverKinds()) {
       await srv.stop();
     });
 
+    it("server_tags appear in /varz tags, trimmed, lower-cased and once each", async () => {
+      const t = await startMon(kind, 'server_tags: ["Region:EU", " az:1 ", "region:eu"]\n');
+      try {
+        const v = (await get(t.mport, "/varz")).json;
+        assert.deepEqual(v.tags, ["region:eu", "az:1"]);
+        assert.equal(typeof v.config_load_time, "string");
+      } finally {
+        await t.srv.stop();
+      }
+      // without tags the field is left out
+      assert.equal((await get(mport, "/varz")).json.tags, undefined);
+    });
+
     it("counts messages and bytes in and out, per server and per connection", async () => {
       const base = (await get(mport, "/varz")).json;
       const sub1 = await connect("count-sub1");

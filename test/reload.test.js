@@ -516,6 +516,25 @@ describe("config reload via the embedding API (Server.reload)", () => {
     return { srv, sink, log: () => sink.lines.join("") };
   };
 
+  it("client_advertise: a new value is advertised in the INFO of new connections; a bad one is refused", async () => {
+    const { srv, log } = await make();
+    try {
+      await srv.reload({ client_advertise: "adv.example:7777" });
+      const { c, info } = await rawConnect(srv.port, { verbose: false });
+      assert.equal(info.host, "adv.example");
+      assert.equal(info.port, 7777);
+      c.close();
+      assert.match(log(), /\[INF\] Reload: client_advertise = adv.example:7777\n/);
+      await srv.reload({ server_tags: ["az:1"] });
+      assert.match(log(), /\[INF\] Reloaded: tags\n/);
+      assert.deepEqual(srv.opts.server_tags, ["az:1"]);
+      await assert.rejects(srv.reload({ client_advertise: "a:b:c" }), /invalid ClientAdvertise value of a:b:c, err=address a:b:c: too many colons in address/);
+      assert.equal(srv.opts.client_advertise, "adv.example:7777");
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
   it("applies options over the current ones and logs each change", async () => {
     const { srv, log } = await make();
     try {

@@ -45,6 +45,8 @@ export interface ServerOptions {
   port: number;
   server_name: string;
   client_advertise: string;
+  /** Tags describing this server (/varz "tags"), lower-cased and without duplicates. */
+  server_tags: string[];
   /** Monitoring port; 0 means off. Filled in by the monitoring work. */
   http_port: number;
   http_host: string;
@@ -92,6 +94,7 @@ export function defaultOptions(): ServerOptions {
     port: DEFAULT_PORT,
     server_name: "",
     client_advertise: "",
+    server_tags: [],
     http_port: 0,
     http_host: "",
     http_base_path: "",

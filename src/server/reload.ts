@@ -12,6 +12,7 @@ import { ConfigAuthenticator, type AuthResult, type Authenticator } from "./auth
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
+import { parseHostPort } from "./hostport.js";
 
 /** A reload refused: nothing was changed. */
 export class ReloadError extends Error {}
@@ -40,6 +41,7 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
   ["host", "Host"],
   ["port", "Port"],
   ["client_advertise", "ClientAdvertise"],
+  ["server_tags", "Tags"],
   ["trace", "Trace"],
   ["debug", "Debug"],
   ["trace_verbose", "TraceVerbose"],
@@ -175,7 +177,17 @@ export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions):
         // nats-server silently keeps the value it started with
         next.disable_short_first_ping = cur.disable_short_first_ping;
         break;
+      case "server_tags":
+        changes.push({ apply: (sv) => sv.logger.noticef("Reloaded: tags") });
+        break;
       case "client_advertise":
+        if (newV !== "") {
+          try {
+            parseHostPort(String(newV), s.port);
+          } catch (e) {
+            throw new ReloadError(`invalid ClientAdvertise value of ${String(newV)}, err=${(e as Error).message}`);
+          }
+        }
         changes.push({ apply: (sv) => sv.logger.noticef(`Reload: client_advertise = ${String(newV)}`) });
         break;
       case "max_connections":

@@ -13,6 +13,7 @@ import { resolveOptions, type PartialOptions, type ServerOptions } from "./optio
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration } from "./duration.js";
 import { reloadServer } from "./reload.js";
+import { parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
 
 /**
@@ -115,6 +116,13 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /** Option combinations nats-server refuses (its validateOptions), at start-up and on reload. */
   checkOptions(o: ServerOptions = this.opts, auth: Authenticator = this.auth): void {
+    if (o.client_advertise !== "") {
+      try {
+        parseHostPort(o.client_advertise, o.port);
+      } catch (e) {
+        throw new Error(`Error setting server INFO with ClientAdvertise value of ${o.client_advertise}, err=${(e as Error).message}`);
+      }
+    }
     if (o.no_auth_user !== "" && auth instanceof ConfigAuthenticator && !auth.hasUser(o.no_auth_user)) {
       throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
     }
@@ -262,14 +270,16 @@ export class Server extends EventEmitter<ServerEvents> {
   /** INFO for one client, as nats-server orders its fields. */
   infoFor(c: Client | null, extra: Record<string, unknown> = {}): Buffer {
     const o = this.opts;
+    // client_advertise replaces host and port in INFO, as nats-server's setInfoHostPort does
+    const adv = o.client_advertise !== "" ? parseHostPort(o.client_advertise, this.port) : null;
     const info: Record<string, unknown> = {
       server_id: this.id,
       server_name: this.name,
       version: NATS_VERSION,
       proto: 1,
       go: `node${process.versions.node}`,
-      host: o.host,
-      port: this.port,
+      host: adv !== null ? adv.host : o.host,
+      port: adv !== null ? adv.port : this.port,
       headers: !o.no_header_support,
     };
     if (this.auth.authRequired && this.auth.noAuthUser === "") info.auth_required = true;

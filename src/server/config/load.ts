@@ -369,6 +369,11 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
       case "server_name":
         o.server_name = str(ctx, k, v);
         break;
+      case "server_tags": {
+        const tags = strList(ctx, "tags", v);
+        if (tags !== undefined) o.server_tags = normalizeTags(tags);
+        break;
+      }
       case "client_advertise":
         o.client_advertise = str(ctx, k, v);
         break;
@@ -497,4 +502,14 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
   // drop the undefined entries left by fields that failed to parse
   for (const k of Object.keys(o) as (keyof PartialOptions)[]) if (o[k] === undefined) delete o[k];
   return { opts: o, errors: ctx.errors, warnings: ctx.warnings };
+}
+
+/** nats-server keeps tags as a jwt.TagList: trimmed, lower-cased, each once. */
+export function normalizeTags(tags: string[]): string[] {
+  const out: string[] = [];
+  for (const t of tags) {
+    const v = t.trim().toLowerCase();
+    if (v !== "" && !out.includes(v)) out.push(v);
+  }
+  return out;
 }

@@ -63,7 +63,8 @@ export function varz(m: MonitorServer): Record<string, unknown> {
   v.slow_consumers = s.slowConsumers;
   v.subscriptions = s.sublist.size;
   v.http_req_stats = Object.fromEntries(m.reqStats);
-  v.config_load_time = goTime(start);
+  v.config_load_time = goTime(s.configLoadTime.getTime());
+  if (o.server_tags.length > 0) v.tags = o.server_tags;
   v.slow_consumer_stats = { clients: s.slowConsumers, routes: 0, gateways: 0, leafs: 0 };
   return v;
 }
