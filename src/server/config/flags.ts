@@ -2,6 +2,7 @@
 // package: `-f value`, `-f=value`, `--f value`, `--f=value`; boolean flags take no value
 // unless written `-f=false`; parsing stops at the first non-flag argument or `--`.
 import type { PartialOptions } from "../options.js";
+import { parseGoBool } from "../strconv.js";
 
 export class FlagError extends Error {}
 /** A nats-server flag for a feature tsnats does not have yet: refused, not ignored. */
@@ -105,22 +106,8 @@ const BY_NAME = new Map<string, FlagDef>();
 for (const d of DEFS) for (const n of d.names) BY_NAME.set(n, d);
 
 function parseBool(s: string, name: string): boolean {
-  switch (s) {
-    case "1":
-    case "t":
-    case "T":
-    case "true":
-    case "TRUE":
-    case "True":
-      return true;
-    case "0":
-    case "f":
-    case "F":
-    case "false":
-    case "FALSE":
-    case "False":
-      return false;
-  }
+  const v = parseGoBool(s);
+  if (v !== null) return v;
   throw new FlagError(`invalid boolean value "${s}" for -${name}: parse error`);
 }
 

@@ -1,6 +1,7 @@
 // Shared pieces of the monitoring endpoints: Go-compatible JSON text, times, durations and
 // query-parameter decoding with nats-server's error texts.
 import { goQuote } from "../../protocol/quote.js";
+import { parseGoBool } from "../strconv.js";
 
 /** A request error answered with 400 and a plain-text body, as nats-server's handlers do. */
 export class BadRequest extends Error {}
@@ -49,22 +50,8 @@ export function goJSON(v: unknown, indent: boolean): string {
 export function decodeBool(q: URLSearchParams, param: string): boolean {
   const s = q.get(param) ?? "";
   if (s === "") return false;
-  switch (s) {
-    case "1":
-    case "t":
-    case "T":
-    case "true":
-    case "TRUE":
-    case "True":
-      return true;
-    case "0":
-    case "f":
-    case "F":
-    case "false":
-    case "FALSE":
-    case "False":
-      return false;
-  }
+  const v = parseGoBool(s);
+  if (v !== null) return v;
   throw new BadRequest(`Error decoding boolean for '${param}': strconv.ParseBool: parsing ${goQuote(s)}: invalid syntax`);
 }
 
