@@ -240,6 +240,41 @@ for (const kind of kinds) {
       }
     });
 
+    it("zero means the default (setBaselineOptions): max_control_line, max_connections, max_payload, ping_*, auth timeout 0", async () => {
+      const f = tmpFile(
+        "zeros.conf",
+        [
+          "max_control_line: 0",
+          "max_connections: 0",
+          "max_payload: 0",
+          "max_pending: 0",
+          'ping_interval: "0s"',
+          "ping_max: 0",
+          'write_deadline: "0s"',
+          "authorization { user: a, password: b, timeout: 0 }",
+          "",
+        ].join("\n"),
+      );
+      const s = await start(kind, ["-c", f]);
+      const { c, info } = await raw(s.port, null);
+      assert.equal(info.max_payload, 1024 * 1024);
+      // an auth timeout of 0 would have closed the connection by now
+      await sleep(150);
+      const subject = `long.${"s".repeat(1000)}`;
+      c.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, user: "a", pass: "b" })}\r\n`);
+      c.write(`SUB ${subject} 1\r\nPUB ${subject} 100\r\n${"x".repeat(100)}\r\n`);
+      assert.equal(await c.flush(), `MSG ${subject} 1 100\r\n${"x".repeat(100)}\r\n`);
+      const { c: c2 } = await raw(s.port, { verbose: false, pedantic: false, user: "a", pass: "b" });
+      assert.equal(await c2.flush(), "");
+      // ping_interval 0 / ping_max 0 taken literally would ping at once and close as stale
+      await sleep(300);
+      assert.equal(await c.flush(), "");
+      assert.ok(!c.closed && !c2.closed);
+      c.close();
+      c2.close();
+      await s.stop("SIGKILL");
+    });
+
     it("-n, --name and --server_name set the server name (INFO server_name and the Name: line)", async () => {
       for (const flag of ["-n", "--name", "--server_name"]) {
         const name = `cli-${flag.replace(/-/g, "")}`;

@@ -307,6 +307,17 @@ describe("embedded server: API surface", () => {
     if (fds >= 0) assert.equal(fdCount(), fds, "no descriptor left by a refused server");
   });
 
+  it("server_tags given by code are trimmed, lower-cased and de-duplicated, at start and on reload, as from a config file", async () => {
+    const srv = await startServer({ server_tags: [" AZ:1 ", "az:1", "Region:EU", ""] });
+    try {
+      assert.deepEqual(srv.options.server_tags, ["az:1", "region:eu"]);
+      await srv.reload({ server_tags: ["X ", " x", "Y"] });
+      assert.deepEqual(srv.options.server_tags, ["x", "y"]);
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
   it("logger: silent by default, a MemorySink gets nats-server's lines, debug/trace honoured", async () => {
     const sink = new MemorySink();
     const srv = await startServer({ debug: true, trace: true, logtime: false }, { logger: sink });
@@ -358,6 +369,33 @@ describe("embedded server: a port that is taken", () => {
       await settle();
       assert.deepEqual(handles(), before);
       if (fds >= 0) assert.equal(fdCount(), fds, "no file descriptor left behind");
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it("with monitoring on, a taken client port also closes the monitoring listener before rejecting", async () => {
+    const blocker = net.createServer();
+    await new Promise((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = blocker.address().port;
+    // a free port for monitoring, known in advance so it can be probed afterwards
+    const probe = net.createServer();
+    await new Promise((r) => probe.listen(0, "127.0.0.1", r));
+    const mport = probe.address().port;
+    await new Promise((r) => probe.close(r));
+    await settle();
+    const before = handles();
+    try {
+      await assert.rejects(startServer({ port, http_port: mport }), /address already in use/);
+      // no settling first: the monitoring port must already be free when start() rejects
+      const again = net.createServer();
+      await new Promise((resolve, reject) => {
+        again.once("error", reject);
+        again.listen(mport, "127.0.0.1", resolve);
+      });
+      await new Promise((r) => again.close(r));
+      await settle();
+      assert.deepEqual(handles(), before);
     } finally {
       await new Promise((r) => blocker.close(r));
     }

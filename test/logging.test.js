@@ -652,6 +652,44 @@ describe("Logger in process: reconfigure (what a config reload uses) and FileSin
     assert.match(read(a), /\[INF\] still a\n$/);
   });
 
+  it("stderr that nobody reads: lines are dropped whole after a few tries, not retried in a busy loop", async () => {
+    const d = tmpDir("full-pipe");
+    const script = path.join(d, "child.mjs");
+    writeFileSync(
+      script,
+      [
+        `import { Logger, FdSink } from ${JSON.stringify(path.join(ROOT, "dist", "server", "index.js"))};`,
+        "process.stderr; // libuv sets the stderr pipe non-blocking",
+        "const l = new Logger(new FdSink(2), { time: false });",
+        "const t0 = performance.now();",
+        'for (let i = 0; i < 300; i++) l.noticef(`${String(i).padStart(3, "0")} ${"y".repeat(1000)}`);',
+        'process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }) + "\\n");',
+        "process.exit(0);",
+        "",
+      ].join("\n"),
+    );
+    const proc = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "pipe"] });
+    children.add(proc);
+    // stderr is not read while the child writes: the pipe fills up
+    let err = "";
+    proc.stderr.on("data", (x) => (err += x));
+    proc.stderr.pause();
+    let out = "";
+    proc.stdout.on("data", (x) => (out += x));
+    const code = await new Promise((r) => proc.once("exit", (c) => r(c)));
+    proc.stderr.resume();
+    await new Promise((r) => (proc.stderr.readableEnded ? r() : proc.stderr.once("end", r)));
+    children.delete(proc);
+    assert.equal(code, 0);
+    const { ms } = JSON.parse(out);
+    // 1000 retries per line, each a failed write and a thrown exception, took seconds here
+    assert.ok(ms < 500, `300 lines to a full pipe took ${Math.round(ms)} ms`);
+    const lines = err.split("\n");
+    assert.equal(lines.pop(), "", "the output ends with a whole line");
+    assert.ok(lines.length > 0 && lines.length < 300, `some lines dropped (${lines.length} written)`);
+    for (const l of lines) assert.match(l, /^\[\d+\] \[INF\] \d{3} y{1000}$/);
+  });
+
   it("FileSink rotates at a line boundary and writes nothing after close", () => {
     const dir = tmpDir("sink");
     const f = path.join(dir, "s.log");

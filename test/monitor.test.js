@@ -463,6 +463,13 @@ for (const kind of serverKinds()) {
       assert.deepEqual(await asIs("/x/../varz?a=1"), { status: 301, location: "/varz?a=1" });
       assert.deepEqual(await asIs("//connz"), { status: 301, location: "/connz" });
       assert.equal((await asIs("/%76arz")).status, 200);
+      // decoded bytes that may not stand in a header (CR, LF, NUL, non-ASCII) are escaped in
+      // the redirect, as Go writes it; before, they threw and took an embedding process down
+      assert.deepEqual(await asIs("/a/..%2f%0d%0a"), { status: 301, location: "/%0D%0A" });
+      assert.deepEqual(await asIs("//%E2%82%AC"), { status: 301, location: "/%E2%82%AC" });
+      assert.deepEqual(await asIs("/a/../%00"), { status: 301, location: "/%00" });
+      assert.deepEqual(await asIs("/a%20b/../c%23d"), { status: 301, location: "/c%23d" });
+      assert.equal((await get(mport, "/healthz")).status, 200, "still serving");
       // an unknown account: nats-server's empty, id-less answer
       const acc = (await get(mport, "/connz?acc=nope")).json;
       assert.deepEqual({ ...acc, now: undefined }, {

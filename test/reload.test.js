@@ -10,13 +10,13 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { serverKinds, startServer, natsServerBin, TSNATS_BIN } from "./helpers/servers.js";
 import { rawConnect } from "./helpers/raw.js";
 import { waitUntil } from "./helpers/wait.js";
-import { Server, Logger, MemorySink } from "../dist/server/index.js";
+import { Server, Logger, MemorySink, ReloadError } from "../dist/server/index.js";
 import { connect } from "@nats-io/transport-node";
 
 const dir = mkdtempSync(path.join(tmpdir(), "tsnats-reload-"));
@@ -505,6 +505,31 @@ for (const kind of serverKinds()) {
         await srv.stop();
       }
     });
+
+    it("max_control_line and max_connections reloaded as 0 mean the defaults: connections keep working", async () => {
+      const conf = path.join(dir, `zeros-${kind}.conf`);
+      writeFileSync(conf, "max_control_line: 1024\nmax_connections: 100\n");
+      const srv = await startServer(kind, ["-c", conf]);
+      const conns = [];
+      try {
+        const { c } = await rawConnect(srv.port, { verbose: false, pedantic: false });
+        conns.push(c);
+        assert.equal(await c.flush(), "");
+        writeFileSync(conf, "max_control_line: 0\nmax_connections: 0\n");
+        await hup(srv, 1);
+        assert.match(srv.output(), /\[INF\] Reloaded: max_control_line = 4096\n/);
+        assert.match(srv.output(), /\[INF\] Reloaded: max_connections = 65536\n/);
+        const subject = `long.${"s".repeat(2000)}`;
+        c.write(`SUB ${subject} 1\r\nPUB ${subject} 2\r\nhi\r\n`);
+        assert.equal(await c.flush(), `MSG ${subject} 1 2\r\nhi\r\n`);
+        const { c: fresh } = await rawConnect(srv.port, { verbose: false, pedantic: false });
+        conns.push(fresh);
+        assert.equal(await fresh.flush(), "");
+      } finally {
+        for (const c of conns) c.close();
+        await srv.stop();
+      }
+    });
   });
 }
 
@@ -685,6 +710,195 @@ describe("config reload via the embedding API (Server.reload)", () => {
       await assert.rejects(srv.reload({ log_file: path.join(dir, "no", "such", "dir.log"), debug: true }), /error opening file: /);
       assert.equal(srv.opts.log_file, logB);
       assert.equal(srv.logger.debugEnabled, false);
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
+  it("a user's password equal to a new token does not keep the user logged in: the kind of credential counts", async () => {
+    const { srv } = await make({ authorization: { users: [{ user: "bob", password: "s3cret" }] } });
+    const conns = [];
+    try {
+      const creds = { verbose: false, pedantic: false, user: "bob", pass: "s3cret" };
+      const { c: bob } = await rawConnect(srv.port, creds);
+      conns.push(bob);
+      assert.equal(await bob.flush(), "");
+      await srv.reload({ authorization: { token: "s3cret" } });
+      // a fresh CONNECT with the same credentials is refused...
+      const { c: fresh } = await rawConnect(srv.port, creds);
+      conns.push(fresh);
+      await fresh.waitFor("-ERR 'Authorization Violation'\r\n");
+      // ...and so is the connection that logged in with them before the reload
+      await bob.waitFor("-ERR 'Authorization Violation'\r\n");
+      assert.ok(await bob.waitClosed(2000));
+    } finally {
+      for (const c of conns) c.close();
+      await srv.shutdown();
+    }
+  });
+
+  it("a bcrypt CONNECT still being checked when a reload removes its user is refused", async () => {
+    const bcrypt = (await import("bcryptjs")).default;
+    // cost 12: the check takes long enough for the reload to land in the middle of it
+    const slow = bcrypt.hashSync("pw", 12);
+    const { srv } = await make({ authorization: { users: [{ user: "slow", password: slow }, { user: "other", password: "x" }] } });
+    const conns = [];
+    try {
+      const { c } = await rawConnect(srv.port, null);
+      conns.push(c);
+      c.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, user: "slow", pass: "pw" })}\r\nPING\r\n`);
+      await waitUntil(() => [...srv.clients.values()].some((cl) => cl.connectReceived), "the CONNECT to arrive");
+      await srv.reload({ authorization: { users: [{ user: "other", password: "x" }] } });
+      assert.equal(c.text(), "", "the reload finished while the password check was still running");
+      await c.waitFor("-ERR 'Authorization Violation'\r\n", 10000);
+      assert.doesNotMatch(c.text(), /PONG/);
+      assert.ok(await c.waitClosed(2000));
+    } finally {
+      for (const c of conns) c.close();
+      await srv.shutdown();
+    }
+  });
+
+  it("zero means the default, as nats-server's setBaselineOptions: reloading max_control_line 0 keeps connections working", async () => {
+    const { srv } = await make();
+    const conns = [];
+    try {
+      const { c } = await rawConnect(srv.port, { verbose: false, pedantic: false });
+      conns.push(c);
+      assert.equal(await c.flush(), "");
+      await srv.reload({ max_control_line: 0, max_connections: 0, ping_max: 0, max_payload: 0 });
+      assert.equal(srv.opts.max_control_line, 4096);
+      assert.equal(srv.opts.max_connections, 64 * 1024);
+      c.write("SUB foo 1\r\nPUB foo 2\r\nhi\r\n");
+      assert.equal(await c.flush(), "MSG foo 1 2\r\nhi\r\n");
+      const { c: fresh, info } = await rawConnect(srv.port, { verbose: false, pedantic: false });
+      conns.push(fresh);
+      assert.equal(info.max_payload, 1024 * 1024);
+      assert.equal(await fresh.flush(), "");
+    } finally {
+      for (const c of conns) c.close();
+      await srv.shutdown();
+    }
+  });
+
+  it("http_base_path cannot change at runtime: refused with nats-server's field name", async () => {
+    const { srv } = await make();
+    try {
+      await assert.rejects(srv.reload({ http_base_path: "/nats" }), (e) => e.message === "config reload not supported for HTTPBasePath: old=, new=/nats");
+      assert.equal(srv.opts.http_base_path, "");
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
+  it("a reload once shutdown has begun is refused and opens no new log file", async () => {
+    const logA = path.join(dir, "shut-a.log");
+    const logB = path.join(dir, "shut-b.log");
+    const srv = new Server({ host: "127.0.0.1", port: -1, log_file: logA });
+    await srv.start();
+    const down = srv.shutdown();
+    await assert.rejects(srv.reload({ log_file: logB }), (e) => e instanceof ReloadError && /shut/i.test(e.message));
+    await down;
+    await assert.rejects(srv.reload({ debug: true }), ReloadError);
+    assert.ok(!existsSync(logB), "no log file was opened after shutdown");
+    assert.match(readFileSync(logA, "utf8"), /Server Exiting\.\.\n$/);
+  });
+
+  it("a custom authenticator whose check never settles fails that connection after the auth timeout, and later reloads still run", async () => {
+    let hang = false;
+    const authenticator = {
+      authRequired: true,
+      noAuthUser: "",
+      authenticate(req) {
+        if (hang) return new Promise(() => {});
+        return req.user === "u" ? { user: "u", permissions: null, account: "$G" } : null;
+      },
+    };
+    const sink = new MemorySink();
+    const srv = new Server({ host: "127.0.0.1", port: -1 }, { logger: new Logger(sink, { time: false }), authenticator });
+    await srv.start();
+    const conns = [];
+    try {
+      const { c } = await rawConnect(srv.port, { verbose: false, pedantic: false, user: "u" });
+      conns.push(c);
+      assert.equal(await c.flush(), "");
+      hang = true;
+      const t0 = Date.now();
+      const limit = (p, ms) => Promise.race([p, sleep(ms).then(() => assert.fail(`no answer within ${ms} ms`))]);
+      await limit(srv.reload({ authorization: { timeout: 300 } }), 3000);
+      assert.ok(Date.now() - t0 >= 250, "the re-check was given the auth timeout");
+      await c.waitFor("-ERR 'Authorization Violation'\r\n");
+      assert.ok(await c.waitClosed(2000));
+      hang = false;
+      await limit(srv.reload({ debug: true }), 3000);
+      assert.equal(srv.logger.debugEnabled, true);
+    } finally {
+      for (const c of conns) c.close();
+      await srv.shutdown();
+    }
+  });
+
+  it("authorization switched on: a connection that has not sent CONNECT gets 'Authentication Timeout' after the new auth timeout", async () => {
+    const { srv } = await make();
+    const conns = [];
+    try {
+      const { c } = await rawConnect(srv.port, null);
+      conns.push(c);
+      await srv.reload({ authorization: { token: "t", timeout: 300 } });
+      const t0 = Date.now();
+      await c.waitFor("-ERR 'Authentication Timeout'\r\n", 2000);
+      assert.ok(Date.now() - t0 >= 200, "not before the auth timeout");
+      assert.ok(await c.waitClosed(2000));
+      assert.equal(srv.closed.at(-1).reason, "Authentication Timeout");
+    } finally {
+      for (const c of conns) c.close();
+      await srv.shutdown();
+    }
+  });
+
+  it("logtime changed: the log file is opened anew, so rotation's own lines follow the new setting", async () => {
+    const d = path.join(dir, "logtime-rot");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(d);
+    const f = path.join(d, "s.log");
+    const srv = new Server({ host: "127.0.0.1", port: -1, log_file: f, logfile_size_limit: 2000 });
+    await srv.start();
+    try {
+      await srv.reload({ logtime: false });
+      for (let i = 0; i < 40; i++) srv.logger.noticef(`filler ${i} ${"x".repeat(60)}`);
+      const first = readFileSync(f, "utf8").split("\n")[0];
+      assert.match(first, /^\[\d+\] \[INF\] Rotated log, backup saved as /, first);
+      assert.ok(readdirSync(d).length >= 2, "rotated");
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
+  it("a logger given by the embedder is never replaced: log_file on reload leaves its sink in place; levels still apply", async () => {
+    const f = path.join(dir, "custom-sink.log");
+    const { srv, log } = await make();
+    try {
+      await srv.reload({ log_file: f, debug: true });
+      assert.equal(srv.logger.debugEnabled, true);
+      assert.match(log(), /\[INF\] Reloaded server configuration\n$/);
+      assert.ok(!existsSync(f), "no log file opened behind the embedder's logger");
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
+  it("client_advertise is parsed once per change, not per connection", async () => {
+    const { srv } = await make({ client_advertise: "a.example" });
+    try {
+      const { c, info } = await rawConnect(srv.port, { verbose: false });
+      c.close();
+      assert.equal(info.host, "a.example");
+      assert.equal(info.port, srv.port);
+      assert.deepEqual(srv.clientAdvertise, { host: "a.example", port: null });
+      await srv.reload({ client_advertise: "b.example:5555" });
+      assert.deepEqual(srv.clientAdvertise, { host: "b.example", port: 5555 });
+      await srv.reload({ client_advertise: "" });
+      assert.equal(srv.clientAdvertise, null);
     } finally {
       await srv.shutdown();
     }

@@ -7,6 +7,7 @@ import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
 import { goQuote } from "../protocol/quote.js";
 import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../protocol/connect.js";
 import { formatGoDuration } from "./duration.js";
+import { DEFAULT_AUTH_TIMEOUT } from "./options.js";
 import { SublistError, type SubEntry } from "./sublist.js";
 import type { AuthRequest, AuthResult } from "./auth/authenticator.js";
 import type { CompiledPermissions } from "./auth/permissions.js";
@@ -112,7 +113,7 @@ export class Client implements ParserHandler {
    * options), re-checked on a config reload; null until then.
    */
   private authReq: AuthRequest | null = null;
-  /** The configured secret those credentials matched (AuthResult.secret). */
+  /** The configured credential those credentials matched (AuthResult.secret). */
   private authSecret: string | undefined = undefined;
   private replies: Map<string, RespTrack> | null = null;
   private repliesSincePrune = 0;
@@ -185,11 +186,14 @@ export class Client implements ParserHandler {
     });
     s.on("drain", () => this.onDrain());
     const o = this.server.opts;
-    if (this.expectConnect) {
-      const t = o.authorization.timeout ?? 2000;
-      this.authTimer = setTimeout(() => this.authTimeout(), t);
-    }
+    if (this.expectConnect) this.startAuthTimer();
     this.setPingTimer(o.ping_interval);
+  }
+
+  /** Close the connection when no CONNECT has passed within the auth timeout. */
+  private startAuthTimer(): void {
+    const t = this.server.opts.authorization.timeout ?? DEFAULT_AUTH_TIMEOUT;
+    this.authTimer = setTimeout(() => this.authTimeout(), t);
   }
 
   private authTimeout(): void {
@@ -407,7 +411,7 @@ export class Client implements ParserHandler {
     if (res === null) return false;
     this.applyAuth(res);
     // recorded as nats-server records it: as if that user and password had been sent
-    this.rememberAuth({ user: res.user, pass: res.secret ?? "", remoteAddress: this.host }, res);
+    this.rememberAuth({ user: res.user, pass: res.password ?? "", remoteAddress: this.host }, res);
     this.connectReceived = true;
     if (this.authTimer !== null) {
       clearTimeout(this.authTimer);
@@ -579,21 +583,39 @@ export class Client implements ParserHandler {
     };
     this.authUser = ci.nkey || ci.user || (ci.auth_token !== "" ? "[REDACTED]" : "");
     // accounts are chosen by the server, never by the client's CONNECT
-    const res = ci.account !== "" || ci.new_account ? null : this.server.auth.authenticate(req);
+    if (ci.account !== "" || ci.new_account) return this.finishConnect(null, req);
+    return this.checkConnect(req);
+  }
+
+  /**
+   * Check CONNECT's credentials with the server's authenticator. An asynchronous check
+   * (bcrypt, a custom authenticator) pauses the input until it answers.
+   */
+  private checkConnect(req: AuthRequest): boolean {
+    // a reload that swaps the authenticator while an asynchronous check runs skips this
+    // connection (it has no credentials on record yet): the answer is then taken again
+    const gen = this.server.reloadGen;
+    const res = this.server.auth.authenticate(req);
     if (res instanceof Promise) {
       this.authPending = true;
       res.then(
-        (r) => this.afterAuth(r, req),
-        () => this.afterAuth(null, req),
+        (r) => this.afterAuth(r, req, gen),
+        () => this.afterAuth(null, req, gen),
       );
       return false;
     }
     return this.finishConnect(res, req);
   }
 
-  private afterAuth(res: AuthResult | null, req: AuthRequest): void {
+  private afterAuth(res: AuthResult | null, req: AuthRequest, gen: number): void {
     this.authPending = false;
     if (this.closed) return;
+    if (gen !== this.server.reloadGen) {
+      // answered by the authorization of before a reload: ask the current one
+      if (this.checkConnect(req) && !this.closed) this.resumeInput();
+      else this.server.flushSoon(this);
+      return;
+    }
     if (this.finishConnect(res, req) && !this.closed) this.resumeInput();
     else this.server.flushSoon(this);
   }
@@ -605,7 +627,7 @@ export class Client implements ParserHandler {
     }
     this.applyAuth(res);
     const noCreds = (req.user ?? "") === "" && (req.pass ?? "") === "" && (req.auth_token ?? "") === "";
-    this.rememberAuth(noCreds && res.user !== "" ? { ...req, user: res.user, pass: res.secret ?? "" } : req, res);
+    this.rememberAuth(noCreds && res.user !== "" ? { ...req, user: res.user, pass: res.password ?? "" } : req, res);
     this.expectConnect = false;
     if (this.protocol < 0 || this.protocol > 1) {
       this.sendErr("invalid client protocol");
@@ -641,9 +663,15 @@ export class Client implements ParserHandler {
     return this.authReq === null ? null : { ...this.authReq, verified: this.authSecret };
   }
 
-  /** A connection still waiting for its CONNECT: it will be checked by the new authenticator. */
+  /**
+   * A connection still waiting for its CONNECT: it will be checked by the new authenticator.
+   * When authorization has just been switched on, it now has the (new) auth timeout to send
+   * one, as a connection accepted from now on has.
+   */
   reloadPendingAuth(authRequired: boolean): void {
-    if (authRequired && !this.connectReceived) this.expectConnect = true;
+    if (!authRequired || this.connectReceived || this.closed) return;
+    this.expectConnect = true;
+    if (this.authTimer === null) this.startAuthTimer();
   }
 
   /** Config reload: the credentials no longer pass. nats-server sends the usual violation. */

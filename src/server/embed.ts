@@ -224,9 +224,10 @@ export class EmbeddedServer implements AsyncDisposable {
   }
 
   /**
-   * Apply changed options to the running server (like a config reload: the options given
-   * replace the current ones; ms for durations). Rejects, changing nothing, when an option
-   * cannot change at runtime.
+   * Apply changed options to the running server, as a config reload does: the options given
+   * are laid over the current ones (`reload({ debug: true })` changes only debug; an
+   * `authorization` object replaces the whole block; ms for durations). Rejects, changing
+   * nothing, when an option cannot change at runtime or the server is shutting down.
    */
   async reload(options: PartialOptions = {}): Promise<void> {
     if (this.state === "stopped" || this.state === "stopping") throw new Error("tsnats: cannot reload a server that is shutting down");

@@ -4,6 +4,21 @@
  * (Go's SplitHostPort, the port appended when missing). Throws with Go's wording.
  */
 export function parseHostPort(hostPort: string, defaultPort: number): { host: string; port: number } {
+  const r = splitHostPort(hostPort);
+  return { host: r.host, port: r.port ?? defaultPort };
+}
+
+/**
+ * client_advertise as the server keeps it: parsed once, the port null when not given (it is
+ * then the port listened on, known only once listening). Null for an empty value. Throws
+ * as parseHostPort does.
+ */
+export function parseAdvertise(hostPort: string): { host: string; port: number | null } | null {
+  return hostPort === "" ? null : splitHostPort(hostPort);
+}
+
+/** parseHostPort, with a null port where the default would go. */
+function splitHostPort(hostPort: string): { host: string; port: number | null } {
   let h = hostPort.trim();
   let portText: string;
   const split = (v: string): [string, string] | null => {
@@ -19,8 +34,13 @@ export function parseHostPort(hostPort: string, defaultPort: number): { host: st
     if (v.indexOf(":") !== i) throw new Error(`address ${v}: too many colons in address`);
     return [v.slice(0, i), v.slice(i + 1)];
   };
-  const parts = split(h) ?? split(`${h}:${defaultPort}`);
-  if (parts === null) throw new Error(`address ${hostPort}: missing port in address`);
+  const parts = split(h);
+  if (parts === null) {
+    // Go appends ":<default port>" and splits again: that can still fail ("::1", say)
+    const again = split(`${h}:0`);
+    if (again === null) throw new Error(`address ${hostPort}: missing port in address`);
+    return { host: again[0].trim(), port: null };
+  }
   [h, portText] = parts;
   portText = portText.trim();
   if (!/^[+-]?\d+$/.test(portText)) throw new Error(`strconv.Atoi: parsing ${JSON.stringify(portText)}: invalid syntax`);

@@ -14,33 +14,70 @@ export interface LogSink {
   close?(): void;
 }
 
-/** Writes straight to a file descriptor (stderr by default), synchronously, like Go's logger. */
+/**
+ * Writes straight to a file descriptor (stderr by default), synchronously, like Go's logger.
+ * A pipe or terminal that nobody reads fills up: a line is then waited for a few
+ * milliseconds at most (sleeping, not spinning) and dropped whole after that, and later lines
+ * are not waited for until the descriptor takes a line again, so a server never stalls on
+ * its log. When only part of a line fits, the rest is kept and written before the next line,
+ * so lines are never cut or mixed.
+ */
 export class FdSink implements LogSink {
+  private rest: Buffer | null = null;
+  /** The last line did not fit: don't wait for the descriptor again until one does. */
+  private full = false;
   constructor(private readonly fd = 2) {}
   write(line: string): void {
-    writeFully(this.fd, line);
+    if (this.rest !== null) {
+      const n = writeOut(this.fd, this.rest, false);
+      if (n >= 0 && n < this.rest.length) {
+        // still full: this line is dropped
+        this.rest = this.rest.subarray(n);
+        return;
+      }
+      this.rest = null;
+    }
+    const buf = Buffer.from(line, "utf8");
+    const n = writeOut(this.fd, buf, !this.full);
+    if (n < 0) return;
+    this.full = n < buf.length;
+    if (n > 0 && n < buf.length) this.rest = buf.subarray(n);
   }
 }
 
-/** Write a whole line; a non-blocking descriptor that is momentarily full is retried. */
-function writeFully(fd: number, line: string): number {
-  let buf: Buffer | null = null;
-  for (let tries = 0; tries < 1000; tries++) {
+/** How long to sleep, each time in turn, on a descriptor that is full (EAGAIN), before giving up. */
+const FULL_WAITS_MS = [1, 2, 4];
+const napCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Write `buf` to `fd`; the number of bytes written: all of them, unless the descriptor is
+ * full (EAGAIN) and stays so through FULL_WAITS_MS (or at once, without `wait`); -1 on any
+ * other error.
+ */
+function writeOut(fd: number, buf: Buffer, wait: boolean): number {
+  let off = 0;
+  let waits = 0;
+  while (off < buf.length) {
+    let n = 0;
     try {
-      if (buf === null) {
-        const n = writeSync(fd, line);
-        if (n === Buffer.byteLength(line)) return n;
-        buf = Buffer.from(line).subarray(n);
-        continue;
-      }
-      const n = writeSync(fd, buf);
-      buf = buf.subarray(n);
-      if (buf.length === 0) return Buffer.byteLength(line);
+      n = writeSync(fd, buf, off, buf.length - off);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return -1;
     }
+    if (n > 0) {
+      off += n;
+      continue;
+    }
+    if (!wait || waits >= FULL_WAITS_MS.length) break;
+    Atomics.wait(napCell, 0, 0, FULL_WAITS_MS[waits++]);
   }
-  return -1;
+  return off;
+}
+
+/** Write a line to a log file (or stderr, for the rotation's own errors); bytes written, or -1. */
+function writeFully(fd: number, line: string): number {
+  const n = writeOut(fd, Buffer.from(line, "utf8"), true);
+  return n > 0 ? n : -1;
 }
 
 /** Go's text for the errno of a failed open, as nats-server prints it. */
@@ -359,11 +396,12 @@ export class Logger {
 
   /**
    * Apply logging options anew, as nats-server's ConfigureLogger on a config reload: a new
-   * sink (the log file, opened again, or stderr), levels and time format. Throws, changing
-   * nothing, when the new log file cannot be opened.
+   * sink (the log file, opened again, or stderr), levels and time format. `sink`, when
+   * given, is the new sink already opened for these options (a reload opens it before it
+   * changes anything); otherwise it is opened here. Throws, changing nothing, when the new
+   * log file cannot be opened.
    */
-  reconfigure(o: LogOptions): void {
-    const sink = logSinkFromOptions(o);
+  reconfigure(o: LogOptions, sink: LogSink = logSinkFromOptions(o)): void {
     this.configure({ debug: o.debug, trace: o.trace, time: o.logtime, utc: o.logtime_utc });
     this.replaceSink(sink, sink instanceof FdSink && isatty(2));
   }

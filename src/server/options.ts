@@ -87,6 +87,8 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_PORT = 4222;
+/** nats-server's AUTH_TIMEOUT (without TLS), in ms. */
+export const DEFAULT_AUTH_TIMEOUT = 2000;
 
 export function defaultOptions(): ServerOptions {
   return {
@@ -133,5 +135,40 @@ export type PartialOptions = Partial<ServerOptions>;
 export function resolveOptions(partial: PartialOptions = {}): ServerOptions {
   const o = { ...defaultOptions(), ...partial };
   o.authorization = { ...(partial.authorization ?? {}) };
+  setBaselineOptions(o);
   return o;
+}
+
+/** nats-server keeps tags as a jwt.TagList: trimmed, lower-cased, each once. */
+export function normalizeTags(tags: string[]): string[] {
+  const out: string[] = [];
+  for (const t of tags) {
+    const v = t.trim().toLowerCase();
+    if (v !== "" && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * What nats-server's setBaselineOptions does to the options before using them (at start-up
+ * and on every reload): a zero (or empty) value means the default. Options where 0 has a
+ * meaning of its own are left alone: max_subscriptions, max_traced_msg_len,
+ * logfile_size_limit and logfile_max_num (0 = unlimited), http_port (0 = off), and port
+ * (0 = a random port here; the embedding API and reload have always read it that way).
+ * Also where server_tags are normalised, whichever way they were given.
+ */
+export function setBaselineOptions(o: ServerOptions): void {
+  const d = defaultOptions();
+  if (o.host === "") o.host = d.host;
+  if (o.max_connections === 0) o.max_connections = d.max_connections;
+  if (o.ping_interval === 0) o.ping_interval = d.ping_interval;
+  if (o.ping_max === 0) o.ping_max = d.ping_max;
+  if (o.authorization.timeout === 0) o.authorization.timeout = DEFAULT_AUTH_TIMEOUT;
+  if (o.max_control_line === 0) o.max_control_line = d.max_control_line;
+  if (o.max_payload === 0) o.max_payload = d.max_payload;
+  if (o.max_pending === 0) o.max_pending = d.max_pending;
+  if (o.write_deadline === 0) o.write_deadline = d.write_deadline;
+  if (o.lame_duck_duration === 0) o.lame_duck_duration = d.lame_duck_duration;
+  if (o.lame_duck_grace_period === 0) o.lame_duck_grace_period = d.lame_duck_grace_period;
+  if (Array.isArray(o.server_tags)) o.server_tags = normalizeTags(o.server_tags);
 }

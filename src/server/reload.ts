@@ -6,10 +6,9 @@
 // logger is reconfigured and every connection is re-checked against the new authorization.
 import { writeFileSync } from "node:fs";
 import { formatGoDuration } from "./duration.js";
-import { isatty } from "node:tty";
-import { FdSink, logSinkFromOptions, type LogSink } from "./logger.js";
+import { FileSink, logSinkFromOptions, type LogSink } from "./logger.js";
 import { ConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
-import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
+import { DEFAULT_AUTH_TIMEOUT, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { parseHostPort } from "./hostport.js";
@@ -61,6 +60,7 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
   ["ping_max", "MaxPingsOut"],
   ["http_host", "HTTPHost"],
   ["http_port", "HTTPPort"],
+  ["http_base_path", "HTTPBasePath"],
   ["auth.timeout", "AuthTimeout"],
   ["max_control_line", "MaxControlLine"],
   ["max_payload", "MaxPayload"],
@@ -142,8 +142,8 @@ export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions):
         }
         continue;
       case "auth.timeout": {
-        const o = ca.timeout ?? 2000;
-        const n = na.timeout ?? 2000;
+        const o = ca.timeout ?? DEFAULT_AUTH_TIMEOUT;
+        const n = na.timeout ?? DEFAULT_AUTH_TIMEOUT;
         if (o !== n) {
           // nats-server keeps it in seconds as a float64 and prints it with %v
           changes.push({ apply: (sv) => sv.logger.noticef(`Reloaded: authorization timeout = ${n / 1000}`) });
@@ -188,7 +188,12 @@ export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions):
             throw new ReloadError(`invalid ClientAdvertise value of ${String(newV)}, err=${(e as Error).message}`);
           }
         }
-        changes.push({ apply: (sv) => sv.logger.noticef(`Reload: client_advertise = ${String(newV)}`) });
+        changes.push({
+          apply: (sv) => {
+            sv.setClientAdvertise();
+            sv.logger.noticef(`Reload: client_advertise = ${String(newV)}`);
+          },
+        });
         break;
       case "max_connections":
         changes.push({ apply: (sv) => applyMaxConn(sv, newV as number) });
@@ -283,15 +288,22 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
     throw new ReloadError((e as Error).message);
   }
   const logging = changes.some((c) => c.logging === true);
-  const newSink = logging && next.log_file !== cur.log_file ? openSink(next) : null;
+  // nats-server's ConfigureLogger builds a new logger on any logging change. Here the sink
+  // is built anew when it is (or becomes) a file, which carries logtime for its own lines;
+  // a sink from the embedding application is never replaced. Opened before anything
+  // changes, so a file that cannot be opened refuses the reload.
+  const newSink =
+    logging && !s.customLogger && (next.log_file !== cur.log_file || s.logger.sink instanceof FileSink) ? openSink(next) : null;
 
   // from here on nothing can fail: swap the options and the authenticator, then apply
   s.opts = next;
   s.auth = auth;
+  s.reloadGen++;
   for (const c of changes) c.apply(s);
   if (logging) {
-    s.logger.configure({ debug: next.debug, trace: next.trace, time: next.logtime, utc: next.logtime_utc });
-    if (newSink !== null) s.logger.replaceSink(newSink, newSink instanceof FdSink && isatty(2));
+    if (s.customLogger) s.logger.configure({ debug: next.debug, trace: next.trace });
+    else if (newSink !== null) s.logger.reconfigure(next, newSink);
+    else s.logger.configure({ debug: next.debug, trace: next.trace, time: next.logtime, utc: next.logtime_utc });
   }
   if (changes.some((c) => c.auth === true)) await reloadAuthorization(s);
   s.configLoadTime = new Date();
@@ -320,6 +332,9 @@ function movedOrRemoved(auth: Authenticator, name: string, account: string): boo
 
 async function reloadAuthorization(s: Server): Promise<void> {
   const auth = s.auth;
+  // an asynchronous check that does not answer within the auth timeout counts as refused,
+  // so that an authenticator that never answers cannot hold up this and every later reload
+  const limit = s.opts.authorization.timeout ?? DEFAULT_AUTH_TIMEOUT;
   const moved: Client[] = [];
   const rest: Client[] = [];
   for (const c of s.clients.values()) {
@@ -351,10 +366,20 @@ async function reloadAuthorization(s: Server): Promise<void> {
       r = null;
     }
     if (r instanceof Promise) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), limit);
+      });
       pending.push(
-        r.then(
-          (res) => finish(c, res),
-          () => finish(c, null),
+        Promise.race([r, timedOut]).then(
+          (res) => {
+            clearTimeout(timer);
+            finish(c, res);
+          },
+          () => {
+            clearTimeout(timer);
+            finish(c, null);
+          },
         ),
       );
     } else finish(c, r);

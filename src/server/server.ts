@@ -12,8 +12,8 @@ import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth
 import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration } from "./duration.js";
-import { reloadServer } from "./reload.js";
-import { parseHostPort } from "./hostport.js";
+import { ReloadError, reloadServer } from "./reload.js";
+import { parseAdvertise, parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
 
 /**
@@ -73,6 +73,18 @@ export class Server extends EventEmitter<ServerEvents> {
   configLoadTime = new Date();
   /** The authenticator came from the embedding application: a reload keeps it. */
   readonly customAuth: boolean;
+  /**
+   * The logger came from the embedding application: a reload applies the debug and trace
+   * levels to it but never replaces (nor closes) its sink.
+   */
+  readonly customLogger: boolean;
+  /** Bumped by every reload that swaps the options and authenticator (see Client.checkConnect). */
+  reloadGen = 0;
+  /**
+   * client_advertise, parsed once (at construction and on reload): the host and port INFO
+   * advertises; a null port means the port listened on. Null when not set.
+   */
+  clientAdvertise: { host: string; port: number | null } | null = null;
 
   // statistics (nats-server's varz names)
   inMsgs = 0;
@@ -110,7 +122,9 @@ export class Server extends EventEmitter<ServerEvents> {
     this.customAuth = deps.authenticator !== undefined;
     this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
     this.checkOptions();
+    this.setClientAdvertise();
     // the log file is opened only once the options are known to be good
+    this.customLogger = deps.logger !== undefined;
     this.logger = deps.logger ?? Logger.fromOptions(this.opts);
   }
 
@@ -134,6 +148,11 @@ export class Server extends EventEmitter<ServerEvents> {
     if (o.max_payload > o.max_pending && o.max_pending > 0) {
       throw new Error(`max_payload (${o.max_payload}) can not be higher than max_pending (${o.max_pending})`);
     }
+  }
+
+  /** Parse opts.client_advertise (already validated by checkOptions) into clientAdvertise. */
+  setClientAdvertise(): void {
+    this.clientAdvertise = parseAdvertise(this.opts.client_advertise);
   }
 
   hasUsers(): boolean {
@@ -177,10 +196,12 @@ export class Server extends EventEmitter<ServerEvents> {
     await new Promise<void>((resolve, reject) => {
       const onErr = (e: Error) => {
         srv.close();
-        void this.monitor?.close();
+        // the monitor started above is closed before start() rejects: nothing is left open
+        const m = this.monitor;
         this.monitor = null;
         this.monitorAddress = null;
-        reject(e);
+        if (m === null) reject(e);
+        else m.close().then(() => reject(e), () => reject(e));
       };
       srv.once("error", onErr);
       const port = o.port === -1 ? 0 : o.port;
@@ -271,7 +292,7 @@ export class Server extends EventEmitter<ServerEvents> {
   infoFor(c: Client | null, extra: Record<string, unknown> = {}): Buffer {
     const o = this.opts;
     // client_advertise replaces host and port in INFO, as nats-server's setInfoHostPort does
-    const adv = o.client_advertise !== "" ? parseHostPort(o.client_advertise, this.port) : null;
+    const adv = this.clientAdvertise;
     const info: Record<string, unknown> = {
       server_id: this.id,
       server_name: this.name,
@@ -279,7 +300,7 @@ export class Server extends EventEmitter<ServerEvents> {
       proto: 1,
       go: `node${process.versions.node}`,
       host: adv !== null ? adv.host : o.host,
-      port: adv !== null ? adv.port : this.port,
+      port: adv !== null ? (adv.port ?? this.port) : this.port,
       headers: !o.no_header_support,
     };
     if (this.auth.authRequired && this.auth.noAuthUser === "") info.auth_required = true;
@@ -423,8 +444,11 @@ export class Server extends EventEmitter<ServerEvents> {
    * rejects, changing nothing, when an option cannot change at runtime (nats-server's text).
    */
   reload(partial: PartialOptions): Promise<void> {
-    // one reload at a time, in the order asked (nats-server's reloadMu)
-    const run = this.reloadChain.then(() => reloadServer(this, partial));
+    // one reload at a time, in the order asked (nats-server's reloadMu); none once shutdown
+    // has begun (it closes the log sink a reload could replace), asked before or queued
+    const refuse = () => Promise.reject(new ReloadError("server is shutting down: config reload refused"));
+    if (this.shutdownPromise !== null) return refuse();
+    const run = this.reloadChain.then(() => (this.shutdownPromise !== null ? refuse() : reloadServer(this, partial)));
     this.reloadChain = run.catch(() => undefined);
     return run;
   }

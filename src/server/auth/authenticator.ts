@@ -17,9 +17,10 @@ export interface AuthRequest {
   nonce?: string;
   remoteAddress: string;
   /**
-   * Config reload: the stored secret these same credentials were already checked against
-   * (AuthResult.secret of the earlier check). When the configured secret is still this one,
-   * the answer cannot have changed, so a bcrypt comparison is not repeated.
+   * Config reload: AuthResult.secret of the earlier check of these same credentials. When
+   * the check would compare them with the very same configured credential (same kind, same
+   * user, same secret), the answer cannot have changed, so a bcrypt comparison is not
+   * repeated.
    */
   verified?: string;
 }
@@ -30,8 +31,16 @@ export interface AuthResult {
   user: string;
   permissions: CompiledPermissions | null;
   account: string;
-  /** The configured password or token the credentials matched, if any (see AuthRequest.verified). */
+  /**
+   * Which configured credential the credentials matched, if any (see AuthRequest.verified):
+   * an opaque key naming its kind, its user and its secret.
+   */
   secret?: string;
+  /**
+   * no_auth_user: the configured password of that user. The connection is recorded as if it
+   * had sent that user and password, as nats-server records it.
+   */
+  password?: string;
 }
 
 export interface Authenticator {
@@ -74,15 +83,30 @@ function comparePassword(given: string, stored: string): boolean | Promise<boole
   return safeEqual(given, stored);
 }
 
+/** The kinds of configured credential: a users-list entry, the single user, the token. */
+type CredentialKind = "u" | "s" | "t";
+
+/**
+ * The key of one configured credential (AuthResult.secret): kind, user and stored secret.
+ * A password that happens to equal a later token (or another user's password) gives
+ * another key, so a reload never takes one for the other.
+ */
+function credentialKey(kind: CredentialKind, user: string, stored: string): string {
+  return `${kind}:${user}\0${stored}`;
+}
+
 /** The result when the password check passes, or null; async for bcrypt. */
 function checked(
   req: AuthRequest,
   given: string,
+  kind: CredentialKind,
+  user: string,
   stored: string,
   res: AuthResult,
 ): AuthResult | null | Promise<AuthResult | null> {
-  res.secret = stored;
-  if (req.verified !== undefined && req.verified === stored) return res;
+  const key = credentialKey(kind, user, stored);
+  res.secret = key;
+  if (req.verified !== undefined && req.verified === key) return res;
   const ok = comparePassword(given, stored);
   return typeof ok === "boolean" ? (ok ? res : null) : ok.then((v) => (v ? res : null));
 }
@@ -128,7 +152,13 @@ export class ConfigAuthenticator implements Authenticator {
     const u = this.users.get(this.noAuthUser);
     return u === undefined
       ? null
-      : { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G", secret: u.cfg.password };
+      : {
+          user: u.cfg.user,
+          permissions: u.perms,
+          account: u.cfg.account ?? "$G",
+          secret: credentialKey("u", u.cfg.user, u.cfg.password),
+          password: u.cfg.password,
+        };
   }
 
   /** True when a users list is configured (not the single user/password or token form). */
@@ -150,13 +180,13 @@ export class ConfigAuthenticator implements Authenticator {
       const u = this.users.get(req.user ?? "");
       if (u === undefined) return null;
       const res: AuthResult = { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G" };
-      return checked(req, req.pass ?? "", u.cfg.password, res);
+      return checked(req, req.pass ?? "", "u", u.cfg.user, u.cfg.password, res);
     }
     if (this.token !== "") {
-      return checked(req, req.auth_token ?? "", this.token, { ...ANON });
+      return checked(req, req.auth_token ?? "", "t", "", this.token, { ...ANON });
     }
     const s = this.single!;
     if ((req.user ?? "") !== s.user) return null;
-    return checked(req, req.pass ?? "", s.password, { user: s.user, permissions: s.perms, account: "$G" });
+    return checked(req, req.pass ?? "", "s", s.user, s.password, { user: s.user, permissions: s.perms, account: "$G" });
   }
 }

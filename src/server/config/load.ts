@@ -2,6 +2,7 @@
 // error style: every problem is reported as `file:line:column: message`, all of them at once.
 import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } from "./parser.js";
 import { formatGoDuration, parseGoDuration } from "../duration.js";
+import { normalizeTags } from "../options.js";
 import type {
   AuthorizationOptions,
   PartialOptions,
@@ -504,12 +505,5 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
   return { opts: o, errors: ctx.errors, warnings: ctx.warnings };
 }
 
-/** nats-server keeps tags as a jwt.TagList: trimmed, lower-cased, each once. */
-export function normalizeTags(tags: string[]): string[] {
-  const out: string[] = [];
-  for (const t of tags) {
-    const v = t.trim().toLowerCase();
-    if (v !== "" && !out.includes(v)) out.push(v);
-  }
-  return out;
-}
+// tags are normalised where every way of giving options meets (resolveOptions); kept here too
+export { normalizeTags };

@@ -71,7 +71,18 @@ export class MonitorServer {
 
   /** Listen on host:port (port -1: a random one). Rejects when the port cannot be bound. */
   async start(host: string, port: number): Promise<{ host: string; port: number }> {
-    const srv = http.createServer((req, res) => this.serve(req, res));
+    const srv = http.createServer((req, res) => {
+      try {
+        this.serve(req, res);
+      } catch (e) {
+        // nothing a request carries may take the server (or an embedding process) down
+        this.server.logger.errorf(`Error serving monitoring request: ${(e as Error).message}`);
+        if (!res.headersSent) {
+          res.removeHeader("Location");
+          sendText(res, 400, "400 Bad Request");
+        } else res.destroy();
+      }
+    });
     srv.on("connection", (s: net.Socket) => {
       this.sockets.add(s);
       s.once("close", () => this.sockets.delete(s));
@@ -147,7 +158,10 @@ export class MonitorServer {
     // like Go's ServeMux: a path that is not in canonical form is redirected to the clean one
     const clean = cleanPath(decoded);
     if (clean !== decoded) {
-      const loc = rawQuery === "" ? clean : `${clean}?${rawQuery}`;
+      // the path escaped as Go's url.URL.String() writes it, so no byte of the request
+      // (CR, LF, non-ASCII) reaches the header as it came
+      const esc = encodeURI(clean).replace(/\?/g, "%3F").replace(/#/g, "%23");
+      const loc = rawQuery === "" ? esc : `${esc}?${rawQuery}`;
       res.setHeader("Location", loc);
       send(res, 301, "text/html; charset=utf-8", `<a href="${htmlEscape(loc)}">Moved Permanently</a>.\n\n`);
       return;
