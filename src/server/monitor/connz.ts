@@ -5,6 +5,7 @@ import type { Client, Subscription } from "../client.js";
 import type { MonitorServer, Reply } from "./http.js";
 import { BadRequest, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
 import { formatGoDuration } from "../duration.js";
+import { accountNames } from "./misc.js";
 
 export const DEFAULT_CONN_LIST_SIZE = 1024;
 
@@ -87,7 +88,7 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
   if (cid > 0) limit = 1;
   const nowMs = Date.now();
   const acc = opts.acc;
-  if (acc !== "" && !knownAccount(m, acc)) {
+  if (acc !== "" && !accountNames(m).includes(acc)) {
     // nats-server answers an unknown account with an empty, id-less result
     return { server_id: "", now: goTime(nowMs), num_connections: 0, total: 0, offset, limit, connections: null };
   }
@@ -149,11 +150,6 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
     limit,
     connections: conns,
   };
-}
-
-function knownAccount(m: MonitorServer, acc: string): boolean {
-  if (acc === "$G") return true;
-  return (m.server.opts.authorization.users ?? []).some((u) => u.account === acc);
 }
 
 /** The time a connection's figures stop at: now while open, its close time once closed. */
