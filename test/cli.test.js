@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
-import { ROOT, TSNATS_BIN, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
+import { ROOT, TSNATS_BIN, freePort, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
 import { RawConn, rawConnect } from "./helpers/raw.js";
 import { isOracle29 } from "./helpers/protocol-cases.js";
 import { waitUntil } from "./helpers/wait.js";
@@ -163,18 +163,6 @@ function tmpFile(name, content) {
   const p = path.join(tmp, `${++fileSeq}-${name}`);
   if (content !== undefined) writeFileSync(p, content);
   return p;
-}
-
-/** A free loopback port (bound then released). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const LEVEL = "(?:INF|DBG|TRC|WRN|ERR|FTL)";

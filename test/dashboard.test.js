@@ -20,27 +20,15 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
-import net from "node:net";
 import path from "node:path";
 import vm from "node:vm";
 import { connect } from "@nats-io/transport-node";
 import { chromium } from "playwright-core";
 import { DASHBOARD_HTML } from "../dist/server/monitor/dashboard.js";
-import { natsServerBin, startServer } from "./helpers/servers.js";
+import { freePort, natsServerBin, startServer } from "./helpers/servers.js";
 import { waitUntil } from "./helpers/wait.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function requireChromium() {
   if (!existsSync(CHROMIUM)) {

@@ -9,9 +9,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import net from "node:net";
 import path from "node:path";
-import { ROOT, TSNATS_BIN, natsServerBin, serverKinds } from "./helpers/servers.js";
+import { ROOT, TSNATS_BIN, freePort, natsServerBin, serverKinds } from "./helpers/servers.js";
 import { RawConn, rawConnect } from "./helpers/raw.js";
 import { waitUntil } from "./helpers/wait.js";
 
@@ -118,17 +117,6 @@ async function raw(port) {
   const r = await rawConnect(port);
   sockets.add(r.c);
   return r;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The log files of `base` in dir, oldest first: the backups by name (their timestamp), then base. */

@@ -6,21 +6,9 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { connect } from "@nats-io/transport-node";
-import { serverKinds, startServer } from "./helpers/servers.js";
+import { freePort, serverKinds, startServer } from "./helpers/servers.js";
 import { waitUntil } from "./helpers/wait.js";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), "tsnats-reconnect-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

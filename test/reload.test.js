@@ -8,12 +8,11 @@
 // which tsnats prefixes with `file:line:col: ` as it does at start-up.
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { serverKinds, startServer, natsServerBin, TSNATS_BIN } from "./helpers/servers.js";
+import { TSNATS_BIN, freePort, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
 import { rawConnect } from "./helpers/raw.js";
 import { waitUntil } from "./helpers/wait.js";
 import { Server, Logger, MemorySink, ReloadError } from "../dist/server/index.js";
@@ -37,18 +36,6 @@ async function hup(srv, n) {
     `reload #${n} of ${srv.kind}:\n${srv.output().slice(-1500)}`,
     5000,
   );
-}
-
-/** A port nobody listens on right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 /** A users block: each entry [user, password, permissions?]. */

@@ -7,25 +7,14 @@
 // Defaults: docs/dashboard.png, 70 seconds (so the one-minute charts are full). Needs
 // /usr/bin/chromium (or CHROMIUM_PATH). Not part of the test suite.
 import path from "node:path";
-import net from "node:net";
 import { connect } from "@nats-io/transport-node";
 import { chromium } from "playwright-core";
-import { ROOT, startServer } from "./servers.js";
+import { ROOT, freePort, startServer } from "./servers.js";
 
 const out = path.resolve(process.argv[2] ?? path.join(ROOT, "docs", "dashboard.png"));
 const seconds = Number(process.argv[3] ?? 70);
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const monPort = await freePort();

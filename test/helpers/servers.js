@@ -1,5 +1,6 @@
 // Test harness: start tsnats-server or Debian's nats-server as a child process
 // on a random loopback port, and stop it again by its pid.
+import net from "node:net";
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -108,6 +109,18 @@ export function startServer(kind, args = [], opts = {}) {
     proc.once("exit", (code, sig) => {
       clearTimeout(timer);
       reject(new Error(`${kind} exited (${code ?? sig}) during start-up:\n${out}`));
+    });
+  });
+}
+
+/** A free loopback port (bound, then released). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
     });
   });
 }
