@@ -60,7 +60,7 @@ function spawnServer(kind, args, opts = {}) {
     wake();
   });
   h.exited = new Promise((resolve) => {
-    proc.once("exit", (code, signal) => {
+    proc.once("close", (code, signal) => {
       children.delete(proc);
       h.exit = { code, signal, at: performance.now() };
       resolve(h.exit);
@@ -123,7 +123,7 @@ async function start(kind, args = [], opts = {}) {
   started.add(s);
   children.add(s.proc);
   s.exited = new Promise((resolve) =>
-    s.proc.once("exit", (code, signal) => {
+    s.proc.once("close", (code, signal) => {
       children.delete(s.proc);
       resolve({ code, signal, at: performance.now() });
     }),

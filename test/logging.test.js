@@ -57,7 +57,7 @@ function spawnServer(kind, args, env = {}) {
   proc.stdout.on("data", (d) => (h.stdout += d.toString()));
   proc.stderr.on("data", (d) => (h.stderr += d.toString()));
   h.exited = new Promise((resolve) =>
-    proc.once("exit", (code, signal) => {
+    proc.once("close", (code, signal) => {
       children.delete(proc);
       h.exit = { code, signal };
       resolve(h.exit);
