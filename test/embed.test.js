@@ -569,7 +569,9 @@ describe("embedded server: 100 start/stop cycles", () => {
     const heap = () => {
       gc();
       gc();
-      return process.memoryUsage().heapUsed;
+      // Buffers live outside the JS heap: count them too
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
     };
     const refs = [];
     const cycle = async () => {
@@ -595,9 +597,7 @@ describe("embedded server: 100 start/stop cycles", () => {
     const baseHandles = handles();
     const baseFds = fdCount();
     const baseHeap = heap();
-    const t0 = Date.now();
     for (let i = 0; i < 100; i++) await cycle();
-    const ms = Date.now() - t0;
     await settle();
     assert.deepEqual(handles(), baseHandles, "active handles back to the baseline");
     if (baseFds >= 0) assert.equal(fdCount(), baseFds, "file descriptors back to the baseline");
@@ -608,23 +608,20 @@ describe("embedded server: 100 start/stop cycles", () => {
     // the heap may move by a few hundred KB (JIT, the nats.js client's caches); a leaked
     // buffer per connection (64 KB+ each) would add several MB
     assert.ok(growth < 3 * 1024 * 1024, `heap grew by ${(growth / 1024).toFixed(0)} KB over 100 cycles`);
-    process.stderr.write(`# 100 embedded start/connect/stop cycles: ${ms} ms, heap growth ${(growth / 1024).toFixed(0)} KB\n`);
+    process.stderr.write(`# 100 embedded start/connect/stop cycles: heap growth ${(growth / 1024).toFixed(0)} KB\n`);
   });
 });
 
-describe("embedded server: start-up time", () => {
-  it("starts and accepts a client quickly (reported)", async () => {
-    const times = [];
+describe("embedded server: start-up", () => {
+  // how long start-up takes is measured by npm run bench (bench/run.js measureEmbedded), not here
+  it("starts and accepts a client, five times in a row", async () => {
     for (let i = 0; i < 5; i++) {
-      const t = process.hrtime.bigint();
       const srv = await startServer();
-      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      const { c } = await rawConnect(srv.port);
+      assert.equal(await c.flush(), "");
+      c.close();
       await srv.shutdown();
     }
-    times.sort((x, y) => x - y);
-    process.stderr.write(`# embedded start-up: median ${times[2].toFixed(2)} ms (min ${times[0].toFixed(2)} ms)\n`);
-    // generous: only catches something pathological (a sleep, a DNS lookup) on a busy machine
-    assert.ok(times[2] < 1000, `median start-up ${times[2]} ms`);
   });
 });
 
