@@ -562,6 +562,38 @@ describe("embedded server: two servers in one process do not share state", () =>
   });
 });
 
+describe("embedded server: disable_short_first_ping", () => {
+  // nats-server has this only as an embedding option (Options.DisableShortFirstPing, no config
+  // key), so it is tested here, on tsnats alone. client.go setFirstPingTimer: the first PING
+  // after CONNECT comes after min(ping_interval, 2 s), or with the option after ping_interval,
+  // plus up to 20% either way
+  it("with ping_interval 5 s the first PING comes after 2-2.4 s, or 5-6 s with the option", async () => {
+    const servers = await Promise.all([
+      startServer({ ping_interval: 5000 }),
+      startServer({ ping_interval: 5000, disable_short_first_ping: true }),
+    ]);
+    try {
+      const firstPing = async (srv) => {
+        const { c } = await rawConnect(srv.port);
+        const t0 = performance.now(); // CONNECT is written, not yet read by the server
+        try {
+          await c.waitFor("PING\r\n", 10_000);
+          assert.equal(c.text(), "PING\r\n");
+          return performance.now() - t0;
+        } finally {
+          c.close();
+        }
+      };
+      const [short, full] = await Promise.all(servers.map(firstPing));
+      // never early (timers do not fire early); the upper ends leave slack for a loaded machine
+      assert.ok(short >= 1990 && short < 4500, `first PING after ${short.toFixed(0)} ms, expected 2-2.4 s`);
+      assert.ok(full >= 4990 && full < 8500, `first PING after ${full.toFixed(0)} ms with disable_short_first_ping, expected 5-6 s`);
+    } finally {
+      await Promise.all(servers.map((s) => s.shutdown()));
+    }
+  });
+});
+
 describe("embedded server: 100 start/stop cycles", () => {
   it("leave no handles, no file descriptors, no live server objects and no memory growth beyond noise", { timeout: 120_000 }, async () => {
     v8.setFlagsFromString("--expose-gc");
