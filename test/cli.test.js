@@ -720,6 +720,8 @@ for (const kind of kinds) {
         // a pause of (duration - grace) / clients without the 1 s cap would be ~9.8 s
         const at = obs.closedAt.filter((t) => t !== null).sort((x, y) => x - y);
         assert.equal(at.length, 3, "every client was closed");
+        // the first at the end of the grace period, not one interval later
+        assert.ok(at[0] >= 450 && at[0] < 2500, `first close at ${at[0].toFixed(0)} ms`);
         const gaps = at.slice(1).map((t, i) => t - at[i]);
         for (const g of gaps) assert.ok(g >= 300 && g < 2500, `closes at ${at.map((t) => t.toFixed(0))} ms: a gap of ${g.toFixed(0)} ms`);
       });
