@@ -562,6 +562,38 @@ describe("embedded server: two servers in one process do not share state", () =>
   });
 });
 
+describe("embedded server: disable_short_first_ping", () => {
+  // nats-server has this only as an embedding option (Options.DisableShortFirstPing, no config
+  // key), so it is tested here, on tsnats alone. client.go setFirstPingTimer: the first PING
+  // after CONNECT comes after min(ping_interval, 2 s), or with the option after ping_interval,
+  // plus up to 20% either way
+  it("with ping_interval 5 s the first PING comes after 2-2.4 s, or 5-6 s with the option", async () => {
+    const servers = await Promise.all([
+      startServer({ ping_interval: 5000 }),
+      startServer({ ping_interval: 5000, disable_short_first_ping: true }),
+    ]);
+    try {
+      const firstPing = async (srv) => {
+        const { c } = await rawConnect(srv.port);
+        const t0 = performance.now(); // CONNECT is written, not yet read by the server
+        try {
+          await c.waitFor("PING\r\n", 10_000);
+          assert.equal(c.text(), "PING\r\n");
+          return performance.now() - t0;
+        } finally {
+          c.close();
+        }
+      };
+      const [short, full] = await Promise.all(servers.map(firstPing));
+      // never early (timers do not fire early); the upper ends leave slack for a loaded machine
+      assert.ok(short >= 1990 && short < 4500, `first PING after ${short.toFixed(0)} ms, expected 2-2.4 s`);
+      assert.ok(full >= 4990 && full < 8500, `first PING after ${full.toFixed(0)} ms with disable_short_first_ping, expected 5-6 s`);
+    } finally {
+      await Promise.all(servers.map((s) => s.shutdown()));
+    }
+  });
+});
+
 describe("embedded server: 100 start/stop cycles", () => {
   it("leave no handles, no file descriptors, no live server objects and no memory growth beyond noise", { timeout: 120_000 }, async () => {
     v8.setFlagsFromString("--expose-gc");
@@ -569,7 +601,9 @@ describe("embedded server: 100 start/stop cycles", () => {
     const heap = () => {
       gc();
       gc();
-      return process.memoryUsage().heapUsed;
+      // Buffers live outside the JS heap: count them too
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
     };
     const refs = [];
     const cycle = async () => {
@@ -595,9 +629,7 @@ describe("embedded server: 100 start/stop cycles", () => {
     const baseHandles = handles();
     const baseFds = fdCount();
     const baseHeap = heap();
-    const t0 = Date.now();
     for (let i = 0; i < 100; i++) await cycle();
-    const ms = Date.now() - t0;
     await settle();
     assert.deepEqual(handles(), baseHandles, "active handles back to the baseline");
     if (baseFds >= 0) assert.equal(fdCount(), baseFds, "file descriptors back to the baseline");
@@ -608,23 +640,20 @@ describe("embedded server: 100 start/stop cycles", () => {
     // the heap may move by a few hundred KB (JIT, the nats.js client's caches); a leaked
     // buffer per connection (64 KB+ each) would add several MB
     assert.ok(growth < 3 * 1024 * 1024, `heap grew by ${(growth / 1024).toFixed(0)} KB over 100 cycles`);
-    process.stderr.write(`# 100 embedded start/connect/stop cycles: ${ms} ms, heap growth ${(growth / 1024).toFixed(0)} KB\n`);
+    process.stderr.write(`# 100 embedded start/connect/stop cycles: heap growth ${(growth / 1024).toFixed(0)} KB\n`);
   });
 });
 
-describe("embedded server: start-up time", () => {
-  it("starts and accepts a client quickly (reported)", async () => {
-    const times = [];
+describe("embedded server: start-up", () => {
+  // how long start-up takes is measured by npm run bench (bench/run.js measureEmbedded), not here
+  it("starts and accepts a client, five times in a row", async () => {
     for (let i = 0; i < 5; i++) {
-      const t = process.hrtime.bigint();
       const srv = await startServer();
-      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      const { c } = await rawConnect(srv.port);
+      assert.equal(await c.flush(), "");
+      c.close();
       await srv.shutdown();
     }
-    times.sort((x, y) => x - y);
-    process.stderr.write(`# embedded start-up: median ${times[2].toFixed(2)} ms (min ${times[0].toFixed(2)} ms)\n`);
-    // generous: only catches something pathological (a sleep, a DNS lookup) on a busy machine
-    assert.ok(times[2] < 1000, `median start-up ${times[2]} ms`);
   });
 });
 

@@ -494,7 +494,8 @@ for (const kind of kinds) {
         // fuzzers: keep CONCURRENCY bad connections going while the publisher works
         const fuzzing = (async () => {
           const running = new Set();
-          while (launched < MAX_CONNS && Date.now() < deadline && (!pubDone || launched < MIN_CONNS)) {
+          // at least MIN_CONNS however slow the machine; more while the publisher works, within the time budget
+          while (launched < MAX_CONNS && (launched < MIN_CONNS || (!pubDone && Date.now() < deadline))) {
             while (running.size < CONCURRENCY && launched < MAX_CONNS) {
               const p = fuzzOne(srv.port, launched++, sockets, stats).finally(() => running.delete(p));
               running.add(p);
@@ -506,7 +507,6 @@ for (const kind of kinds) {
 
         await Promise.all([publishing, fuzzing]);
         t.diagnostic(`${kind}: ${launched} fuzz connections in ${Date.now() - t0} ms: ${JSON.stringify(stats)}; keep-alive PINGs to the publisher: ${pubPings}`);
-        assert.ok(launched >= MIN_CONNS, `only ${launched} fuzz connections ran`);
         assert.ok(stats.connected >= launched * 0.9, `most fuzz connections connected: ${JSON.stringify(stats)}`);
 
         // everything published has been processed once the publisher's PING is answered

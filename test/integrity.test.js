@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { serverKinds, startServer } from "./helpers/servers.js";
 import { prng } from "./helpers/prng.js";
+import { writeUntilPong } from "./helpers/raw.js";
 
 const N = 60000;
 
@@ -78,11 +79,10 @@ for (const kind of serverKinds()) {
         const checker = new Checker();
         checker.onPing = () => sub.write("PONG\r\n");
         sub.on("data", (d) => checker.push(d));
-        sub.write('CONNECT {"verbose":false,"pedantic":false}\r\nSUB integ.* 1\r\nPING\r\n');
+        const subReady = writeUntilPong(sub, 'CONNECT {"verbose":false,"pedantic":false}\r\nSUB integ.* 1\r\n');
         pub = await connect(srv.port);
         pub.on("data", () => {});
-        pub.write('CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n');
-        await new Promise((r) => setTimeout(r, 100));
+        await Promise.all([subReady, writeUntilPong(pub, 'CONNECT {"verbose":false,"pedantic":false}\r\n')]);
         // the reader stops and starts while the publisher writes everything
         const stopGo = setInterval(() => {
           if (rand() < 0.4) sub.pause();

@@ -98,8 +98,10 @@ function compareShape(expected, actual, p, drifts) {
       drifts,
     );
   } else if (ek === "array") {
-    // nothing to learn about elements from an empty array on either side
-    if (expected.length === 0 || actual.length === 0) return;
+    if (expected.length === 0 || actual.length === 0) {
+      if (expected.length !== actual.length) drifts.push(`${p}: nats-server has ${expected.length} elements, tsnats has ${actual.length}`);
+      return;
+    }
     const em = mergeElements(expected);
     const am = mergeElements(actual);
     const ep = `${p}[]`;
@@ -244,6 +246,9 @@ describe("monitoring JSON shapes match nats-server's (fixtures)", () => {
     const bad2 = { ...conns, connections: conns.connections.map((c) => ({ ...c, rtt: 5 })) };
     compareShape(conns, bad2, "connz", d2);
     assert.deepEqual(d2, ["connz.connections[].rtt: nats-server has string, tsnats has number"]);
+    const d3 = [];
+    compareShape(conns, { ...conns, connections: [] }, "connz", d3);
+    assert.deepEqual(d3, [`connz.connections: nats-server has ${conns.connections.length} elements, tsnats has 0`]);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   sleep,
 } from "./helpers/protocol-cases.js";
 import { prng } from "./helpers/prng.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const MAX_PAYLOAD = 1024 * 1024;
 const MAX_CONTROL_LINE = 4096;
@@ -299,6 +300,26 @@ add("CONNECT and PING", "client -ERR: server closes without replying", async (t)
   await expectClosed(c, "");
 });
 
+// client.go setFirstPingTimer: after CONNECT the first PING comes after min(ping_interval, 2 s)
+// plus up to 20%, and processPingTimer sends it although the client is active (needRTT: no RTT
+// measured yet). The default ping_interval is 2 min, so only the short first PING can arrive.
+add("CONNECT and PING", "the first PING comes 2-2.4 s after CONNECT, client activity notwithstanding", async (t) => {
+  const c = await t.open();
+  const sent = performance.now();
+  c.write('CONNECT {"verbose":false,"pedantic":false}\r\n');
+  let ms = null;
+  c.waitFor("PING\r\n", 6000).then(() => (ms = performance.now() - sent), () => {});
+  // keep publishing (to no one) until the PING: activity must not postpone it
+  while (ms === null && performance.now() - sent < 6000) {
+    c.write("PUB nobody 1\r\nx\r\n");
+    await sleep(100);
+  }
+  assert.ok(ms !== null, `no PING within 6 s; got ${JSON.stringify(c.text())}`);
+  assert.equal(c.text(), "PING\r\n");
+  // never before 2 s (a timer does not fire early); the 2.4 s maximum plus slack for a loaded machine
+  assert.ok(ms >= 1990 && ms < 4500, `first PING ${ms.toFixed(0)} ms after CONNECT`);
+});
+
 // --------------------------------- messages ---------------------------------
 add("messages", "PUB -> MSG exact bytes", async (t) => {
   const c = await t.client();
@@ -399,6 +420,26 @@ add("messages", "one HPUB fanned out to subscribers with and without headers, in
   await expectReply(a, plain + plain);
   await expectReply(b, withHdr + plain);
   await expectReply(c, plain + plain);
+});
+
+// no_header_support: INFO says headers:false, so a CONNECT asking for headers does not get them;
+// an HPUB then fails in processHeaderPub (ErrMsgHeadersNotSupported): logged as an error and the
+// connection closed as a protocol violation, with no -ERR sent.
+add("messages", "no_header_support: INFO headers:false, plain messages flow, HPUB closes without -ERR", async (t) => {
+  const c = await t.client({ headers: true }, "noHeaders");
+  assert.equal(c.info.headers, false);
+  c.write("SUB foo 1\r\nPUB foo 2\r\nhi\r\n");
+  await expectReply(c, "MSG foo 1 2\r\nhi\r\n");
+  c.write(`HPUB foo 12 14\r\n${HDR}hi\r\n`);
+  await expectClosed(c, "");
+  const srv = await t.server("noHeaders");
+  await waitUntil(() => /\[ERR\] 127\.0\.0\.1:\d+ - cid:\d+ - message headers not supported\n/.test(srv.output()), "the error log line");
+});
+
+add("messages", "no_header_support: no_responders (which needs headers) is refused at CONNECT", async (t) => {
+  const c = await t.open("noHeaders");
+  c.write('CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true}\r\nPING\r\n');
+  await expectClosed(c, ERR.noRespondersNeedsHeaders);
 });
 
 add("messages", "messages between two connections", async (t) => {
@@ -999,10 +1040,12 @@ add("auth", "auth timeout: a partial CONNECT does not stop the timer", async (t)
 
 add("auth", "auth timeout: CONNECT in time keeps the connection", async (t) => {
   const c = await t.open("authTimeout");
-  await sleep(150);
+  // opened after c and never sends CONNECT: once it is timed out, c's timer has run out too
+  const witness = await t.open("authTimeout");
   c.write('CONNECT {"verbose":false,"user":"a","pass":"b"}\r\n');
-  await sleep(550);
   await expectReply(c, "");
+  await expectClosed(witness, ERR.authTimeout, "the connection without CONNECT", 2500);
+  await expectReply(c, "", "the connection that sent CONNECT in time");
 });
 
 // ---------------------------------- limits ----------------------------------

@@ -64,8 +64,16 @@ for (const kind of serverKinds()) {
         await nc.flush();
         srv.proc.kill("SIGUSR2");
         await waitUntil(() => statuses.includes("ldm"), "an ldm status", 5000);
+        await waitUntil(() => statuses.includes("close"), "a close status", 10000);
+        // the server dropped the connection (disconnect), and the one reconnect attempt allowed
+        // found the listener closed (lame duck mode stops accepting): the client gave up
+        assert.deepEqual(
+          statuses.filter((s) => ["ldm", "disconnect", "reconnect", "close"].includes(s)),
+          ["ldm", "disconnect", "close"],
+        );
         const err = await nc.closed();
-        assert.ok(err === undefined || err instanceof Error);
+        assert.ok(err instanceof Error, `closed() resolved with ${err}`);
+        assert.match(err.message, /connection refused/);
         const code = await srv.stop();
         assert.equal(code, 0, "the server exits after lame duck mode");
       } finally {

@@ -493,6 +493,36 @@ for (const kind of serverKinds()) {
       }
     });
 
+    it("max_payload lowered: live clients get no INFO but are held to it; new ones see it in INFO", async () => {
+      // reload.go maxPayloadOption.Apply: sets info.max_payload and each client's limit, sends nothing
+      const conf = path.join(dir, `maxpayload-${kind}.conf`);
+      writeFileSync(conf, "max_payload: 1MB\n");
+      const srv = await startServer(kind, ["-c", conf]);
+      const conns = [];
+      try {
+        const { c: live, info: before } = await rawConnect(srv.port, { verbose: false, pedantic: false, protocol: 1 });
+        conns.push(live);
+        assert.equal(before.max_payload, 1024 * 1024);
+        live.write("SUB s 1\r\n");
+        assert.equal(await live.flush(), "");
+        writeFileSync(conf, "max_payload: 100\n");
+        await hup(srv, 1);
+        assert.match(srv.output(), /\[INF\] Reloaded: max_payload = 100\n/);
+        const p100 = "x".repeat(100);
+        live.write(`PUB s 100\r\n${p100}\r\n`);
+        assert.equal(await live.flush(), `MSG s 1 100\r\n${p100}\r\n`, "no INFO, and 100 bytes still pass");
+        const { c: fresh, info } = await rawConnect(srv.port, { verbose: false, pedantic: false });
+        conns.push(fresh);
+        assert.equal(info.max_payload, 100);
+        live.write(`PUB s 101\r\n${p100}x\r\n`);
+        assert.ok(await live.waitClosed(2000), "the live client is closed");
+        assert.equal(live.text(), "-ERR 'Maximum Payload Violation'\r\n");
+      } finally {
+        for (const c of conns) c.close();
+        await srv.stop();
+      }
+    });
+
     it("max_control_line and max_connections reloaded as 0 mean the defaults: connections keep working", async () => {
       const conf = path.join(dir, `zeros-${kind}.conf`);
       writeFileSync(conf, "max_control_line: 1024\nmax_connections: 100\n");

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { serverKinds, startServer } from "./helpers/servers.js";
+import { writeUntilPong } from "./helpers/raw.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "tsnats-stall-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,13 +94,12 @@ for (const kind of serverKinds()) {
         sub = await connect(srv.port);
         const reader = new Reader();
         sub.on("data", (d) => reader.push(d));
-        sub.write('CONNECT {"verbose":false,"pedantic":false}\r\nSUB stall.x 1\r\nPING\r\n');
+        const subReady = writeUntilPong(sub, 'CONNECT {"verbose":false,"pedantic":false}\r\nSUB stall.x 1\r\n');
         pub = await connect(srv.port);
         let pubClosed = false;
         pub.on("close", () => (pubClosed = true));
         pub.on("data", () => {});
-        pub.write('CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n');
-        await new Promise((r) => setTimeout(r, 150));
+        await Promise.all([subReady, writeUntilPong(pub, 'CONNECT {"verbose":false,"pedantic":false}\r\n')]);
         const rssBefore = procStatus(srv.pid, "VmRSS");
 
         // the publisher writes as fast as its socket takes the bytes

@@ -215,7 +215,11 @@ export class Client implements ParserHandler {
     const o = this.server.opts;
     this.debugf("Client Ping Timer");
     const now = Date.now();
-    if (now - this.lastIn < o.ping_interval && this.rtt !== 0) {
+    // as client.go processPingTimer: activity delays a PING unless an RTT is due (none measured
+    // yet, e.g. the first PING after CONNECT, or the last one an hour ago:
+    // DEFAULT_RTT_MEASUREMENT_INTERVAL)
+    const needRtt = this.rtt === 0 || this.rttStart === 0 || performance.now() - this.rttStart > 3_600_000;
+    if (now - this.lastIn < o.ping_interval && !needRtt) {
       this.debugf(`Delaying PING due to remote client data or ping ${Math.round((now - this.lastIn) / 1000)}s ago`);
     } else {
       if (this.pingsOut + 1 > o.ping_max) {

@@ -28,6 +28,7 @@ export const SERVER_CONFIGS = {
   maxConn: { config: "max_connections: 1\n" },
   maxSubs: { config: "max_subscriptions: 2\n" },
   smallLimits: { config: "max_payload: 100\nmax_control_line: 64\n" },
+  noHeaders: { config: "no_header_support: true\n" },
   perms: {
     config: `authorization {
   users = [

@@ -128,3 +128,26 @@ export async function rawConnect(port, connectFields = { verbose: false, pedanti
   if (connectFields !== null) c.write(`CONNECT ${JSON.stringify(connectFields)}\r\n`);
   return { c, info };
 }
+
+/**
+ * Write `text` (CONNECT, SUB...) and a PING on a plain socket; resolves at the PONG, once the
+ * server has processed all of it. Other "data" listeners on the socket see the same bytes.
+ */
+export function writeUntilPong(sock, text, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    let got = "";
+    const done = (err) => {
+      clearTimeout(timer);
+      sock.off("data", onData);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (d) => {
+      got += d.toString("latin1");
+      if (got.includes("PONG\r\n")) done();
+    };
+    const timer = setTimeout(() => done(new Error(`no PONG within ${timeoutMs} ms; got ${JSON.stringify(got)}`)), timeoutMs);
+    sock.on("data", onData);
+    sock.write(`${text}PING\r\n`);
+  });
+}

@@ -70,7 +70,8 @@ export function startServer(kind, args = [], opts = {}) {
     cwd: opts.cwd ?? ROOT,
   });
   let out = "";
-  const exited = new Promise((resolve) => proc.once("exit", (code, sig) => resolve(code ?? sig)));
+  // 'close', not 'exit': only then has all of the child's output been read
+  const exited = new Promise((resolve) => proc.once("close", (code, sig) => resolve(code ?? sig)));
   const stop = async (signal = "SIGTERM") => {
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill(signal);
@@ -79,7 +80,7 @@ export function startServer(kind, args = [], opts = {}) {
       clearTimeout(t);
       return r;
     }
-    return proc.exitCode ?? proc.signalCode;
+    return exited;
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -106,7 +107,7 @@ export function startServer(kind, args = [], opts = {}) {
     };
     proc.stdout.on("data", onData);
     proc.stderr.on("data", onData);
-    proc.once("exit", (code, sig) => {
+    proc.once("close", (code, sig) => {
       clearTimeout(timer);
       reject(new Error(`${kind} exited (${code ?? sig}) during start-up:\n${out}`));
     });
