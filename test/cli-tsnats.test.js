@@ -5,10 +5,11 @@
 // stderr the "15:04:05 ..." log lines.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createUser } from "@nats-io/nkeys";
 import { ROOT, serverKinds, startServer, freePort } from "./helpers/servers.js";
 import { waitUntil } from "./helpers/wait.js";
 
@@ -429,6 +430,98 @@ describe("tsnats CLI: server ping and info with a system account (nats-server)",
     assert.match(r.stderr, /503 status from \$SYS\.REQ\.SERVER\.PING/);
   });
 });
+
+/**
+ * Start a server with a config file, or return null when this kind refuses the config's feature
+ * as not supported yet (tsnats-server before its TLS and NKey support land).
+ */
+async function startWithConfig(kind, dir, name, text) {
+  const conf = path.join(dir, name);
+  writeFileSync(conf, text);
+  try {
+    return await startServer(kind, ["-c", conf]);
+  } catch (err) {
+    if (/not supported by tsnats-server yet/.test(err.message)) return null;
+    throw err;
+  }
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
+function makeCerts(dir) {
+  const ossl = (...args) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  ossl("req", "-x509", ...ec, "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2", "-subj", "/CN=tsnats test CA");
+  for (const [who, ext] of [
+    // nats.js checks an upgraded socket's certificate against "localhost" when the URL host is an IP.
+    ["server", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"],
+    ["client", "extendedKeyUsage=clientAuth\n"],
+  ]) {
+    writeFileSync(path.join(dir, `${who}.ext`), ext);
+    ossl("req", ...ec, "-keyout", `${who}-key.pem`, "-out", `${who}.csr`, "-subj", `/CN=${who}`);
+    ossl("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", `${who}.pem`, "-days", "2", "-extfile", `${who}.ext`);
+  }
+}
+
+for (const kind of kinds) {
+  describe(`tsnats CLI: TLS and NKey flags against ${kind}`, () => {
+    let dir;
+    before(() => {
+      dir = mkdtempSync(path.join(tmpdir(), "tsnats-cli-tls-"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("--tlsca, --tlscert and --tlskey connect to a server that verifies client certificates", async (t) => {
+      makeCerts(dir);
+      const f = (n) => path.join(dir, n);
+      const srv = await startWithConfig(
+        kind,
+        dir,
+        "tls.conf",
+        `tls {\n  cert_file: "${f("server.pem")}"\n  key_file: "${f("server-key.pem")}"\n  ca_file: "${f("ca.pem")}"\n  verify: true\n}\n`,
+      );
+      if (!srv) return t.skip(`${kind} does not support TLS yet`);
+      try {
+        const url = `tls://127.0.0.1:${srv.port}`;
+        const ok = await cli(["-s", url, "--tlsca", f("ca.pem"), "--tlscert", f("client.pem"), "--tlskey", f("client-key.pem"), "rtt", "1"]);
+        assertOk(ok, "rtt over TLS");
+        assert.match(ok.stdout, new RegExp(`^${url}:\n\n {3}${url}: `));
+        // (nats.js notices the refused client certificate only at its connect timeout.)
+        const noCert = await cli(["-s", url, "--timeout", "1s", "--tlsca", f("ca.pem"), "pub", "x", "y"]);
+        assert.equal(noCert.code, 1, "without a client certificate");
+        assert.match(noCert.stderr, /^tsnats: error: could not connect to tls:\/\/127\.0\.0\.1:\d+: .+\n$/);
+        const noCa = await cli(["-s", url, "--tlscert", f("client.pem"), "--tlskey", f("client-key.pem"), "pub", "x", "y"]);
+        assert.equal(noCa.code, 1, "without the CA the server certificate does not verify");
+        const missing = await cli(["-s", url, "--tlsca", f("nope.pem"), "pub", "x", "y"]);
+        assert.equal(missing.code, 1);
+        assert.match(missing.stderr, /nope\.pem/);
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("--nkey signs the server's nonce with the seed in the file", async (t) => {
+      const user = createUser();
+      const other = createUser();
+      const seedFile = path.join(dir, "user.nk");
+      const otherFile = path.join(dir, "other.nk");
+      writeFileSync(seedFile, new TextDecoder().decode(user.getSeed()) + "\n");
+      writeFileSync(otherFile, new TextDecoder().decode(other.getSeed()) + "\n");
+      const srv = await startWithConfig(kind, dir, "nkey.conf", `authorization {\n  users = [ { nkey: ${user.getPublicKey()} } ]\n}\n`);
+      if (!srv) return t.skip(`${kind} does not support NKey users yet`);
+      try {
+        assertOk(await cli(["-s", srv.url, "--nkey", seedFile, "pub", "cli.nk", "x"]), "--nkey");
+        const bad = await cli(["-s", srv.url, "--nkey", otherFile, "pub", "cli.nk", "x"]);
+        assert.equal(bad.code, 1);
+        assert.match(bad.stderr, /Authorization Violation/);
+        const notSeed = await cli(["-s", srv.url, "--nkey", path.join(dir, "nkey.conf"), "pub", "cli.nk", "x"]);
+        assert.equal(notSeed.code, 1);
+        assert.match(notSeed.stderr, /^tsnats: error: no nkey seed found in .*nkey\.conf\n$/);
+      } finally {
+        await srv.stop();
+      }
+    });
+  });
+}
 
 describe("tsnats CLI: usage errors", () => {
   const usage = async (args, re) => {
