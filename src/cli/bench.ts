@@ -33,8 +33,8 @@ export function msgsPerClient(n: number, clients: number): number[] {
 }
 
 const now = () => process.hrtime.bigint();
-/** Messages between flushes (a PING/PONG): bounds what one publisher has in flight to ~1 MB. */
-const flushEvery = (size: number) => Math.max(16, Math.min(16384, Math.floor((1 << 20) / (size + 32))));
+/** Messages between flushes (a PING/PONG): bounds what one publisher has in flight to ~8 MB. */
+const flushEvery = (size: number) => Math.max(16, Math.min(131072, Math.floor((8 << 20) / (size + 32))));
 
 interface Sub {
   received: number;
