@@ -165,6 +165,20 @@ for (const kind of kinds) {
         assert.match(sub.stderr, /Subscribing on cli.w.\*, cli.x /);
       });
 
+      it("-t and -d stamp the lines; --wait ends a quiet subscription; a bad template is sent as it is", async () => {
+        const sub = await subReady([...s, "cli.ts", "-t", "--count", "1", "--subjects-only"]);
+        const dsub = await subReady([...s, "cli.ts", "-d", "--count", "1", "--subjects-only"]);
+        const pub = await cli([...s, "pub", "cli.ts", "x {{Nope}}"]);
+        assertOk(pub, "pub");
+        assert.match(pub.stderr, /Could not parse body template: template: body:1: function "Nope" not defined\n/);
+        await Promise.all([sub.exited, dsub.exited]);
+        assert.match(sub.stdout, /^\[#1\] @ [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d\.\d{6} Received on "cli.ts"\n$/);
+        assert.match(dsub.stdout, /^\[#1\] @ \d+(\.\d+)?(ns|µs|ms|s) Received on "cli.ts"\n$/);
+        const quiet = await cli([...s, "sub", "cli.quiet", "--wait", "200ms"]);
+        assertOk(quiet, "sub --wait");
+        assert.equal(quiet.stdout, "");
+      });
+
       it("queue group members share the messages: each is delivered once", async () => {
         const a = await subReady([...s, "cli.q", "--queue", "workers"]);
         const b = await subReady([...s, "cli.q", "--queue", "workers"]);
