@@ -347,6 +347,18 @@ for (const kind of kinds) {
         }
       });
 
+      it("the progress bar goes to stderr only when asked for (stderr is not a terminal here)", async () => {
+        const bar = /^Publishing \d+s \[.+\] 100% \| 1000\/1000$/m;
+        const on = await cli([...s, "bench", "cli.prog", "--pub", "1", "--sub", "1", "--msgs", "1000", "--progress", "--json"]);
+        assertOk(on, "--progress");
+        assert.match(on.stderr, bar);
+        assert.match(on.stderr, /^Receiving {2}\d+s \[.+\] 100% \| 1000\/1000$/m);
+        assert.equal(on.stdout.split("\n").filter((l) => l).length, 1, "stdout holds only the JSON line");
+        const off = await cli([...s, "bench", "cli.prog", "--pub", "1", "--sub", "1", "--msgs", "1000", "--json"]);
+        assertOk(off, "no --progress");
+        assert.doesNotMatch(off.stderr, /Publishing|\[█/);
+      });
+
       it("refuses a run with neither publishers nor subscribers", async () => {
         const r = await cli([...s, "bench", "cli.none"]);
         assert.equal(r.code, 1);
@@ -560,6 +572,8 @@ describe("tsnats CLI: usage errors", () => {
     await usage([...s, "reply", "x", "-H", "nocolon"], /^tsnats: error: invalid header "nocolon"\n$/);
     await usage([...s, "bench", "x", "--pub", "1", "--size", "big"], /^tsnats: error: Can not parse or invalid the value specified for the message size: big\n$/);
     await usage([...s, "sub"], /^tsnats: error: subject is required\n$/);
+    await usage([...s, "--creds", "/nonexistent/user.creds", "pub", "x", "y"], /^tsnats: error: could not read the credentials file \/nonexistent\/user\.creds: ENOENT\n$/);
+    await usage([...s, "--timeout", "soon", "pub", "x", "y"], /^tsnats: error: invalid --timeout "soon": time: invalid duration "soon"\n$/);
     await usage([...s, "pub", "x", "y"], new RegExp(`^tsnats: error: could not connect to 127\\.0\\.0\\.1:${port}: .+\n$`));
   });
 

@@ -53,7 +53,12 @@ export function globals(cmd: Command): GlobalOptions {
 
 /** The --timeout value in milliseconds (a Go duration such as "5s" or "300ms"). */
 export function timeoutMs(g: GlobalOptions): number {
-  const ns = parseDuration(g.timeout);
+  let ns: number;
+  try {
+    ns = parseDuration(g.timeout);
+  } catch (err) {
+    throw new Error(`invalid --timeout "${g.timeout}": ${(err as Error).message}`);
+  }
   if (ns <= 0) throw new Error(`invalid --timeout "${g.timeout}": must be greater than 0`);
   return ns / 1e6;
 }
