@@ -331,6 +331,28 @@ for (const kind of kinds) {
         assert.match(h.stdout, /│ 50 requests +│/);
       });
 
+      it("natscli's newer forms: bench pub|sub --clients and bench service request|serve", async () => {
+        const sub = cliStart([...s, "bench", "sub", "cli.bsub", "--clients", "2", "--msgs", "1000", "--json"]);
+        await sub.waitFor("stderr", /\[2\] Starting subscriber, expecting 1,000 messages/);
+        const pub = await cli([...s, "bench", "pub", "cli.bsub", "--clients", "2", "--msgs", "1000", "--json"]);
+        assertOk(pub, "bench pub");
+        const p = JSON.parse(pub.stdout);
+        assert.deepEqual([p.mode, p.pub.clients, p.pub.msgs, p.sub], ["pub", 2, 1000, null]);
+        assert.equal((await sub.exited).code, 0, sub.stderr);
+        const sj = JSON.parse(sub.stdout);
+        assert.deepEqual([sj.mode, sj.sub.clients, sj.sub.msgs, sj.lost], ["sub", 2, 2000, 0]);
+
+        const serve = cliStart([...s, "bench", "service", "serve", "cli.bsvc", "--clients", "2", "--msgs", "200", "--json"]);
+        await serve.waitFor("stderr", /\[2\] Starting replier/);
+        const req = await cli([...s, "bench", "service", "request", "cli.bsvc", "--clients", "2", "--msgs", "200", "--json"]);
+        assertOk(req, "bench service request");
+        const r = JSON.parse(req.stdout);
+        assert.deepEqual([r.mode, r.pub.clients, r.requests], ["reqrep", 2, 200]);
+        assert.equal((await serve.exited).code, 0, serve.stderr);
+        const sv = JSON.parse(serve.stdout);
+        assert.deepEqual([sv.mode, sv.sub.clients, sv.sub.msgs], ["reply", 2, 200]);
+      });
+
       it("--csv writes nats bench's CSV", async () => {
         const dir = mkdtempSync(path.join(tmpdir(), "tsnats-cli-"));
         try {

@@ -184,43 +184,77 @@ class BenchRun {
   }
 }
 
-export function register(program: Command): void {
-  program
-    .command("bench")
-    .description("Benchmark utility (core NATS publish/subscribe, queue groups, request/reply)")
-    .argument("<subject>", "Subject to use for the benchmark")
-    .option("--pub <n>", "Number of concurrent publishers", intArg, 0)
-    .option("--sub <n>", "Number of concurrent subscribers", intArg, 0)
-    .option("--msgs <n>", "Number of messages to publish", intArg, 100000)
-    .option("--size <size>", "Size of the test messages", "128")
-    .option("--queue [group]", "Subscribers join a queue group (default name bench-queue): together they get each message once")
-    .option("--request", "Request-Reply mode: publishers send requests and wait for a reply (the --sub subscribers reply)")
-    .option("--reply", "Request-Reply mode: subscribers send replies (to requesters elsewhere)")
-    .option("--pubsleep <duration>", "Sleep for the specified interval after publishing each batch of messages (each request)", durationArg)
+/**
+ * The options every form of `bench` takes. commander gives an option that `bench` and its
+ * subcommand both define to `bench` wherever it stands, so the subcommands list them without
+ * defaults (for their --help) and read them merged with bench's (optsWithGlobals).
+ */
+function common(c: Command, defaults: boolean): Command {
+  const d = <T>(v: T) => (defaults ? v : undefined);
+  return c
+    .option("--msgs <n>", "Number of messages to publish", intArg, d(100000))
+    .option("--size <size>", "Size of the test messages", d("128"))
     .option("--progress", "Show the progress bar (default: only when stderr is a terminal)")
     .option("--no-progress", "Disable the progress bar")
     .option("--csv <file>", "Save benchmark data to CSV file")
-    .option("--json", "Print one JSON result line instead of the report (for bench/run.js)")
-    .action(async (subject: string, o: BenchOptions, cmd: Command) => {
-      if (o.msgs <= 0) throw new Error("number of messages should be greater than 0");
-      if (o.pub === 0 && o.sub === 0) {
-        throw new Error("You must have at least one publisher or at least one subscriber... try adding --pub 1 and/or --sub 1 to the arguments");
-      }
-      if (o.request && o.reply) {
-        throw new Error("Request-reply mode error: can not be both a requester and a replier at the same time, please use at least two instances of tsnats bench to benchmark request/reply, or --request with --sub");
-      }
-      if (o.reply && o.pub > 0) throw new Error("Request-reply mode error: can not have a publisher while in --reply mode");
-      if (o.queue !== undefined && (o.request || o.reply)) throw new Error("--queue does not apply to request-reply mode (repliers always form the queue group bench-reply)");
-      let size: number;
-      try {
-        size = parseSize(o.size);
-      } catch {
-        throw new Error(`Can not parse or invalid the value specified for the message size: ${o.size}`);
-      }
-      if (size < 0) throw new Error(`Can not parse or invalid the value specified for the message size: ${o.size}`);
-      const g = globals(cmd);
-      await runBench(new BenchRun(subject, o, g, timeoutMs(g)));
-    });
+    .option("--json", "Print one JSON result line instead of the report (for bench/run.js)");
+}
+
+async function start(subject: string, o: BenchOptions, cmd: Command): Promise<void> {
+  if (o.msgs <= 0) throw new Error("number of messages should be greater than 0");
+  if (o.pub === 0 && o.sub === 0) {
+    throw new Error("You must have at least one publisher or at least one subscriber... try adding --pub 1 and/or --sub 1 to the arguments");
+  }
+  if (o.request && o.reply) {
+    throw new Error("Request-reply mode error: can not be both a requester and a replier at the same time, please use at least two instances of tsnats bench to benchmark request/reply, or --request with --sub");
+  }
+  if (o.reply && o.pub > 0) throw new Error("Request-reply mode error: can not have a publisher while in --reply mode");
+  if (o.queue !== undefined && (o.request || o.reply)) throw new Error("--queue does not apply to request-reply mode (repliers always form the queue group bench-reply)");
+  try {
+    parseSize(o.size);
+  } catch {
+    throw new Error(`Can not parse or invalid the value specified for the message size: ${o.size}`);
+  }
+  const g = globals(cmd);
+  await runBench(new BenchRun(subject, o, g, timeoutMs(g)));
+}
+
+interface ClientsOptions extends Omit<BenchOptions, "pub" | "sub"> {
+  clients: number;
+  sleep?: number;
+}
+
+export function register(program: Command): void {
+  const bench = common(
+    program
+      .command("bench")
+      .description("Benchmark utility (core NATS publish/subscribe, queue groups, request/reply)")
+      .argument("<subject>", "Subject to use for the benchmark")
+      .option("--pub <n>", "Number of concurrent publishers", intArg, 0)
+      .option("--sub <n>", "Number of concurrent subscribers", intArg, 0)
+      .option("--queue [group]", "Subscribers join a queue group (default name bench-queue): together they get each message once")
+      .option("--request", "Request-Reply mode: publishers send requests and wait for a reply (the --sub subscribers reply)")
+      .option("--reply", "Request-Reply mode: subscribers send replies (to requesters elsewhere)")
+      .option("--pubsleep <duration>", "Sleep for the specified interval after publishing each batch of messages (each request)", durationArg),
+    true,
+  ).action((subject: string, o: BenchOptions, cmd: Command) => start(subject, o, cmd));
+
+  // natscli's newer forms: `bench pub|sub SUBJECT --clients N`, `bench service request|serve SUBJECT`.
+  const clients = (c: Command, sleepHelp?: string) => {
+    common(c.argument("<subject>", "Subject to use for the benchmark").option("--clients <n>", "Number of concurrent clients", intArg, 1), false);
+    if (sleepHelp) c.option("--sleep <duration>", sleepHelp, durationArg);
+    return c;
+  };
+  const as = (pub: boolean, extra: Partial<BenchOptions>) => (subject: string, _o: ClientsOptions, cmd: Command) => {
+    const { clients: n, sleep: pause, ...all } = cmd.optsWithGlobals() as ClientsOptions & BenchOptions;
+    const o: Omit<BenchOptions, "pub" | "sub"> = { msgs: all.msgs, size: all.size, progress: all.progress, csv: all.csv, json: all.json };
+    return start(subject, { ...o, pub: pub ? n : 0, sub: pub ? 0 : n, pubsleep: pause, ...extra }, cmd);
+  };
+  clients(bench.command("pub").description("Publish Core NATS messages"), "Sleep for the specified interval between publications").action(as(true, {}));
+  clients(bench.command("sub").description("Subscribe to Core NATS messages")).action(as(false, {}));
+  const service = bench.command("service").description("Micro-service mode");
+  clients(service.command("request").description("Send a request and wait for its reply"), "Sleep for the specified interval between requests").action(as(true, { request: true }));
+  clients(service.command("serve").description("Service requests")).action(as(false, { reply: true }));
 }
 
 function mode(o: BenchOptions, queue: string | undefined): string {
@@ -246,11 +280,12 @@ async function runBench(run: BenchRun): Promise<void> {
   const pubSamples: Sample[] = [];
   const subSamples: Sample[] = [];
   try {
+    // Each start line is logged once that client's subscription is in place (after a flush).
     for (let i = 0; i < o.sub; i++) {
-      if (o.reply) log(`[${i + 1}] Starting replier, hit control-c to stop`);
-      else if (!o.request) log(`[${i + 1}] Starting subscriber, expecting ${comma(queue ? msgsPerClient(o.msgs, o.sub)[i] : o.msgs)} messages`);
       const total = o.reply || queue || o.request ? msgsPerClient(o.msgs, o.sub)[i] : o.msgs;
       await run.startSubscriber(i, bars.add(total, o.reply || o.request ? "Replying  " : "Receiving "));
+      if (o.reply) log(`[${i + 1}] Starting replier, hit control-c to stop`);
+      else if (!o.request) log(`[${i + 1}] Starting subscriber, expecting ${comma(total)} messages`);
     }
     const counts = msgsPerClient(o.msgs, o.pub);
     const pubConns: NatsConnection[] = [];
