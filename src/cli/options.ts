@@ -124,8 +124,8 @@ export async function openConnection(g: GlobalOptions, extra: Partial<ConnectOpt
 /** An error's message with its causes, for the one-line error reports. */
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  let msg = err.message || err.name;
+  let msg = (err.message || err.name).trim();
   const cause = (err as Error & { cause?: unknown }).cause;
-  if (cause instanceof Error && cause.message && !msg.includes(cause.message)) msg += `: ${cause.message}`;
-  return msg;
+  if (cause instanceof Error && cause.message && !msg.includes(cause.message.trim())) msg += `: ${cause.message.trim()}`;
+  return msg.replace(/\s*\n\s*/g, " "); // one line (OpenSSL's texts end in a newline)
 }
