@@ -9,14 +9,14 @@ export interface Sample {
   msgs: number;
   /** Payload bytes of those messages. */
   bytes: number;
-  /** hrtime nanoseconds. */
-  start: bigint;
-  end: bigint;
+  /** performance.now() milliseconds. */
+  start: number;
+  end: number;
   /** Request round trips in nanoseconds (request mode only). */
   latencies?: Float64Array;
 }
 
-export const seconds = (s: { start: bigint; end: bigint }) => Math.max(1e-9, Number(s.end - s.start) / 1e9);
+export const seconds = (s: { start: number; end: number }) => Math.max(1e-9, (s.end - s.start) / 1e3);
 /** nats bench's Rate(): whole messages per second. */
 export const rate = (s: Sample) => Math.trunc(s.msgs / seconds(s));
 export const throughput = (s: Sample) => s.bytes / seconds(s);

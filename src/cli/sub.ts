@@ -63,6 +63,7 @@ export function register(program: Command): void {
       const subs: Subscription[] = [];
       const out: string[] = [];
       const onMsg = (m: Msg) => {
+        if (opts.count && counter >= opts.count) return; // already delivered before the UNSUB took effect
         counter++;
         out.length = 0;
         if (opts.raw) {
