@@ -353,6 +353,20 @@ for (const kind of kinds) {
         assert.deepEqual([sv.mode, sv.sub.clients, sv.sub.msgs], ["reply", 2, 200]);
       });
 
+      it("counts the messages a subscriber did not get: stopped after 5 of 10, it reports 5 lost and exits 1", async () => {
+        const b = cliStart([...s, "bench", "cli.lost", "--sub", "1", "--msgs", "10", "--json"]);
+        await b.waitFor("stderr", /\[1\] Starting subscriber, expecting 10 messages/);
+        const marker = await subReady([...s, "cli.lost", "--count", "5"]);
+        assertOk(await cli([...s, "pub", "cli.lost", "x", "--count", "5", "-q"]), "pub");
+        await marker.exited; // the server has delivered the 5 messages to its subscribers
+        b.proc.kill("SIGINT");
+        const { code } = await b.exited;
+        assert.equal(code, 1, b.stderr);
+        const j = JSON.parse(b.stdout);
+        assert.deepEqual([j.sub.msgs, j.lost, j.ok], [5, 5, false]);
+        assert.match(b.stderr, /WARNING: 5 of 10 messages were not received\n/);
+      });
+
       it("--csv writes nats bench's CSV", async () => {
         const dir = mkdtempSync(path.join(tmpdir(), "tsnats-cli-"));
         try {
