@@ -165,6 +165,13 @@ for (const kind of kinds) {
         assert.match(sub.stderr, /Subscribing on cli.w.\*, cli.x /);
       });
 
+      it("--headers-only prints the headers and not the body", async () => {
+        const sub = await subReady([...s, "cli.ho", "--headers-only", "--count", "1"]);
+        assertOk(await cli([...s, "pub", "cli.ho", "secret body", "-H", "K:v"]), "pub");
+        await sub.exited;
+        assert.equal(sub.stdout, '[#1] Received on "cli.ho"\nK: v\n\n');
+      });
+
       it("-t and -d stamp the lines; --wait ends a quiet subscription; a bad template is sent as it is", async () => {
         const sub = await subReady([...s, "cli.ts", "-t", "--count", "1", "--subjects-only"]);
         const dsub = await subReady([...s, "cli.ts", "-d", "--count", "1", "--subjects-only"]);
@@ -234,6 +241,15 @@ for (const kind of kinds) {
         const req = await cli([...s, "request", "cli.many", "x", "--replies", "2", "--raw"]);
         assertOk(req, "request");
         assert.deepEqual(req.stdout.split("\n").filter((l) => l).sort(), ["one", "two"]);
+        await Promise.all([r1.exited, r2.exited]);
+      });
+
+      it("--replies 0 takes every reply within --timeout; --count sends several requests", async () => {
+        const r1 = await replyReady([...s, "cli.all", "a{{Count}}", "-q", "g1", "--count", "2"]);
+        const r2 = await replyReady([...s, "cli.all", "b{{Count}}", "-q", "g2", "--count", "2"]);
+        const req = await cli([...s, "--timeout", "500ms", "request", "cli.all", "x", "--replies", "0", "--count", "2", "--raw"]);
+        assertOk(req, "request --replies 0 --count 2");
+        assert.deepEqual(req.stdout.split("\n").filter((l) => l).sort(), ["a0", "a1", "b0", "b1"]);
         await Promise.all([r1.exited, r2.exited]);
       });
 
