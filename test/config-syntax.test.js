@@ -281,7 +281,7 @@ describe("config files through the option loader", () => {
     const f = writeConf('port: 4333\nmax_payload: "lots"\n');
     assert.equal(tsnatsCheck(f), `${f}:2:1: error parsing max_payload: expected an integer, got a string ("lots")`);
     const g = writeConf("debug: 12\n");
-    assert.equal(tsnatsCheck(g), `${g}:1:0: error parsing debug: expected a boolean, got a integer ("12")`);
+    assert.equal(tsnatsCheck(g), `${g}:1:0: error parsing debug: expected a boolean, got an integer ("12")`);
   });
 
   it("durations: Go strings (\"2s\", \"1m30s\") and bare seconds", () => {

@@ -287,7 +287,7 @@ describe("embedded server: API surface", () => {
     await assert.rejects(startServer({}, { logger: 42 }), /logger must be/);
     // options the server itself refuses
     await assert.rejects(startServer({ no_auth_user: "ghost" }), /no_auth_user: "ghost" not present/);
-    await assert.rejects(startServer({ max_payload: 2048, max_pending: 1024 }), /max_payload \(2048\) can not be higher than max_pending \(1024\)/);
+    await assert.rejects(startServer({ max_payload: 2048, max_pending: 1024 }), /max_payload \(2048\) cannot be higher than max_pending \(1024\)/);
     await settle();
     assert.deepEqual(handles(), before);
   });

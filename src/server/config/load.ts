@@ -27,14 +27,31 @@ class Ctx {
 }
 
 function kindName(v: ConfigValue): string {
-  return v.kind === "map" ? "a map" : v.kind === "array" ? "an array" : `a ${v.kind} (${JSON.stringify(String(v.value))})`;
+  if (v.kind === "map") return "a map";
+  if (v.kind === "array") return "an array";
+  return `${v.kind === "integer" ? "an" : "a"} ${v.kind} (${JSON.stringify(String(v.value))})`;
 }
 
+/** An integer, as nats-server's `v.(int64)`: a float (even `2.0`) is refused. */
 function int(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
   if (v.kind === "integer") return Number(v.value);
-  if (v.kind === "float" && Number.isInteger(v.value)) return v.value;
   ctx.err(v, `error parsing ${field}: expected an integer, got ${kindName(v)}`);
   return undefined;
+}
+
+/**
+ * nats-server keeps max_payload and max_control_line in an int32: it refuses more than
+ * 2^31-1 and truncates below -2^31 as Go's int32() does.
+ */
+function int32Size(ctx: Ctx, key: string, v: ConfigValue): number | undefined {
+  const n = int(ctx, key.toLowerCase(), v);
+  if (n === undefined || v.kind !== "integer") return undefined;
+  if (n > 2 ** 31 - 1) {
+    // the key as written, as nats-server reports it
+    ctx.err(v, `${key} value is too big`);
+    return undefined;
+  }
+  return Number(BigInt.asIntN(32, BigInt(v.value)));
 }
 
 function bool(ctx: Ctx, field: string, v: ConfigValue): boolean | undefined {
@@ -43,28 +60,37 @@ function bool(ctx: Ctx, field: string, v: ConfigValue): boolean | undefined {
   return undefined;
 }
 
+/** A string, as nats-server's `v.(string)`: a bare number (`token: 1234`) is refused; quote it. */
 function str(ctx: Ctx, field: string, v: ConfigValue): string | undefined {
   if (v.kind === "string") return v.value;
-  // bare numbers used as names or passwords are strings to nats-server too
-  if (v.kind === "integer" || v.kind === "float") return String(v.value);
   ctx.err(v, `error parsing ${field}: expected a string, got ${kindName(v)}`);
   return undefined;
 }
 
-/** A duration: a Go duration string, or (deprecated) a number of seconds. */
+/** A Go duration string (time.ParseDuration), in ms. */
+function durationString(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
+  if (v.kind !== "string") {
+    // lame_duck_duration and lame_duck_grace_period take only a string in nats-server
+    ctx.err(v, `error parsing ${field}: expected a duration string, got ${kindName(v)}`);
+    return undefined;
+  }
+  const d = parseGoDuration(v.value);
+  if (d === null) {
+    ctx.err(v, `error parsing ${field}: ${goDurationError(v.value)}`);
+    return undefined;
+  }
+  return d;
+}
+
+/**
+ * A duration: a Go duration string, or (deprecated) an integer number of seconds. As
+ * nats-server's parseDuration, anything but a string gets the warning first, and anything but
+ * a string or an integer is an error as well.
+ */
 function duration(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
-  if (v.kind === "string") {
-    const d = parseGoDuration(v.value);
-    if (d === null) {
-      ctx.err(v, `error parsing ${field}: ${goDurationError(v.value)}`);
-      return undefined;
-    }
-    return d;
-  }
-  if (v.kind === "integer" || v.kind === "float") {
-    ctx.warnings.push(`${formatPosition(v)}: invalid use of field "${field}": ${field} should be converted to a duration`);
-    return Number(v.value) * 1000;
-  }
+  if (v.kind === "string") return durationString(ctx, field, v);
+  ctx.warnings.push(`${formatPosition(v)}: invalid use of field "${field}": ${field} should be converted to a duration`);
+  if (v.kind === "integer") return Number(v.value) * 1000;
   ctx.err(v, `error parsing ${field}: expected a duration, got ${kindName(v)}`);
   return undefined;
 }
@@ -86,12 +112,76 @@ function goDurationError(orig: string): string {
   return `time: invalid duration ${q}`;
 }
 
-/** Seconds as a number (auth timeout); a duration string is accepted too. */
-function seconds(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
+/**
+ * The authorization timeout, in ms: a number of seconds (integer or float). nats-server reads
+ * anything else (a duration string such as "5s", a boolean...) silently as 1 second; so does
+ * tsnats, so that one file means one thing on both (docs/config.md).
+ */
+function authSeconds(v: ConfigValue): number {
   if (v.kind === "integer" || v.kind === "float") return Number(v.value) * 1000;
-  if (v.kind === "string") return duration(ctx, field, v);
-  ctx.err(v, `error parsing ${field}: expected a number of seconds, got ${kindName(v)}`);
-  return undefined;
+  return 1000;
+}
+
+/** Go's `%T` of a config value, as nats-server's messages name types. */
+function goType(v: ConfigValue): string {
+  switch (v.kind) {
+    case "integer":
+      return "int64";
+    case "float":
+      return "float64";
+    case "boolean":
+      return "bool";
+    case "date":
+      return "time.Time";
+    case "array":
+      return "[]interface {}";
+    case "map":
+      return "map[string]interface {}";
+    default:
+      return "string";
+  }
+}
+
+/**
+ * nats-server's parseListen (listen, http): a port alone, or "host:port" split as Go's
+ * net.SplitHostPort does (an IPv6 host needs brackets) with the port read by strconv.Atoi.
+ */
+function listen(ctx: Ctx, v: ConfigValue): { host?: string; port: number } | undefined {
+  // a port alone leaves the host as it is
+  if (v.kind === "integer") return { port: Number(v.value) };
+  if (v.kind !== "string") {
+    ctx.err(v, `expected port or host:port, got ${goType(v)}`);
+    return undefined;
+  }
+  const hp = splitHostPort(v.value);
+  if (hp === null) {
+    ctx.err(v, `could not parse address string ${JSON.stringify(v.value)}`);
+    return undefined;
+  }
+  const port = /^[+-]?\d+$/.test(hp.port) ? Number(hp.port) : NaN;
+  if (!Number.isSafeInteger(port)) {
+    ctx.err(v, `could not parse port ${JSON.stringify(hp.port)}`);
+    return undefined;
+  }
+  return { host: hp.host, port };
+}
+
+/** Go's net.SplitHostPort: null where it returns an error. */
+function splitHostPort(s: string): { host: string; port: string } | null {
+  const i = s.lastIndexOf(":");
+  if (i < 0) return null;
+  let host: string;
+  if (s[0] === "[") {
+    const end = s.indexOf("]");
+    if (end < 0 || end + 1 !== i) return null;
+    host = s.slice(1, end);
+    if (s.indexOf("[", 1) >= 0 || s.indexOf("]", end + 1) >= 0) return null;
+  } else {
+    host = s.slice(0, i);
+    if (host.includes(":") || host.includes("[") || host.includes("]")) return null;
+  }
+  const port = s.slice(i + 1);
+  return { host, port };
 }
 
 function strList(ctx: Ctx, field: string, v: ConfigValue): string[] | undefined {
@@ -210,11 +300,13 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
       continue;
     }
     const u: Partial<UserConfig> = {};
+    let userGiven = false;
     for (const [k, f] of e.value) {
       switch (k.toLowerCase()) {
         case "user":
         case "username":
           u.user = str(ctx, "user", f);
+          userGiven = true;
           break;
         case "pass":
         case "password":
@@ -235,6 +327,7 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
           if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
       }
     }
+    if (u.user === undefined && userGiven) continue; // its wrong type is reported already
     if (u.user === undefined || u.user === "") {
       // nats-server reports it at the entry's last field
       let last: ConfigValue = e;
@@ -267,7 +360,7 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
         a.token = str(ctx, "token", e);
         break;
       case "timeout":
-        a.timeout = seconds(ctx, "timeout", e);
+        a.timeout = authSeconds(e);
         break;
       case "users":
         a.users = users(ctx, e);
@@ -317,7 +410,6 @@ const NOT_YET: Record<string, string> = {
   websocket: "websocket",
   mqtt: "MQTT",
   syslog: "syslog",
-  remote_syslog: "syslog",
   https_port: "HTTPS monitoring",
 };
 
@@ -344,19 +436,10 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
     const k = key.toLowerCase();
     switch (k) {
       case "listen": {
-        if (v.kind === "integer") {
-          // only a port, as nats-server's parseListen
-          o.port = Number(v.value);
-          break;
-        }
-        const s = str(ctx, k, v);
-        if (s !== undefined) {
-          const m = /^(.*):(-?\d+)$/.exec(s);
-          if (m === null) ctx.err(v, `could not parse address string "${s}"`);
-          else {
-            o.host = m[1].replace(/^\[(.*)\]$/, "$1");
-            o.port = Number(m[2]);
-          }
+        const hp = listen(ctx, v);
+        if (hp !== undefined) {
+          if (hp.host !== undefined) o.host = hp.host;
+          o.port = hp.port;
         }
         break;
       }
@@ -386,24 +469,18 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         o.http_base_path = str(ctx, k, v);
         break;
       case "http": {
-        const s = str(ctx, k, v);
-        if (s !== undefined) {
-          const m = /^(.*):(-?\d+)$/.exec(s);
-          if (m === null) {
-            if (/^-?\d+$/.test(s)) o.http_port = Number(s);
-            else ctx.err(v, `could not parse address string "${s}"`);
-          } else {
-            o.http_host = m[1];
-            o.http_port = Number(m[2]);
-          }
+        const hp = listen(ctx, v);
+        if (hp !== undefined) {
+          if (hp.host !== undefined) o.http_host = hp.host;
+          o.http_port = hp.port;
         }
         break;
       }
       case "max_payload":
-        o.max_payload = int(ctx, k, v);
+        o.max_payload = int32Size(ctx, key, v);
         break;
       case "max_control_line":
-        o.max_control_line = int(ctx, k, v);
+        o.max_control_line = int32Size(ctx, key, v);
         break;
       case "max_connections":
       case "max_conn":
@@ -426,23 +503,20 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         o.write_deadline = duration(ctx, k, v);
         break;
       case "lame_duck_duration": {
-        const d = duration(ctx, k, v);
+        const d = durationString(ctx, k, v);
         if (d !== undefined && d < 30000) {
           ctx.err(v, `invalid lame_duck_duration of ${formatGoDuration(d)}, minimum is 30 seconds`);
         } else o.lame_duck_duration = d;
         break;
       }
       case "lame_duck_grace_period": {
-        const d = duration(ctx, k, v);
+        const d = durationString(ctx, k, v);
         if (d !== undefined && d < 0) ctx.err(v, "invalid lame_duck_grace_period, needs to be positive");
         else o.lame_duck_grace_period = d;
         break;
       }
       case "no_header_support":
         o.no_header_support = bool(ctx, k, v);
-        break;
-      case "disable_short_first_ping":
-        o.disable_short_first_ping = bool(ctx, k, v);
         break;
       case "authorization":
         o.authorization = authorization(ctx, v);
@@ -492,6 +566,12 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         // only "off" can be honoured: logging goes to stderr or log_file
         if (bool(ctx, k, v) === true) ctx.err(v, `syslog ("${key}") is not supported by tsnats-server yet`);
         break;
+      case "remote_syslog": {
+        // likewise only "none": an empty address
+        const s = str(ctx, k, v);
+        if (s !== undefined && s !== "") ctx.err(v, `syslog ("${key}") is not supported by tsnats-server yet`);
+        break;
+      }
       default:
         if (k in NOT_YET) {
           ctx.err(v, `${NOT_YET[k]} ("${key}") is not supported by tsnats-server yet`);
