@@ -454,8 +454,11 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         o.server_name = str(ctx, k, v);
         break;
       case "server_tags": {
-        const tags = strList(ctx, "tags", v);
-        if (tags !== undefined) o.server_tags = normalizeTags(tags);
+        // nats-server's texts, at the key: the first element that is not a string stops it
+        const tags = v.kind === "string" ? [v.value] : v.kind === "array" ? v.value.map((e) => (e.kind === "string" ? e.value : null)) : null;
+        if (tags === null) ctx.err(v, `error parsing tags: unsupported type ${goType(v)}`);
+        else if (tags.includes(null)) ctx.err(v, "error parsing tags: unsupported type *conf.token where string is expected");
+        else o.server_tags = normalizeTags(tags as string[]);
         break;
       }
       case "client_advertise":

@@ -1,0 +1,319 @@
+// Config option values at their edges, against nats-server: every option of docs/config.md with
+// 0, negative values, values above 2^31-1 and 2^63, wrong types, durations as numbers and as
+// strings, every size suffix and every boolean spelling. Part 1 runs each file through
+// `nats-server -t` and tsnats's -t path and asserts the same verdict and text
+// (helpers/config-oracle.js). Part 2 starts both servers on files whose effect matters and
+// checks /varz and what a client sees. Part 3 holds the cases where nats-server 2.10 (whose
+// source tsnats follows) differs from the 2.9 oracle installed here: each asserts 2.10's answer
+// on tsnats, and the oracle's when the oracle is not 2.9.
+// Build first (npm run build).
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadConfigOptions } from "../dist/server/config/load.js";
+import { natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
+import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
+import { RawConn, rawConnect } from "./helpers/raw.js";
+import { isOracle29 } from "./helpers/protocol-cases.js";
+
+const ORACLE = natsServerBin();
+
+let tmp;
+before(() => {
+  tmp = mkdtempSync(path.join(tmpdir(), "tsnats-values-"));
+});
+after(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+let seq = 0;
+function writeConf(text) {
+  const d = path.join(tmp, String(++seq));
+  mkdirSync(d, { recursive: true });
+  const f = path.join(d, "c.conf");
+  writeFileSync(f, text);
+  return f;
+}
+
+// ------------------------------------------------------------------ 1. -t on both servers
+
+const INT_VALUES = ["0", "-1", "2147483647", "2147483648", "3GB", "9223372036854775807", "9223372036854775808", "-9223372036854775809", '"12"', "true", "1.5", "2.0"];
+const INT_OPTIONS = ["port", "http_port", "max_payload", "max_control_line", "max_connections", "max_subscriptions", "max_pending", "ping_max", "max_traced_msg_len", "logfile_size_limit"];
+const DURATION_VALUES = ["0", "-1", "30", "2m", "1.5", "true", '"0s"', '"-1s"', '"45s"', '"1.5m"', '"1h"', '"2562047h"', '"2562048h"', '"5"', '""', '"5x"'];
+const DURATION_OPTIONS = ["ping_interval", "write_deadline", "lame_duck_duration", "lame_duck_grace_period"];
+const BOOL_SPELLINGS = ["true", "TRUE", "True", "yes", "YES", "Yes", "on", "ON", "false", "FALSE", "no", "NO", "off", "Off", "t", "f", "y", "1", "0", '"true"', "'yes'", "enabled"];
+const BOOL_OPTIONS = ["trace", "trace_verbose", "logtime", "no_header_support"];
+const STRING_OPTIONS = ["host", "server_name", "client_advertise", "http_base_path", "pid_file", "ports_file_dir", "log_file", "no_auth_user", "remote_syslog"];
+const LISTEN_VALUES = ["42", '"42"', "127.0.0.1:42", '":42"', '"127.0.0.1"', '"127.0.0.1:x"', '"h:"', '"[::1]:4222"', '"::1:4222"', '"h:-1"', '"h:99999"', "-1", "true", "1.5"];
+const SIZE_SUFFIXES = ["k", "K", "kb", "KB", "kB", "ki", "KiB", "KIB", "m", "M", "mb", "MB", "mi", "MiB", "g", "G", "gb", "GB", "gib", "t", "T", "tb", "TiB", "p", "pb", "e", "EB", "b", "B", "x", "ib"];
+
+const CASES = [
+  ...INT_OPTIONS.flatMap((k) => INT_VALUES.map((v) => `${k}: ${v}\n`)),
+  "MAX_PAYLOAD: 3GB\n",
+  "Max_Control_Line: 2GB\n",
+  "max_payload: 2GB\nmax_control_line: 5GB\n",
+  ...DURATION_OPTIONS.flatMap((k) => DURATION_VALUES.map((v) => `${k}: ${v}\n`)),
+  ...BOOL_SPELLINGS.map((v) => `debug: ${v}\n`),
+  ...BOOL_OPTIONS.flatMap((k) => [`${k}: yes\n`, `${k}: 1\n`]),
+  // syslog: only off is accepted (not supported yet; docs/config.md)
+  "syslog: no\n",
+  "syslog: 1\n",
+  ...STRING_OPTIONS.flatMap((k) => ["42", "1.5", "true", '""'].map((v) => `${k}: ${v}\n`)),
+  ...["42", "1.5", "true", "{a: 1}", "[]", '""', '"a,b"', "[a, b, ]", "[a, 1, ]", "[a, [b, ], ]"].map((v) => `server_tags: ${v}\n`),
+  ...LISTEN_VALUES.flatMap((v) => [`listen: ${v}\n`, `http: ${v}\n`]),
+  ...SIZE_SUFFIXES.map((s) => `max_pending: 3${s}\n`),
+  ...["0", "-1", "5", "0.5", '"5s"', '"5"', "true", "3GB", "[1, ]", "{a: 1}"].map((v) => `authorization { user: a, password: b, timeout: ${v} }\n`),
+  "authorization { token: 1234 }\n",
+  'authorization { token: "1234" }\n',
+  "authorization { user: 42, password: x }\n",
+  "authorization { users: [{user: a, password: 42}] }\n",
+  "authorization { users: [{user: true, password: x}] }\n",
+  "disable_short_first_ping: true\n",
+];
+
+describe("config values against the oracle (nats-server -t)", { skip: ORACLE === null && "nats-server is not installed" }, () => {
+  CASES.forEach((text, i) => {
+    it(`#${i} ${JSON.stringify(text).slice(0, 70)}`, async () => {
+      const f = writeConf(text);
+      assertSameCheck(f, await oracleCheck(f), tsnatsCheck(f));
+    });
+  });
+});
+
+describe("config values: what the loader makes of them", () => {
+  it("size suffixes: k, m, g, t, p, e are powers of 1000; kb/ki/kib (any case) of 1024", () => {
+    const want = { k: 3e3, K: 3e3, kb: 3072, KB: 3072, kB: 3072, ki: 3072, KiB: 3072, m: 3e6, MB: 3 * 2 ** 20, MiB: 3 * 2 ** 20, G: 3e9, GB: 3 * 2 ** 30, T: 3e12, TiB: 3 * 2 ** 40, p: 3e15, pb: 3 * 2 ** 50 };
+    for (const [s, n] of Object.entries(want)) {
+      assert.equal(loadConfigOptions(writeConf(`max_pending: 3${s}\n`)).max_pending, n, s);
+    }
+  });
+
+  it("max_payload and max_control_line: up to 2^31-1, int32-truncated below -2^31 as nats-server's int32()", () => {
+    assert.equal(loadConfigOptions(writeConf("max_payload: 2147483647\n")).max_payload, 2147483647);
+    assert.equal(loadConfigOptions(writeConf("max_payload: -1\n")).max_payload, -1);
+    assert.equal(loadConfigOptions(writeConf("max_control_line: -4294967297\n")).max_control_line, -1);
+    const f = writeConf("max_payload: 2147483648\n");
+    assert.equal(tsnatsCheck(f), `${f}:1:0: max_payload value is too big`);
+  });
+
+  it('authorization timeout: seconds as a number; anything else (a string such as "5s") is 1 second', () => {
+    const t = (v) => loadConfigOptions(writeConf(`authorization { user: a, password: b, timeout: ${v} }\n`)).authorization.timeout;
+    assert.equal(t("5"), 5000);
+    assert.equal(t("0.5"), 500);
+    assert.equal(t('"5s"'), 1000);
+    assert.equal(t("true"), 1000);
+  });
+});
+
+// ---------------------------------------------- 2. the effect, on both servers (when installed)
+
+async function varz(srv) {
+  const m = /Starting http monitor on [^\s]*:(\d+)/.exec(srv.output());
+  assert.ok(m, `monitor port in ${srv.output()}`);
+  const r = await fetch(`http://127.0.0.1:${m[1]}/varz`);
+  return r.json();
+}
+
+/** Start a server on a config file with monitoring on a random port. */
+function start(kind, text) {
+  return startServer(kind, ["-c", writeConf(text), "-m", "-1"]);
+}
+
+/**
+ * The start-up output of a server that must refuse the file. Started without the harness's
+ * -p -1 (and without -m) so that the file's own port and http_port count.
+ */
+async function startError(kind, text) {
+  let srv;
+  try {
+    srv = await startServer(kind, ["-a", "127.0.0.1", "-c", writeConf(text)], { noDefaults: true });
+  } catch (e) {
+    return e.message;
+  }
+  await srv.stop();
+  assert.fail(`${kind} started with ${JSON.stringify(text)}`);
+}
+
+for (const kind of serverKinds()) {
+  describe(`config values take effect as in nats-server [${kind}]`, () => {
+    it("max_connections: -1 (or any negative) is no limit: clients are served, /varz says -1", async () => {
+      const srv = await start(kind, "max_connections: -1\n");
+      try {
+        assert.equal((await varz(srv)).max_connections, -1);
+        const { c } = await rawConnect(srv.port);
+        assert.equal(await c.flush(), "");
+        c.close();
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it('authorization { timeout: "5s" } is 1 second in /varz (only a number is read)', async () => {
+      const srv = await start(kind, 'authorization { user: a, password: b, timeout: "5s" }\n');
+      try {
+        assert.equal((await varz(srv)).auth_timeout, 1);
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("authorization timeout 2.5 is 2.5 seconds; a negative one closes before any CONNECT", async () => {
+      const srv = await start(kind, "authorization { user: a, password: b, timeout: 2.5 }\n");
+      try {
+        assert.equal((await varz(srv)).auth_timeout, 2.5);
+      } finally {
+        await srv.stop();
+      }
+      const neg = await start(kind, "authorization { user: a, password: b, timeout: -1 }\n");
+      try {
+        assert.equal((await varz(neg)).auth_timeout, -1);
+        const c = await RawConn.connect(neg.port);
+        await c.readInfo();
+        await c.waitFor("-ERR 'Authentication Timeout'\r\n");
+        assert.ok(await c.waitClosed());
+      } finally {
+        await neg.stop();
+      }
+    });
+
+    it("max_payload: -1 is no limit (INFO says -1); -5 refuses every message", async () => {
+      const srv = await start(kind, "max_payload: -1\n");
+      try {
+        const { c, info } = await rawConnect(srv.port);
+        assert.equal(info.max_payload, -1);
+        const big = 2 * 1024 * 1024;
+        c.write(`SUB big 1\r\nPUB big ${big}\r\n${"x".repeat(big)}\r\n`);
+        await c.waitFor(`MSG big 1 ${big}\r\n`, 5000);
+        c.close();
+      } finally {
+        await srv.stop();
+      }
+      const neg = await start(kind, "max_payload: -5\n");
+      try {
+        const { c, info } = await rawConnect(neg.port);
+        assert.equal(info.max_payload, -5);
+        c.write("PUB x 2\r\nhi\r\n");
+        await c.waitFor("-ERR 'Maximum Payload Violation'\r\n");
+        assert.ok(await c.waitClosed());
+      } finally {
+        await neg.stop();
+      }
+    });
+
+    it("max_payload: 2147483647 (the int32 maximum) with a max_pending above it", async () => {
+      const srv = await start(kind, "max_payload: 2147483647\nmax_pending: 4GB\n");
+      try {
+        const { c, info } = await rawConnect(srv.port);
+        assert.equal(info.max_payload, 2147483647);
+        c.close();
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("max_subscriptions: -1 is no limit, shown as -1 in /varz; below -1 every SUB is refused", async () => {
+      const srv = await start(kind, "max_subscriptions: -1\n");
+      try {
+        assert.equal((await varz(srv)).max_subscriptions, -1);
+        const { c } = await rawConnect(srv.port);
+        c.write("SUB a 1\r\nSUB b 2\r\n");
+        assert.equal(await c.flush(), "");
+        c.close();
+      } finally {
+        await srv.stop();
+      }
+      const neg = await start(kind, "max_subscriptions: -5\n");
+      try {
+        assert.equal((await varz(neg)).max_subscriptions, -5);
+        const { c } = await rawConnect(neg.port);
+        c.write("SUB a 1\r\n");
+        await c.waitFor("-ERR 'maximum subscriptions exceeded'\r\n");
+        c.close();
+      } finally {
+        await neg.stop();
+      }
+    });
+
+    it("max_control_line: -1 refuses the CONNECT line itself", async () => {
+      const srv = await start(kind, "max_control_line: -1\n");
+      try {
+        assert.equal((await varz(srv)).max_control_line, -1);
+        const { c } = await rawConnect(srv.port);
+        await c.waitFor("-ERR 'maximum control line exceeded'\r\n");
+        assert.ok(await c.waitClosed());
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("sizes with suffixes reach /varz: max_payload 1KB, max_control_line 2k, max_pending 3KiB", async () => {
+      const srv = await start(kind, "max_payload: 1KB\nmax_control_line: 2k\nmax_pending: 3KiB\n");
+      try {
+        const v = await varz(srv);
+        assert.deepEqual([v.max_payload, v.max_control_line, v.max_pending], [1024, 2000, 3072]);
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it('ping_interval: "1000h" (past the 2^31-1 ms of a Node timer) sends no early PING', async () => {
+      const srv = await start(kind, 'ping_interval: "1000h"\n');
+      try {
+        assert.equal((await varz(srv)).ping_interval, 1000 * 3600 * 1e9);
+        const { c } = await rawConnect(srv.port);
+        assert.equal(await c.flush(), "");
+        c.close();
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("an empty file and a comment-only file start with the defaults", async () => {
+      for (const text of ["", "# only a comment\n// and another\n"]) {
+        const srv = await start(kind, text);
+        try {
+          const v = await varz(srv);
+          assert.deepEqual([v.max_payload, v.max_connections, v.auth_timeout], [1048576, 65536, 2]);
+        } finally {
+          await srv.stop();
+        }
+      }
+    });
+
+    it("validateOptions at start: nats-server's texts", async () => {
+      assert.match(await startError(kind, "max_pending: -1\n"), /max_payload \(1048576\) cannot be higher than max_pending \(-1\)/);
+      assert.match(await startError(kind, "max_pending: 1KB\nmax_payload: 2KB\n"), /max_payload \(2048\) cannot be higher than max_pending \(1024\)/);
+    });
+
+    it("ports out of range: Go's 'invalid port' (only -1 means a random port)", async () => {
+      assert.match(await startError(kind, "port: -2\n"), /\[FTL\] Error listening on port: 127\.0\.0\.1:-2, "listen tcp: address -2: invalid port"/);
+      assert.match(await startError(kind, "port: 70000\n"), /"listen tcp: address 70000: invalid port"/);
+      assert.match(await startError(kind, "port: -1\nhttp_port: -2\n"), /\[FTL\] Can't start monitoring: can't listen to the monitor port: listen tcp: address -2: invalid port/);
+    });
+  });
+}
+
+// --------------------------------------------- 3. nats-server 2.10 where the 2.9 oracle differs
+
+// [file text, 2.10's -t answer (`FILE` for the file's path; "" = valid), what changed in 2.10]
+const CASES_210 = [
+  ["", "FILE: config has no values or is empty", "2.10 warns on a file without values, so -t fails"],
+  ["# only a comment\n// and another\n", "FILE: config has no values or is empty", "likewise"],
+  ["logtime_utc: true\n", "", "logtime_utc is new in 2.10"],
+  ["logfile_max_num: 3\n", "", "logfile_max_num is new in 2.10"],
+  ["log_max_num: -1\n", "", "log_max_num is new in 2.10"],
+  ['logfile_max_num: "3"\n', 'FILE:1:0: error parsing logfile_max_num: expected an integer, got a string ("3")', "a wrong type for the 2.10 key"],
+];
+
+describe("config values: nats-server 2.10's answer where the 2.9 oracle differs", () => {
+  CASES_210.forEach(([text, want210, why], i) => {
+    it(`#${i} ${JSON.stringify(text)}: ${why}`, async () => {
+      const f = writeConf(text);
+      const got = tsnatsCheck(f);
+      assert.equal(got, want210.replaceAll("FILE", f));
+      if (ORACLE !== null && !isOracle29("nats-server")) assertSameCheck(f, await oracleCheck(f), got);
+    });
+  });
+});
