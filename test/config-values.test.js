@@ -15,7 +15,7 @@ import path from "node:path";
 import { loadConfigOptions } from "../dist/server/config/load.js";
 import { natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
-import { RawConn, rawConnect } from "./helpers/raw.js";
+import { rawConnect } from "./helpers/raw.js";
 import { isOracle29 } from "./helpers/protocol-cases.js";
 
 const ORACLE = natsServerBin();
@@ -116,9 +116,40 @@ async function varz(srv) {
   return r.json();
 }
 
-/** Start a server on a config file with monitoring on a random port. */
-function start(kind, text) {
-  return startServer(kind, ["-c", writeConf(text), "-m", "-1"]);
+/**
+ * Start a server on a config file with monitoring on a random port, run fn(srv, varz) and stop
+ * the server whatever happens; varz is its /varz JSON.
+ */
+async function withServer(kind, text, fn) {
+  const srv = await startServer(kind, ["-c", writeConf(text), "-m", "-1"]);
+  try {
+    await fn(srv, await varz(srv));
+  } finally {
+    await srv.stop();
+  }
+}
+
+/** Connect (CONNECT sent), send `proto`, and return what came back up to the PONG. */
+async function exchange(srv, proto) {
+  const { c, info } = await rawConnect(srv.port);
+  try {
+    c.write(proto);
+    return { info, text: await c.flush(5000) };
+  } finally {
+    c.close();
+  }
+}
+
+/** Connect and wait for `err`; then the server must close the connection. */
+async function refused(srv, proto, err, connect = { verbose: false, pedantic: false }) {
+  const { c } = await rawConnect(srv.port, connect);
+  try {
+    c.write(proto);
+    await c.waitFor(err);
+    assert.ok(await c.waitClosed(), "closed after the error");
+  } finally {
+    c.close();
+  }
 }
 
 /**
@@ -139,146 +170,88 @@ async function startError(kind, text) {
 for (const kind of serverKinds()) {
   describe(`config values take effect as in nats-server [${kind}]`, () => {
     it("max_connections: -1 (or any negative) is no limit: clients are served, /varz says -1", async () => {
-      const srv = await start(kind, "max_connections: -1\n");
-      try {
-        assert.equal((await varz(srv)).max_connections, -1);
-        const { c } = await rawConnect(srv.port);
-        assert.equal(await c.flush(), "");
-        c.close();
-      } finally {
-        await srv.stop();
+      for (const n of [-1, -5]) {
+        await withServer(kind, `max_connections: ${n}\n`, async (srv, v) => {
+          assert.equal(v.max_connections, n);
+          assert.equal((await exchange(srv, "")).text, "");
+        });
       }
     });
 
-    it('authorization { timeout: "5s" } is 1 second in /varz (only a number is read)', async () => {
-      const srv = await start(kind, 'authorization { user: a, password: b, timeout: "5s" }\n');
-      try {
-        assert.equal((await varz(srv)).auth_timeout, 1);
-      } finally {
-        await srv.stop();
-      }
+    it('authorization { timeout: "5s" } is 1 second in /varz (only a number is read); 2.5 is 2.5', async () => {
+      await withServer(kind, 'authorization { user: a, password: b, timeout: "5s" }\n', async (srv, v) => {
+        assert.equal(v.auth_timeout, 1);
+      });
+      await withServer(kind, "authorization { user: a, password: b, timeout: 2.5 }\n", async (srv, v) => {
+        assert.equal(v.auth_timeout, 2.5);
+      });
     });
 
-    it("authorization timeout 2.5 is 2.5 seconds; a negative one closes before any CONNECT", async () => {
-      const srv = await start(kind, "authorization { user: a, password: b, timeout: 2.5 }\n");
-      try {
-        assert.equal((await varz(srv)).auth_timeout, 2.5);
-      } finally {
-        await srv.stop();
-      }
-      const neg = await start(kind, "authorization { user: a, password: b, timeout: -1 }\n");
-      try {
-        assert.equal((await varz(neg)).auth_timeout, -1);
-        const c = await RawConn.connect(neg.port);
-        await c.readInfo();
-        await c.waitFor("-ERR 'Authentication Timeout'\r\n");
-        assert.ok(await c.waitClosed());
-      } finally {
-        await neg.stop();
-      }
+    it("a negative authorization timeout closes the connection before any CONNECT", async () => {
+      await withServer(kind, "authorization { user: a, password: b, timeout: -1 }\n", async (srv, v) => {
+        assert.equal(v.auth_timeout, -1);
+        await refused(srv, "", "-ERR 'Authentication Timeout'\r\n", null);
+      });
     });
 
     it("max_payload: -1 is no limit (INFO says -1); -5 refuses every message", async () => {
-      const srv = await start(kind, "max_payload: -1\n");
-      try {
-        const { c, info } = await rawConnect(srv.port);
-        assert.equal(info.max_payload, -1);
+      await withServer(kind, "max_payload: -1\n", async (srv) => {
         const big = 2 * 1024 * 1024;
-        c.write(`SUB big 1\r\nPUB big ${big}\r\n${"x".repeat(big)}\r\n`);
-        await c.waitFor(`MSG big 1 ${big}\r\n`, 5000);
-        c.close();
-      } finally {
-        await srv.stop();
-      }
-      const neg = await start(kind, "max_payload: -5\n");
-      try {
-        const { c, info } = await rawConnect(neg.port);
-        assert.equal(info.max_payload, -5);
-        c.write("PUB x 2\r\nhi\r\n");
-        await c.waitFor("-ERR 'Maximum Payload Violation'\r\n");
-        assert.ok(await c.waitClosed());
-      } finally {
-        await neg.stop();
-      }
+        const { info, text } = await exchange(srv, `SUB big 1\r\nPUB big ${big}\r\n${"x".repeat(big)}\r\n`);
+        assert.equal(info.max_payload, -1);
+        assert.ok(text.startsWith(`MSG big 1 ${big}\r\n`), text.slice(0, 80));
+      });
+      await withServer(kind, "max_payload: -5\n", async (srv, v) => {
+        assert.equal(v.max_payload, -5);
+        await refused(srv, "PUB x 2\r\nhi\r\n", "-ERR 'Maximum Payload Violation'\r\n");
+      });
     });
 
     it("max_payload: 2147483647 (the int32 maximum) with a max_pending above it", async () => {
-      const srv = await start(kind, "max_payload: 2147483647\nmax_pending: 4GB\n");
-      try {
-        const { c, info } = await rawConnect(srv.port);
-        assert.equal(info.max_payload, 2147483647);
-        c.close();
-      } finally {
-        await srv.stop();
-      }
+      await withServer(kind, "max_payload: 2147483647\nmax_pending: 4GB\n", async (srv) => {
+        assert.equal((await exchange(srv, "")).info.max_payload, 2147483647);
+      });
     });
 
     it("max_subscriptions: -1 is no limit, shown as -1 in /varz; below -1 every SUB is refused", async () => {
-      const srv = await start(kind, "max_subscriptions: -1\n");
-      try {
-        assert.equal((await varz(srv)).max_subscriptions, -1);
+      await withServer(kind, "max_subscriptions: -1\n", async (srv, v) => {
+        assert.equal(v.max_subscriptions, -1);
+        assert.equal((await exchange(srv, "SUB a 1\r\nSUB b 2\r\n")).text, "");
+      });
+      await withServer(kind, "max_subscriptions: -5\n", async (srv, v) => {
+        assert.equal(v.max_subscriptions, -5);
         const { c } = await rawConnect(srv.port);
-        c.write("SUB a 1\r\nSUB b 2\r\n");
-        assert.equal(await c.flush(), "");
-        c.close();
-      } finally {
-        await srv.stop();
-      }
-      const neg = await start(kind, "max_subscriptions: -5\n");
-      try {
-        assert.equal((await varz(neg)).max_subscriptions, -5);
-        const { c } = await rawConnect(neg.port);
         c.write("SUB a 1\r\n");
         await c.waitFor("-ERR 'maximum subscriptions exceeded'\r\n");
         c.close();
-      } finally {
-        await neg.stop();
-      }
+      });
     });
 
     it("max_control_line: -1 refuses the CONNECT line itself", async () => {
-      const srv = await start(kind, "max_control_line: -1\n");
-      try {
-        assert.equal((await varz(srv)).max_control_line, -1);
-        const { c } = await rawConnect(srv.port);
-        await c.waitFor("-ERR 'maximum control line exceeded'\r\n");
-        assert.ok(await c.waitClosed());
-      } finally {
-        await srv.stop();
-      }
+      await withServer(kind, "max_control_line: -1\n", async (srv, v) => {
+        assert.equal(v.max_control_line, -1);
+        await refused(srv, "", "-ERR 'maximum control line exceeded'\r\n");
+      });
     });
 
     it("sizes with suffixes reach /varz: max_payload 1KB, max_control_line 2k, max_pending 3KiB", async () => {
-      const srv = await start(kind, "max_payload: 1KB\nmax_control_line: 2k\nmax_pending: 3KiB\n");
-      try {
-        const v = await varz(srv);
+      await withServer(kind, "max_payload: 1KB\nmax_control_line: 2k\nmax_pending: 3KiB\n", async (srv, v) => {
         assert.deepEqual([v.max_payload, v.max_control_line, v.max_pending], [1024, 2000, 3072]);
-      } finally {
-        await srv.stop();
-      }
+      });
     });
 
     it('ping_interval: "1000h" (past the 2^31-1 ms of a Node timer) sends no early PING', async () => {
-      const srv = await start(kind, 'ping_interval: "1000h"\n');
-      try {
-        assert.equal((await varz(srv)).ping_interval, 1000 * 3600 * 1e9);
-        const { c } = await rawConnect(srv.port);
-        assert.equal(await c.flush(), "");
-        c.close();
-      } finally {
-        await srv.stop();
-      }
+      await withServer(kind, 'ping_interval: "1000h"\n', async (srv, v) => {
+        assert.equal(v.ping_interval, 1000 * 3600 * 1e9);
+        assert.equal((await exchange(srv, "")).text, "");
+      });
     });
 
     it("an empty file and a comment-only file start with the defaults", async () => {
       for (const text of ["", "# only a comment\n// and another\n"]) {
-        const srv = await start(kind, text);
-        try {
-          const v = await varz(srv);
+        await withServer(kind, text, async (srv, v) => {
           assert.deepEqual([v.max_payload, v.max_connections, v.auth_timeout], [1048576, 65536, 2]);
-        } finally {
-          await srv.stop();
-        }
+        });
       }
     });
 
