@@ -15,7 +15,7 @@ import path from "node:path";
 import { loadConfigOptions } from "../dist/server/config/load.js";
 import { natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
-import { rawConnect } from "./helpers/raw.js";
+import { RawConn, rawConnect } from "./helpers/raw.js";
 import { isOracle29 } from "./helpers/protocol-cases.js";
 
 const ORACLE = natsServerBin();
@@ -251,6 +251,16 @@ for (const kind of serverKinds()) {
       for (const text of ["", "# only a comment\n// and another\n"]) {
         await withServer(kind, text, async (srv, v) => {
           assert.deepEqual([v.max_payload, v.max_connections, v.auth_timeout], [1048576, 65536, 2]);
+        });
+      }
+    });
+
+    it("a negative write_deadline, or max_pending (with max_payload -1), cuts each client before its INFO", async () => {
+      for (const text of ['write_deadline: "-1s"\n', "max_payload: -1\nmax_pending: -1\n"]) {
+        await withServer(kind, text, async (srv) => {
+          const c = await RawConn.connect(srv.port);
+          assert.ok(await c.waitClosed(), text);
+          assert.equal(c.text(), "", text);
         });
       }
     });

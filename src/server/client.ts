@@ -170,6 +170,11 @@ export class Client implements ParserHandler {
 
   /** Send INFO and start reading; called by the server once the connection is registered. */
   begin(info: Buffer): void {
+    // under a negative max_pending or write_deadline nats-server cannot even send its INFO: the
+    // queued INFO is over the limit, or its write is past the deadline, and the client is cut
+    const lim = this.server.opts;
+    if (lim.max_pending < 0) return this.slowConsumer();
+    if (lim.write_deadline < 0) return this.writeDeadlineExceeded();
     this.enqueue(info);
     this.flush();
     const s = this.socket;
