@@ -71,6 +71,26 @@ const CASES = [
   "authorization { users: [{user: a, password: 42}] }\n",
   "authorization { users: [{user: true, password: x}] }\n",
   "disable_short_first_ping: true\n",
+  "authorization { user: \"\", token: x }\n",
+  "authorization { users: [{user: a, account: A}] }\n",
+  // permissions: nats-server's own texts for each wrong shape, and its subject check
+  ...[
+    "42", "[a, 42, ]", "true", "{allow: 42}", "{allow: [1, ]}", '"a b c"', '"a..b"', '""', '">.a"', '["foo q1", "a..b"]', '"foo  q1"',
+    '{deny: ">.a"}', "{allow: [], deny: {}}",
+  ].map((v) => `authorization { permissions: { publish: ${v} } }\n`),
+  'authorization { permissions: { subscribe: "foo q1 q2" } }\n',
+  ...["5", '"yes"', "false", "{max: \"x\"}", "{max: 1.5}", "{max: 0, expires: \"0s\"}", "{max: -1}", "{expires: 5}", '{ttl: "5x"}', "{bogus: 1}"].map(
+    (v) => `authorization { users: [{user: a, permissions: { allow_responses: ${v} }}] }\n`,
+  ),
+  ...["42", "true", '"x"'].flatMap((v) => [
+    `authorization: ${v}\n`,
+    `authorization { users: ${v} }\n`,
+    `authorization { users: [${v}, ] }\n`,
+    `authorization { permissions: ${v} }\n`,
+    `authorization { users: [{user: a, permissions: ${v}}] }\n`,
+  ]),
+  "authorization { users: [] }\n",
+  "authorization { users: [{user: \"\", password: x}] }\n",
 ];
 
 describe("config values against the oracle (nats-server -t)", { skip: ORACLE === null && "nats-server is not installed" }, () => {

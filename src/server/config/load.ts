@@ -3,6 +3,7 @@
 import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } from "./parser.js";
 import { formatGoDuration, parseGoDuration } from "../duration.js";
 import { normalizeTags } from "../options.js";
+import { isValidSubject } from "../../protocol/subject.js";
 import type {
   AuthorizationOptions,
   PartialOptions,
@@ -184,37 +185,58 @@ function splitHostPort(s: string): { host: string; port: string } | null {
   return { host, port };
 }
 
-function strList(ctx: Ctx, field: string, v: ConfigValue): string[] | undefined {
-  if (v.kind === "string") return [v.value];
-  if (v.kind === "array") {
-    const out: string[] = [];
-    for (const e of v.value) {
-      const s = str(ctx, field, e);
-      if (s !== undefined) out.push(s);
-    }
-    return out;
-  }
-  ctx.err(v, `error parsing ${field}: expected a string or an array of strings, got ${kindName(v)}`);
-  return undefined;
+/** Go's `%v` of a scalar config value, as nats-server's "got ..." messages print it. */
+function goValue(v: ConfigValue): string {
+  // arrays and maps print as memory addresses there; tsnats names the kind instead
+  if (v.kind === "array" || v.kind === "map") return kindName(v);
+  return String(v.value);
 }
 
-function subjectPermission(ctx: Ctx, field: string, v: ConfigValue): SubjectPermission | undefined {
-  if (v.kind === "string" || v.kind === "array") {
-    const allow = strList(ctx, field, v);
-    return allow === undefined ? undefined : { allow };
-  }
-  if (v.kind !== "map") {
-    ctx.err(v, `error parsing ${field}: expected a subject, a list or a map, got ${kindName(v)}`);
+/**
+ * nats-server's parsePermSubjects: a subject or an array of subjects, each valid for
+ * subscribing, or a valid subject followed by a queue name ("foo q").
+ */
+function permSubjects(ctx: Ctx, v: ConfigValue): string[] | undefined {
+  let subjects: string[];
+  if (v.kind === "string") subjects = [v.value];
+  else if (v.kind === "array") {
+    subjects = [];
+    for (const e of v.value) {
+      if (e.kind !== "string") {
+        ctx.err(e, "Subject in permissions array cannot be cast to string");
+        return undefined;
+      }
+      subjects.push(e.value);
+    }
+  } else {
+    ctx.err(v, `Expected subject permissions to be a subject, or array of subjects, got ${goType(v)}`);
     return undefined;
+  }
+  for (const subj of subjects) {
+    if (isValidSubject(subj)) continue;
+    const fields = subj.split(/[ \t\n\r\f\v]+/).filter((f) => f !== "");
+    const bad = fields.length !== 2 ? subj : !isValidSubject(fields[0]) ? fields[0] : null;
+    if (bad !== null) {
+      ctx.err(v, `subject ${JSON.stringify(bad)} is not a valid subject`);
+      return undefined;
+    }
+  }
+  return subjects;
+}
+
+function subjectPermission(ctx: Ctx, v: ConfigValue): SubjectPermission | undefined {
+  if (v.kind !== "map") {
+    const allow = permSubjects(ctx, v);
+    return allow === undefined ? undefined : { allow };
   }
   const p: SubjectPermission = {};
   for (const [k, e] of v.value) {
     switch (k.toLowerCase()) {
       case "allow":
-        p.allow = strList(ctx, `${field}.allow`, e);
+        p.allow = permSubjects(ctx, e);
         break;
       case "deny":
-        p.deny = strList(ctx, `${field}.deny`, e);
+        p.deny = permSubjects(ctx, e);
         break;
       default:
         if (!e.usedVariable) {
@@ -230,7 +252,7 @@ const DEFAULT_RESPONSE: ResponsePermission = { max: 1, expires: 2 * 60 * 1000 };
 function responsePermission(ctx: Ctx, v: ConfigValue): ResponsePermission | undefined {
   if (v.kind === "boolean") return v.value ? { ...DEFAULT_RESPONSE } : undefined;
   if (v.kind !== "map") {
-    ctx.err(v, `error parsing allow_responses: expected a boolean or a map, got ${kindName(v)}`);
+    ctx.err(v, "error parsing response permissions, expected a boolean or a map");
     return undefined;
   }
   const r: ResponsePermission = { ...DEFAULT_RESPONSE };
@@ -240,15 +262,21 @@ function responsePermission(ctx: Ctx, v: ConfigValue): ResponsePermission | unde
       case "max_msgs":
       case "max_messages":
       case "max_responses": {
+        // 0 is the default; a negative count means no limit
         const n = int(ctx, k, e);
-        if (n !== undefined) r.max = n;
+        if (n !== undefined && n !== 0) r.max = n;
         break;
       }
       case "expires":
       case "expiration":
       case "ttl": {
-        const d = duration(ctx, k, e);
-        if (d !== undefined) r.expires = d;
+        // a string only (no bare seconds here), reported as "expires" whatever the key; 0 is the default
+        if (e.kind !== "string") {
+          ctx.err(e, "error parsing expires, not a duration string");
+          break;
+        }
+        const d = durationString(ctx, "expires", e);
+        if (d !== undefined && d !== 0) r.expires = d;
         break;
       }
       default:
@@ -260,7 +288,7 @@ function responsePermission(ctx: Ctx, v: ConfigValue): ResponsePermission | unde
 
 function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
   if (v.kind !== "map") {
-    ctx.err(v, `error parsing permissions: expected a map, got ${kindName(v)}`);
+    ctx.err(v, `Expected permissions to be a map/struct, got ${goValue(v)}`);
     return undefined;
   }
   const p: Permissions = {};
@@ -269,12 +297,12 @@ function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
       case "pub":
       case "publish":
       case "import":
-        p.publish = subjectPermission(ctx, "publish", e);
+        p.publish = subjectPermission(ctx, e);
         break;
       case "sub":
       case "subscribe":
       case "export":
-        p.subscribe = subjectPermission(ctx, "subscribe", e);
+        p.subscribe = subjectPermission(ctx, e);
         break;
       case "allow_responses":
       case "publish_allow_responses":
@@ -290,13 +318,13 @@ function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
 
 function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
   if (v.kind !== "array") {
-    ctx.err(v, `error parsing users: expected an array, got ${kindName(v)}`);
+    ctx.err(v, `Expected users field to be an array, got ${goValue(v)}`);
     return [];
   }
   const out: UserConfig[] = [];
   for (const e of v.value) {
     if (e.kind !== "map") {
-      ctx.err(e, `error parsing users: expected a map for each user, got ${kindName(e)}`);
+      ctx.err(e, `Expected user entry to be a map/struct, got ${goValue(e)}`);
       continue;
     }
     const u: Partial<UserConfig> = {};
@@ -317,9 +345,6 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
         case "authorization":
           u.permissions = permissions(ctx, f);
           break;
-        case "account":
-          u.account = str(ctx, "account", f);
-          break;
         case "nkey":
           ctx.err(f, "nkey users are not supported by tsnats-server yet");
           break;
@@ -335,7 +360,7 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
       ctx.err(last, "User entry requires a user");
       continue;
     }
-    out.push({ user: u.user, password: u.password ?? "", permissions: u.permissions, account: u.account });
+    out.push({ user: u.user, password: u.password ?? "", permissions: u.permissions });
   }
   return out;
 }
@@ -375,11 +400,13 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
     }
   }
   // nats-server's checks, in its order, each reported at the authorization key, first one only
-  if ((a.user !== undefined || a.password !== undefined) && a.token !== undefined) {
+  // empty strings count as absent, as nats-server compares with ""
+  const given = (x: string | undefined): boolean => x !== undefined && x !== "";
+  if ((given(a.user) || given(a.password)) && given(a.token)) {
     ctx.err(v, "Cannot have a user/pass and token");
-  } else if (a.users !== undefined && a.user !== undefined) {
+  } else if (a.users !== undefined && given(a.user)) {
     ctx.err(v, "Can not have a single user/pass and a users array");
-  } else if (a.users !== undefined && a.token !== undefined) {
+  } else if (a.users !== undefined && given(a.token)) {
     ctx.err(v, "Can not have a token and a users array");
   } else if (a.users !== undefined) {
     const seen = new Set<string>();
