@@ -13,7 +13,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfigOptions } from "../dist/server/config/load.js";
-import { natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
+import { execFile } from "node:child_process";
+import { TSNATS_BIN, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
 import { RawConn, rawConnect } from "./helpers/raw.js";
 import { isOracle29 } from "./helpers/protocol-cases.js";
@@ -294,6 +295,64 @@ for (const kind of serverKinds()) {
       assert.match(await startError(kind, "port: -2\n"), /\[FTL\] Error listening on port: 127\.0\.0\.1:-2, "listen tcp: address -2: invalid port"/);
       assert.match(await startError(kind, "port: 70000\n"), /"listen tcp: address 70000: invalid port"/);
       assert.match(await startError(kind, "port: -1\nhttp_port: -2\n"), /\[FTL\] Can't start monitoring: can't listen to the monitor port: listen tcp: address -2: invalid port/);
+    });
+  });
+}
+
+// ------------------------------------------- flags: Go's flag package and strconv.ParseInt(s, 0, 64)
+
+/** Run a server binary to its exit: { code, stdout, stderr }, the exe name in them as `EXE`. */
+function runToExit(kind, args) {
+  const [cmd, argv] = kind === "tsnats" ? [process.execPath, [TSNATS_BIN, ...args]] : [natsServerBin(), args];
+  return new Promise((resolve) => {
+    execFile(cmd, argv, { timeout: 5000 }, (err, stdout, stderr) => {
+      const exe = kind === "tsnats" ? "tsnats-server" : "nats-server";
+      resolve({ code: err ? err.code : 0, stdout: stdout.replaceAll(exe, "EXE"), stderr: stderr.replaceAll(exe, "EXE") });
+    });
+  });
+}
+
+// [flags (a valid config file is added for -t), exit code, first line of stderr]
+const FLAG_CASES = [
+  [["-p", "0x10"], 0, "EXE: configuration file FILE is valid"],
+  [["-p", "017"], 0, "EXE: configuration file FILE is valid"],
+  [["-p", "0b101"], 0, "EXE: configuration file FILE is valid"],
+  [["-p", "1_000"], 0, "EXE: configuration file FILE is valid"],
+  [["-p", "0x_1F"], 0, "EXE: configuration file FILE is valid"],
+  [["-p", "+5"], 0, "EXE: configuration file FILE is valid"],
+  [["-p", "08"], 0, 'invalid value "08" for flag -p: parse error'],
+  [["-p", "1__0"], 0, 'invalid value "1__0" for flag -p: parse error'],
+  [["-p", "_1"], 0, 'invalid value "_1" for flag -p: parse error'],
+  [["-p", "0x"], 0, 'invalid value "0x" for flag -p: parse error'],
+  [["-p", " 5"], 0, 'invalid value " 5" for flag -p: parse error'],
+  [["-m", "1.5"], 0, 'invalid value "1.5" for flag -m: parse error'],
+  [["-p", "9223372036854775807"], 0, "EXE: configuration file FILE is valid"],
+  [["-p", "9223372036854775808"], 0, 'invalid value "9223372036854775808" for flag -p: value out of range'],
+  [["-p", "-9223372036854775809"], 0, 'invalid value "-9223372036854775809" for flag -p: value out of range'],
+  [["--max_traced_msg_len", "99999999999999999999"], 0, 'invalid value "99999999999999999999" for flag -max_traced_msg_len: value out of range'],
+  [["--log_size_limit", "1GB"], 0, 'invalid value "1GB" for flag -log_size_limit: parse error'],
+  [["-D=T"], 0, "EXE: configuration file FILE is valid"],
+  [["-D=False"], 0, "EXE: configuration file FILE is valid"],
+  [["-D=yes"], 0, 'invalid boolean value "yes" for -D: parse error'],
+  [["-D", "yes"], 1, 'EXE: unrecognized command: "yes"'],
+  [["--", "x"], 1, 'EXE: unrecognized command: "x"'],
+];
+
+for (const kind of serverKinds()) {
+  describe(`config values: flags at their edges, as nats-server's [${kind}]`, () => {
+    FLAG_CASES.forEach(([flags, code, line]) => {
+      it(`${flags.join(" ")} -> ${line}`, async () => {
+        const f = writeConf("port: 4333\n");
+        const r = await runToExit(kind, ["-c", f, "-t", ...flags]);
+        assert.equal(r.stderr.split("\n")[0], line.replace("FILE", f));
+        assert.equal(r.code, code);
+      });
+    });
+
+    it("the command 'version' (any case) prints the version, as -v", async () => {
+      const r = await runToExit(kind, ["VERSION"]);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /^EXE: v\d+\.\d+\.\d+/);
     });
   });
 }
