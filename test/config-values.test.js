@@ -13,6 +13,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfigOptions } from "../dist/server/config/load.js";
+import { parseFlags } from "../dist/server/config/flags.js";
 import { execFile } from "node:child_process";
 import { TSNATS_BIN, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
@@ -117,6 +118,14 @@ describe("config values: what the loader makes of them", () => {
     assert.equal(loadConfigOptions(writeConf("max_control_line: -4294967297\n")).max_control_line, -1);
     const f = writeConf("max_payload: 2147483648\n");
     assert.equal(tsnatsCheck(f), `${f}:1:0: max_payload value is too big`);
+  });
+
+  it("port 0 in a file or on the command line is 4222, nats-server's default (only -1 is random)", () => {
+    assert.equal(loadConfigOptions(writeConf("port: 0\n")).port, 4222);
+    assert.equal(loadConfigOptions(writeConf('listen: "127.0.0.1:0"\n')).port, 4222);
+    assert.equal(loadConfigOptions(writeConf("port: -1\n")).port, -1);
+    assert.equal(parseFlags(["-p", "0"]).opts.port, 4222);
+    assert.equal(parseFlags(["-p", "-1"]).opts.port, -1);
   });
 
   it('authorization timeout: seconds as a number; anything else (a string such as "5s") is 1 second', () => {

@@ -139,6 +139,14 @@ export function resolveOptions(partial: PartialOptions = {}): ServerOptions {
   return o;
 }
 
+/**
+ * A client port from a config file or the command line, as nats-server's setBaselineOptions
+ * reads it: 0 is the default port (4222). (The embedding API reads 0 as random, as -1.)
+ */
+export function configPort(port: number): number {
+  return port === 0 ? DEFAULT_PORT : port;
+}
+
 /** Go's net.Listen text for a port out of range (only -1 means "any", as RANDOM_PORT). */
 export function listenPortError(port: number): string | null {
   return port < -1 || port > 65535 ? `listen tcp: address ${port}: invalid port` : null;

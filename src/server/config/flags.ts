@@ -1,7 +1,7 @@
 // Command-line flags with nats-server's names and meanings. Parsing follows Go's flag
 // package: `-f value`, `-f=value`, `--f value`, `--f=value`; boolean flags take no value
 // unless written `-f=false`; parsing stops at the first non-flag argument or `--`.
-import type { PartialOptions } from "../options.js";
+import { configPort, type PartialOptions } from "../options.js";
 import { parseGoBool } from "../strconv.js";
 
 export class FlagError extends Error {}
@@ -39,7 +39,7 @@ function auth(r: FlagResult) {
 const DEFS: FlagDef[] = [
   { names: ["h", "help"], kind: "bool", apply: (r, v) => (r.help = v as boolean) },
   { names: ["v", "version"], kind: "bool", apply: (r, v) => (r.version = v as boolean) },
-  { names: ["p", "port"], kind: "int", apply: (r, v) => (r.opts.port = v as number) },
+  { names: ["p", "port"], kind: "int", apply: (r, v) => (r.opts.port = configPort(v as number)) },
   { names: ["n", "name", "server_name"], kind: "string", apply: (r, v) => (r.opts.server_name = v as string) },
   { names: ["a", "addr", "net"], kind: "string", apply: (r, v) => (r.opts.host = v as string) },
   { names: ["client_advertise"], kind: "string", apply: (r, v) => (r.opts.client_advertise = v as string) },

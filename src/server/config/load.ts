@@ -2,7 +2,7 @@
 // error style: every problem is reported as `file:line:column: message`, all of them at once.
 import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } from "./parser.js";
 import { formatGoDuration, parseGoDuration } from "../duration.js";
-import { normalizeTags } from "../options.js";
+import { configPort, normalizeTags } from "../options.js";
 import { isValidSubject } from "../../protocol/subject.js";
 import type {
   AuthorizationOptions,
@@ -466,7 +466,7 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         const hp = listen(ctx, v);
         if (hp !== undefined) {
           if (hp.host !== undefined) o.host = hp.host;
-          o.port = hp.port;
+          o.port = configPort(hp.port);
         }
         break;
       }
@@ -474,9 +474,11 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
       case "net":
         o.host = str(ctx, k, v);
         break;
-      case "port":
-        o.port = int(ctx, k, v);
+      case "port": {
+        const n = int(ctx, k, v);
+        if (n !== undefined) o.port = configPort(n);
         break;
+      }
       case "server_name":
         o.server_name = str(ctx, k, v);
         break;
