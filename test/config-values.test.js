@@ -66,6 +66,10 @@ const CASES = [
   ...["42", "1.5", "true", "{a: 1}", "[]", '""', '"a,b"', "[a, b, ]", "[a, 1, ]", "[a, [b, ], ]"].map((v) => `server_tags: ${v}\n`),
   ...LISTEN_VALUES.flatMap((v) => [`listen: ${v}\n`, `http: ${v}\n`]),
   ...SIZE_SUFFIXES.map((s) => `max_pending: 3${s}\n`),
+  // number-like words: strings, floats or syntax errors, as nats-server's lexer makes them
+  ...["1_000", "0x10", "010", "+5", "-0", "1.", ".5", "-1.5", "00", "1.0.0", "10.0.0.1", "1K5", "1.5K", "-1KB", "9EB", "16EB", "-8EB", "2k_", "1 000", "5KB5"].map(
+    (v) => `max_pending: ${v}\n`,
+  ),
   ...["0", "-1", "5", "0.5", '"5s"', '"5"', "true", "3GB", "[1, ]", "{a: 1}"].map((v) => `authorization { user: a, password: b, timeout: ${v} }\n`),
   "authorization { token: 1234 }\n",
   'authorization { token: "1234" }\n',
@@ -267,6 +271,12 @@ for (const kind of serverKinds()) {
     it("sizes with suffixes reach /varz: max_payload 1KB, max_control_line 2k, max_pending 3KiB", async () => {
       await withServer(kind, "max_payload: 1KB\nmax_control_line: 2k\nmax_pending: 3KiB\n", async (srv, v) => {
         assert.deepEqual([v.max_payload, v.max_control_line, v.max_pending], [1024, 2000, 3072]);
+      });
+    });
+
+    it("sizes past 2^63 wrap as Go's int64 (16EB is 0: the default; 9EB negative); 8EB in max_payload truncates to 0", async () => {
+      await withServer(kind, "max_pending: 16EB\nmax_payload: 8EB\nmax_connections: 9EB\n", async (srv, v) => {
+        assert.deepEqual([v.max_pending, v.max_payload, v.max_connections], [67108864, 1048576, 9 * 2 ** 60 - 2 ** 64]);
       });
     });
 
