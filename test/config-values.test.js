@@ -287,6 +287,20 @@ for (const kind of serverKinds()) {
       });
     });
 
+    it("a plaintext password logs nats-server's warning at start; bcrypt hashes and tokens do not", async () => {
+      const WARN = "[WRN] Plaintext passwords detected, use nkeys or bcrypt";
+      for (const [text, warned] of [
+        ["authorization { user: a, password: b }\n", true],
+        ["authorization { users: [{user: a, password: \"$2a$11$ooo\"}, {user: b, password: c}] }\n", true],
+        ["authorization { users: [{user: a, password: \"$2a$11$ooo\"}] }\n", false],
+        ["authorization { token: secret }\n", false],
+      ]) {
+        await withServer(kind, text, async (srv) => {
+          assert.equal(srv.output().includes(WARN), warned, `${text}${srv.output()}`);
+        });
+      }
+    });
+
     it("an empty file and a comment-only file start with the defaults", async () => {
       for (const text of ["", "# only a comment\n// and another\n"]) {
         await withServer(kind, text, async (srv, v) => {

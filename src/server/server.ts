@@ -8,7 +8,7 @@ import { newServerIdentity } from "./ids.js";
 import { Client, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
-import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
+import { ConfigAuthenticator, isBcrypt, type Authenticator, type AuthResult } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration, timerMs } from "./duration.js";
@@ -180,6 +180,11 @@ export class Server extends EventEmitter<ServerEvents> {
     l.noticef(`  Git:      [not set]`);
     l.noticef(`  Name:     ${this.name}`);
     l.noticef(`  ID:       ${this.id}`);
+    // nats-server's checkAuthforWarnings: the single user's password, or any user's, not bcrypt
+    const az = o.authorization;
+    if ((az.password !== undefined && az.password !== "" && !isBcrypt(az.password)) || (az.users ?? []).some((u) => !isBcrypt(u.password))) {
+      l.warnf("Plaintext passwords detected, use nkeys or bcrypt");
+    }
     if (o.config_file !== "") l.noticef(`Using configuration file: ${o.config_file}`);
     if (o.pid_file !== "") {
       // written before listening and left in place at exit, as nats-server does
