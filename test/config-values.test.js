@@ -96,7 +96,8 @@ const CASES = [
     `authorization { users: [{user: a, permissions: ${v}}] }\n`,
   ]),
   "authorization { users: [] }\n",
-  "authorization { users: [{user: \"\", password: x}] }\n",
+  // (not {user: "", password: x}: nats-server reports it at whichever field Go's map order gives last)
+  "authorization { users: [{user: \"\"}] }\n",
 ];
 
 describe("config values against the oracle (nats-server -t)", { skip: ORACLE === null && "nats-server is not installed" }, () => {
