@@ -19,6 +19,7 @@ import { TSNATS_BIN, natsServerBin, serverKinds, startServer } from "./helpers/s
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
 import { RawConn, rawConnect } from "./helpers/raw.js";
 import { isOracle29 } from "./helpers/protocol-cases.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const ORACLE = natsServerBin();
 
@@ -266,6 +267,20 @@ for (const kind of serverKinds()) {
       await withServer(kind, "max_control_line: -1\n", async (srv, v) => {
         assert.equal(v.max_control_line, -1);
         await refused(srv, "", "-ERR 'maximum control line exceeded'\r\n");
+      });
+    });
+
+    it("ping_max: -1 closes the connection as stale at its first ping timer", async () => {
+      await withServer(kind, 'ping_max: -1\nping_interval: "100ms"\n', async (srv, v) => {
+        assert.equal(v.ping_max, -1);
+        await refused(srv, "", "-ERR 'Stale Connection'\r\n");
+      });
+    });
+
+    it("max_traced_msg_len: -1 traces whole payloads, as 0 does", async () => {
+      await withServer(kind, "trace: true\nmax_traced_msg_len: -1\n", async (srv) => {
+        await exchange(srv, "PUB t 11\r\nhello world\r\n");
+        await waitUntil(() => srv.output().includes('<<- MSG_PAYLOAD: ["hello world"]'), "the traced payload");
       });
     });
 
