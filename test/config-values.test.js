@@ -335,6 +335,23 @@ for (const kind of serverKinds()) {
       }
     });
 
+    it("a reload (SIGHUP) reads the values as a start does: too big, timeout string, max_payload over max_pending", async () => {
+      const f = writeConf("max_payload: 1KB\n");
+      const srv = await startServer(kind, ["-c", f]);
+      try {
+        const reload = async (text, want) => {
+          writeFileSync(f, text);
+          srv.proc.kill("SIGHUP");
+          await waitUntil(() => srv.output().includes(want), want);
+        };
+        await reload("max_payload: 3GB\n", `[ERR] Failed to reload server configuration: ${f}:1:0: max_payload value is too big`);
+        await reload('authorization { user: a, password: b, timeout: "5s" }\n', "[INF] Reloaded: authorization timeout = 1\n");
+        await reload("max_payload: 100MB\n", "[ERR] Failed to reload server configuration: max_payload (104857600) cannot be higher than max_pending (67108864)");
+      } finally {
+        await srv.stop();
+      }
+    });
+
     it("validateOptions at start: nats-server's texts", async () => {
       assert.match(await startError(kind, "max_pending: -1\n"), /max_payload \(1048576\) cannot be higher than max_pending \(-1\)/);
       assert.match(await startError(kind, "max_pending: 1KB\nmax_payload: 2KB\n"), /max_payload \(2048\) cannot be higher than max_pending \(1024\)/);
