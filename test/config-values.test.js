@@ -249,16 +249,18 @@ for (const kind of serverKinds()) {
       });
     });
 
-    it("max_subscriptions: -1 is no limit, shown as -1 in /varz; below -1 every SUB is refused", async () => {
+    it("max_subscriptions: -1 is no limit, shown as -1 in /varz; below -1 every SUB is refused and the connection closed", async () => {
       await withServer(kind, "max_subscriptions: -1\n", async (srv, v) => {
         assert.equal(v.max_subscriptions, -1);
         assert.equal((await exchange(srv, "SUB a 1\r\nSUB b 2\r\n")).text, "");
       });
       await withServer(kind, "max_subscriptions: -5\n", async (srv, v) => {
         assert.equal(v.max_subscriptions, -5);
+        // said once when the connection registers (and it is closed soon after), once for the SUB
         const { c } = await rawConnect(srv.port);
         c.write("SUB a 1\r\n");
-        await c.waitFor("-ERR 'maximum subscriptions exceeded'\r\n");
+        await c.waitFor((t) => t.split("-ERR 'maximum subscriptions exceeded'\r\n").length === 3);
+        assert.ok(await c.waitClosed());
         c.close();
       });
     });

@@ -193,6 +193,13 @@ export class Client implements ParserHandler {
     const o = this.server.opts;
     if (this.expectConnect) this.startAuthTimer();
     this.setPingTimer(o.ping_interval);
+    // below -1, nats-server's registration finds the connection already at its subscription
+    // limit: it says so and closes the connection 20 ms later
+    if (o.max_subscriptions < -1) {
+      this.errorf("maximum subscriptions exceeded");
+      this.sendErr("maximum subscriptions exceeded");
+      setTimeout(() => this.close("Maximum Subscriptions Exceeded"), 20);
+    }
   }
 
   /** Close the connection when no CONNECT has passed within the auth timeout. */
