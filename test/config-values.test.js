@@ -434,6 +434,7 @@ const CASES_210 = [
   ["logtime_utc: true\n", "", "logtime_utc is new in 2.10"],
   ["logfile_max_num: 3\n", "", "logfile_max_num is new in 2.10"],
   ["log_max_num: -1\n", "", "log_max_num is new in 2.10"],
+  ["port\n", "FILE:2:1: config is invalid (FILE:2:1)", "2.10's parser refuses a key without a value at the end (conf/parse.go)"],
   ['logfile_max_num: "3"\n', 'FILE:1:0: error parsing logfile_max_num: expected an integer, got a string ("3")', "a wrong type for the 2.10 key"],
 ];
 
