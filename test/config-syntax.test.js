@@ -8,13 +8,13 @@
 // Build first (npm run build).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig, toPlain, ConfigError } from "../dist/server/config/parser.js";
 import { loadConfigOptions } from "../dist/server/config/load.js";
 import { natsServerBin } from "./helpers/servers.js";
+import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
 
 const plain = (text, env = {}) => toPlain(parseConfig(text, "t.conf", { env }));
 
@@ -43,21 +43,6 @@ function writeConf(text, name = "c.conf", dir) {
   const f = path.join(d, name);
   writeFileSync(f, text);
   return f;
-}
-
-/**
- * tsnats's -t path, in process (as src/cli/server.ts): load the file; warnings fail the check.
- * Returns the error text, or "" when the file is valid.
- */
-function tsnatsCheck(file) {
-  try {
-    const warnings = [];
-    loadConfigOptions(file, warnings);
-    if (warnings.length > 0) return warnings.join("\n");
-    return "";
-  } catch (e) {
-    return e.message;
-  }
 }
 
 // ------------------------------------------------------------------------------- 1. the syntax
@@ -281,7 +266,7 @@ describe("config files through the option loader", () => {
     const f = writeConf('port: 4333\nmax_payload: "lots"\n');
     assert.equal(tsnatsCheck(f), `${f}:2:1: error parsing max_payload: expected an integer, got a string ("lots")`);
     const g = writeConf("debug: 12\n");
-    assert.equal(tsnatsCheck(g), `${g}:1:0: error parsing debug: expected a boolean, got a integer ("12")`);
+    assert.equal(tsnatsCheck(g), `${g}:1:0: error parsing debug: expected a boolean, got an integer ("12")`);
   });
 
   it("durations: Go strings (\"2s\", \"1m30s\") and bare seconds", () => {
@@ -328,19 +313,10 @@ describe("warnings, as nats-server 2.10 reports them (the 2.9 oracle has no empt
 
 const ORACLE = natsServerBin();
 
-/** Run nats-server -t on a file: "" when valid, else its error text (without the exe prefix). */
-function oracleCheck(file) {
-  return new Promise((resolve) => {
-    execFile(ORACLE, ["-t", "-c", file], { timeout: 5000 }, (err, stdout, stderr) => {
-      const text = stderr.trim().replace(/^nats-server: /, "");
-      resolve(err ? text : "");
-    });
-  });
-}
-
 // Every file here is judged the same by tsnats and nats-server 2.9 (where 2.10 differs from 2.9
-// the case is left out). Parse errors: nats-server prints "Parse error on line N: '...'" without
-// a file; tsnats prints file:line:column first (on purpose), then the same text.
+// the case is left out; config-values.test.js has those). Parse errors: nats-server prints
+// "Parse error on line N: '...'" without a file; tsnats prints file:line:column first (on
+// purpose), then the same text (see helpers/config-oracle.js).
 const CORPUS = [
   "port = 4333\nserver_name: \"a\"\nmax_payload 512KB\n",
   "port: 4333; debug: true; trace: false;\n",
@@ -391,26 +367,7 @@ describe("config syntax against the oracle (nats-server -t)", { skip: ORACLE ===
   CORPUS.forEach((text, i) => {
     it(`#${i} ${JSON.stringify(text).slice(0, 70)}`, async () => {
       const f = writeConf(text, `corpus${i}.conf`);
-      const want = await oracleCheck(f);
-      const got = tsnatsCheck(f);
-      if (want === "") {
-        assert.equal(got, "", `nats-server accepts it, tsnats says: ${got}`);
-        return;
-      }
-      assert.notEqual(got, "", `nats-server refuses it (${want}), tsnats accepts it`);
-      if (/^Parse error on line \d+: /.test(want)) {
-        assert.match(got, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: `));
-        assert.equal(got.replace(/^[^:]*:\d+:\d+: /, ""), want);
-      } else if (/interface conversion/.test(want)) {
-        // nats-server's message for a wrong type is Go's panic text; tsnats names the field
-        // at the same position instead
-        assert.equal(got.split(": ")[0], want.split(": ")[0]);
-        assert.match(got, /error parsing \w+: expected /);
-      } else if (got !== want) {
-        // where nats-server gives no position (variables), tsnats puts one in front
-        assert.match(got, /^[^:]*:\d+:\d+: /);
-        assert.equal(got.replace(/^[^:]*:\d+:\d+: /, ""), want);
-      }
+      assertSameCheck(f, await oracleCheck(f), tsnatsCheck(f));
     });
   });
 });

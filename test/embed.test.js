@@ -282,12 +282,13 @@ describe("embedded server: API surface", () => {
     await assert.rejects(startServer({ debug: "yes" }), /"debug" must be a boolean/);
     await assert.rejects(startServer({ authorization: "x" }), /"authorization" must be an object/);
     await assert.rejects(startServer({ max_payload: NaN }), /finite/);
+    await assert.rejects(startServer({ max_payload: 2 ** 31 }), /"max_payload": max_payload value is too big/);
     await assert.rejects(startServer([1]), /plain object or a config file path/);
     await assert.rejects(startServer(""), /config file path is empty/);
     await assert.rejects(startServer({}, { logger: 42 }), /logger must be/);
     // options the server itself refuses
     await assert.rejects(startServer({ no_auth_user: "ghost" }), /no_auth_user: "ghost" not present/);
-    await assert.rejects(startServer({ max_payload: 2048, max_pending: 1024 }), /max_payload \(2048\) can not be higher than max_pending \(1024\)/);
+    await assert.rejects(startServer({ max_payload: 2048, max_pending: 1024 }), /max_payload \(2048\) cannot be higher than max_pending \(1024\)/);
     await settle();
     assert.deepEqual(handles(), before);
   });

@@ -615,7 +615,7 @@ describe("config reload via the embedding API (Server.reload)", () => {
         [{ no_header_support: true }, "config reload not supported for NoHeaderSupport: old=false, new=true"],
         [{ logfile_size_limit: 1000 }, "config reload not supported for LogSizeLimit: old=0, new=1000"],
         [{ http_port: 8222 }, "config reload not supported for HTTPPort: old=0, new=8222"],
-        [{ max_payload: 100 * 1024 * 1024 }, "max_payload (104857600) can not be higher than max_pending (67108864)"],
+        [{ max_payload: 100 * 1024 * 1024 }, "max_payload (104857600) cannot be higher than max_pending (67108864)"],
         [
           { authorization: { users: [{ user: "a", password: "b" }] }, no_auth_user: "a" },
           "config reload not supported for NoAuthUser: old=, new=a",

@@ -6,7 +6,7 @@ import { Op, ParseErrorKind, Parser, parseSize, type ParserHandler } from "../pr
 import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
 import { goQuote } from "../protocol/quote.js";
 import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../protocol/connect.js";
-import { formatGoDuration } from "./duration.js";
+import { formatGoDuration, timerMs } from "./duration.js";
 import { DEFAULT_AUTH_TIMEOUT } from "./options.js";
 import { SublistError, type SubEntry } from "./sublist.js";
 import type { AuthRequest, AuthResult } from "./auth/authenticator.js";
@@ -170,6 +170,11 @@ export class Client implements ParserHandler {
 
   /** Send INFO and start reading; called by the server once the connection is registered. */
   begin(info: Buffer): void {
+    // under a negative max_pending or write_deadline nats-server cannot even send its INFO: the
+    // queued INFO is over the limit, or its write is past the deadline, and the client is cut
+    const lim = this.server.opts;
+    if (lim.max_pending < 0) return this.slowConsumer();
+    if (lim.write_deadline < 0) return this.writeDeadlineExceeded();
     this.enqueue(info);
     this.flush();
     const s = this.socket;
@@ -188,12 +193,24 @@ export class Client implements ParserHandler {
     const o = this.server.opts;
     if (this.expectConnect) this.startAuthTimer();
     this.setPingTimer(o.ping_interval);
+    // below -1, nats-server's registration finds the connection already at its subscription
+    // limit: it says so and closes the connection 20 ms later
+    if (o.max_subscriptions < -1) {
+      this.errorf("maximum subscriptions exceeded");
+      this.sendErr("maximum subscriptions exceeded");
+      setTimeout(() => this.close("Maximum Subscriptions Exceeded"), 20);
+    }
   }
 
   /** Close the connection when no CONNECT has passed within the auth timeout. */
   private startAuthTimer(): void {
     const t = this.server.opts.authorization.timeout ?? DEFAULT_AUTH_TIMEOUT;
-    this.authTimer = setTimeout(() => this.authTimeout(), t);
+    // nats-server's timer for a negative timeout fires at once, before a CONNECT can be read
+    if (t < 0) {
+      process.nextTick(() => this.authTimeout());
+      return;
+    }
+    this.authTimer = setTimeout(() => this.authTimeout(), timerMs(t));
   }
 
   private authTimeout(): void {
@@ -206,7 +223,7 @@ export class Client implements ParserHandler {
 
   private setPingTimer(ms: number): void {
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
-    this.pingTimer = setTimeout(() => this.onPingTimer(), ms);
+    this.pingTimer = setTimeout(() => this.onPingTimer(), timerMs(ms));
   }
 
   private onPingTimer(): void {
@@ -442,7 +459,8 @@ export class Client implements ParserHandler {
       return false;
     }
     const mp = this.server.opts.max_payload;
-    if (mp > 0 && p.size > mp) {
+    // as nats-server: -1 is no limit, and any other negative value refuses every message
+    if (mp !== -1 && p.size > mp) {
       this.errorf(`maximum payload exceeded: ${p.size} vs ${mp}`);
       this.sendErr("Maximum Payload Violation");
       this.close("Maximum Message Payload Exceeded");
@@ -762,7 +780,8 @@ export class Client implements ParserHandler {
       return true;
     }
     const max = this.server.opts.max_subscriptions;
-    if (max > 0 && this.subs.size >= max) {
+    // 0 and -1 are no limit; as in nats-server, a value below -1 refuses every SUB
+    if (max !== 0 && max !== -1 && this.subs.size >= max) {
       this.errorf("maximum subscriptions exceeded");
       this.sendErr("maximum subscriptions exceeded");
       return true;
@@ -1027,7 +1046,7 @@ export class Client implements ParserHandler {
     } else {
       this.outStart = this.outPos;
       if (!ok && this.wdTimer === null && this.server.opts.write_deadline > 0) {
-        this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.opts.write_deadline);
+        this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), timerMs(this.server.opts.write_deadline));
       }
     }
   }

@@ -103,6 +103,11 @@ export function checkEmbedOptions(options: unknown): PartialOptions {
     }
     out[key] = value;
   }
+  for (const k of ["max_payload", "max_control_line"]) {
+    // an int32 in nats-server, which refuses more in a config file: "max_payload value is too big"
+    const v = out[k];
+    if (typeof v === "number" && v > 2 ** 31 - 1) throw new RangeError(`tsnats: server option "${k}": ${k} value is too big (at most 2147483647)`);
+  }
   const port = out.port;
   if (typeof port === "number" && (!Number.isInteger(port) || port < -1 || port > 65535)) {
     throw new RangeError(`tsnats: server option "port" must be an integer from -1 to 65535 (0 or -1: a random port), got ${port}`);

@@ -139,6 +139,28 @@ export function resolveOptions(partial: PartialOptions = {}): ServerOptions {
   return o;
 }
 
+/**
+ * A client port from a config file or the command line, as nats-server's setBaselineOptions
+ * reads it: 0 is the default port (4222). (The embedding API reads 0 as random, as -1.)
+ */
+export function configPort(port: number): number {
+  return port === 0 ? DEFAULT_PORT : port;
+}
+
+/** Go's net.Listen text for a port out of range (only -1 means "any", as RANDOM_PORT). */
+export function listenPortError(port: number): string | null {
+  return port < -1 || port > 65535 ? `listen tcp: address ${port}: invalid port` : null;
+}
+
+/**
+ * The client listener's own cap (net.Server.maxConnections), a margin above max_connections
+ * so that nats-server's "-ERR 'maximum connections exceeded'" is still sent; none when
+ * max_connections is negative, which nats-server reads as no limit.
+ */
+export function listenerCap(maxConnections: number): number {
+  return maxConnections > 0 ? Math.max(maxConnections + 64, 1024) : Infinity;
+}
+
 /** nats-server keeps tags as a jwt.TagList: trimmed, lower-cased, each once. */
 export function normalizeTags(tags: string[]): string[] {
   const out: string[] = [];

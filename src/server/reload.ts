@@ -5,7 +5,7 @@
 // Otherwise every change is applied at once, each logged as nats-server logs it, then the
 // logger is reconfigured and every connection is re-checked against the new authorization.
 import { writeFileSync } from "node:fs";
-import { formatGoDuration } from "./duration.js";
+import { formatGoDuration, timerMs } from "./duration.js";
 import { FileSink, logSinkFromOptions, type LogSink } from "./logger.js";
 import { ConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
 import { DEFAULT_AUTH_TIMEOUT, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
@@ -368,7 +368,7 @@ async function reloadAuthorization(s: Server): Promise<void> {
     if (r instanceof Promise) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), limit);
+        timer = setTimeout(() => resolve(null), timerMs(limit));
       });
       pending.push(
         Promise.race([r, timedOut]).then(

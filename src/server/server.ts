@@ -8,10 +8,10 @@ import { newServerIdentity } from "./ids.js";
 import { Client, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
-import { ConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
-import { resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
+import { ConfigAuthenticator, isBcrypt, type Authenticator, type AuthResult } from "./auth/authenticator.js";
+import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
-import { formatGoDuration } from "./duration.js";
+import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
@@ -145,8 +145,8 @@ export class Server extends EventEmitter<ServerEvents> {
         `lame duck grace period (${formatGoDuration(o.lame_duck_grace_period)}) should be strictly lower than lame duck duration (${formatGoDuration(o.lame_duck_duration)})`,
       );
     }
-    if (o.max_payload > o.max_pending && o.max_pending > 0) {
-      throw new Error(`max_payload (${o.max_payload}) can not be higher than max_pending (${o.max_pending})`);
+    if (o.max_payload > o.max_pending) {
+      throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
   }
 
@@ -180,6 +180,11 @@ export class Server extends EventEmitter<ServerEvents> {
     l.noticef(`  Git:      [not set]`);
     l.noticef(`  Name:     ${this.name}`);
     l.noticef(`  ID:       ${this.id}`);
+    // nats-server's checkAuthforWarnings: the single user's password, or any user's, not bcrypt
+    const az = o.authorization;
+    if ((az.password !== undefined && az.password !== "" && !isBcrypt(az.password)) || (az.users ?? []).some((u) => !isBcrypt(u.password))) {
+      l.warnf("Plaintext passwords detected, use nkeys or bcrypt");
+    }
     if (o.config_file !== "") l.noticef(`Using configuration file: ${o.config_file}`);
     if (o.pid_file !== "") {
       // written before listening and left in place at exit, as nats-server does
@@ -192,7 +197,7 @@ export class Server extends EventEmitter<ServerEvents> {
     // nats-server starts its monitor before the client listener
     if (o.http_port !== 0) await this.startMonitor();
     const srv = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.accept(s));
-    srv.maxConnections = Math.max(o.max_connections + 64, 1024);
+    srv.maxConnections = listenerCap(o.max_connections);
     await new Promise<void>((resolve, reject) => {
       const onErr = (e: Error) => {
         srv.close();
@@ -204,6 +209,9 @@ export class Server extends EventEmitter<ServerEvents> {
         else m.close().then(() => reject(e), () => reject(e));
       };
       srv.once("error", onErr);
+      const bad = listenPortError(o.port);
+      // with a code, as the errors of listen() have: the CLI reports it as "Error listening on port"
+      if (bad !== null) return onErr(Object.assign(new Error(bad), { code: "EINVAL" }));
       const port = o.port === -1 ? 0 : o.port;
       srv.listen({ host: o.host, port, backlog: 1024, exclusive: true }, () => {
         srv.off("error", onErr);
@@ -226,11 +234,13 @@ export class Server extends EventEmitter<ServerEvents> {
     // loaded only when monitoring is on: node:http and the pages cost start-up time
     const { MonitorServer } = await import("./monitor/http.js");
     const m = new MonitorServer(this);
+    const bad = listenPortError(o.http_port);
+    if (bad !== null) throw new Error(`Can't start monitoring: can't listen to the monitor port: ${bad}`);
     try {
       this.monitorAddress = await m.start(host, o.http_port);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const port = o.http_port < 0 ? 0 : o.http_port;
+      const port = o.http_port === -1 ? 0 : o.http_port;
       const why = err.code === "EADDRINUSE" ? "bind: address already in use" : err.message;
       throw new Error(`Can't start monitoring: can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
     }
@@ -276,7 +286,7 @@ export class Server extends EventEmitter<ServerEvents> {
     this.totalConnections++;
     const c = new Client(this, socket, cid);
     c.debugf("Client connection created");
-    if (this.clients.size >= this.opts.max_connections) {
+    if (this.opts.max_connections > 0 && this.clients.size >= this.opts.max_connections) {
       c.begin(this.infoFor(c));
       c.errorf("maximum connections exceeded");
       c.sendErr("maximum connections exceeded");
@@ -457,7 +467,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /** Reload: the listener's own connection cap follows max_connections. */
   reloadListenerLimits(): void {
-    if (this.listener !== null) this.listener.maxConnections = Math.max(this.opts.max_connections + 64, 1024);
+    if (this.listener !== null) this.listener.maxConnections = listenerCap(this.opts.max_connections);
   }
 
   /** Reload of ports_file_dir: remove the old ports file, write the new one. */
@@ -522,7 +532,7 @@ export class Server extends EventEmitter<ServerEvents> {
   private ldmSleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.ldmWake = resolve;
-      this.ldmTimer = setTimeout(resolve, ms);
+      this.ldmTimer = setTimeout(resolve, timerMs(ms));
     });
   }
 

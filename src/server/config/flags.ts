@@ -1,12 +1,14 @@
 // Command-line flags with nats-server's names and meanings. Parsing follows Go's flag
 // package: `-f value`, `-f=value`, `--f value`, `--f=value`; boolean flags take no value
 // unless written `-f=false`; parsing stops at the first non-flag argument or `--`.
-import type { PartialOptions } from "../options.js";
+import { configPort, type PartialOptions } from "../options.js";
 import { parseGoBool } from "../strconv.js";
 
 export class FlagError extends Error {}
 /** A nats-server flag for a feature tsnats does not have yet: refused, not ignored. */
 export class UnsupportedFlagError extends Error {}
+/** An argument after the flags that is not a command nats-server knows (reported the same way). */
+export class CommandError extends UnsupportedFlagError {}
 
 type Kind = "bool" | "int" | "string";
 
@@ -26,7 +28,7 @@ export interface FlagResult {
   signal: string;
   help: boolean;
   version: boolean;
-  /** Arguments after the flags (nats-server ignores them). */
+  /** Arguments after the flags: the first must be the command "version" or "help", as in nats-server. */
   rest: string[];
 }
 
@@ -37,7 +39,7 @@ function auth(r: FlagResult) {
 const DEFS: FlagDef[] = [
   { names: ["h", "help"], kind: "bool", apply: (r, v) => (r.help = v as boolean) },
   { names: ["v", "version"], kind: "bool", apply: (r, v) => (r.version = v as boolean) },
-  { names: ["p", "port"], kind: "int", apply: (r, v) => (r.opts.port = v as number) },
+  { names: ["p", "port"], kind: "int", apply: (r, v) => (r.opts.port = configPort(v as number)) },
   { names: ["n", "name", "server_name"], kind: "string", apply: (r, v) => (r.opts.server_name = v as string) },
   { names: ["a", "addr", "net"], kind: "string", apply: (r, v) => (r.opts.host = v as string) },
   { names: ["client_advertise"], kind: "string", apply: (r, v) => (r.opts.client_advertise = v as string) },
@@ -111,19 +113,57 @@ function parseBool(s: string, name: string): boolean {
   throw new FlagError(`invalid boolean value "${s}" for -${name}: parse error`);
 }
 
-function parseIntFlag(s: string, name: string): number {
-  if (!/^[+-]?(0x[0-9a-fA-F]+|0o?[0-7]+|0b[01]+|\d+)$/.test(s)) {
-    throw new FlagError(`invalid value "${s}" for flag -${name}: parse error`);
+/** Go's strconv underscoreOK: '_' only between digits (a base prefix counts as one). */
+function underscoreOK(s: string): boolean {
+  let saw = "^";
+  let i = 0;
+  if (s[0] === "-" || s[0] === "+") s = s.slice(1);
+  const hex = /^0x/i.test(s);
+  if (/^0[box]/i.test(s)) {
+    i = 2;
+    saw = "0";
   }
-  const neg = s.startsWith("-");
-  const body = s.replace(/^[+-]/, "");
-  let v: number;
-  if (/^0x/i.test(body)) v = parseInt(body.slice(2), 16);
-  else if (/^0b/i.test(body)) v = parseInt(body.slice(2), 2);
-  else if (/^0o/i.test(body)) v = parseInt(body.slice(2), 8);
-  else if (body.length > 1 && body.startsWith("0")) v = parseInt(body, 8);
-  else v = parseInt(body, 10);
-  return neg ? -v : v;
+  for (; i < s.length; i++) {
+    const c = s[i];
+    if ((c >= "0" && c <= "9") || (hex && /[a-f]/i.test(c))) saw = "0";
+    else if (c === "_") {
+      if (saw !== "0") return false;
+      saw = "_";
+    } else {
+      if (saw === "_") return false;
+      saw = "!";
+    }
+  }
+  return saw !== "_";
+}
+
+/** Go's flag package for an int flag: strconv.ParseInt(s, 0, 64), with its two error texts. */
+function parseIntFlag(s: string, name: string): number {
+  const syntax = new FlagError(`invalid value "${s}" for flag -${name}: parse error`);
+  let body = s;
+  const neg = body[0] === "-";
+  if (body[0] === "-" || body[0] === "+") body = body.slice(1);
+  if (body === "") throw syntax;
+  let base = 10n;
+  if (body[0] === "0") {
+    const p = body.length >= 3 ? body[1].toLowerCase() : "";
+    base = p === "b" ? 2n : p === "x" ? 16n : 8n;
+    body = body.slice(p === "b" || p === "o" || p === "x" ? 2 : 1);
+  }
+  let n = 0n;
+  let underscores = false;
+  for (const c of body) {
+    if (c === "_") {
+      underscores = true;
+      continue;
+    }
+    const d = /^[0-9a-z]$/i.test(c) ? BigInt(parseInt(c, 36)) : base;
+    if (d >= base) throw syntax;
+    n = n * base + d;
+  }
+  if (underscores && !underscoreOK(s)) throw syntax;
+  if (neg ? n > 1n << 63n : n >= 1n << 63n) throw new FlagError(`invalid value "${s}" for flag -${name}: value out of range`);
+  return Number(neg ? -n : n);
 }
 
 export function parseFlags(argv: string[]): FlagResult {
@@ -161,6 +201,13 @@ export function parseFlags(argv: string[]): FlagResult {
     def.apply(r, def.kind === "int" ? parseIntFlag(value, name) : value);
   }
   r.rest = argv.slice(i);
+  // nats-server's ProcessCommandLineArgs: the first argument after the flags is a command
+  if (r.rest.length > 0) {
+    const cmd = r.rest[0].toLowerCase();
+    if (cmd === "version") r.version = true;
+    else if (cmd === "help") r.help = true;
+    else throw new CommandError(`unrecognized command: ${JSON.stringify(r.rest[0])}`);
+  }
   return r;
 }
 

@@ -2,7 +2,8 @@
 // error style: every problem is reported as `file:line:column: message`, all of them at once.
 import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } from "./parser.js";
 import { formatGoDuration, parseGoDuration } from "../duration.js";
-import { normalizeTags } from "../options.js";
+import { configPort, normalizeTags } from "../options.js";
+import { isValidSubject } from "../../protocol/subject.js";
 import type {
   AuthorizationOptions,
   PartialOptions,
@@ -27,14 +28,31 @@ class Ctx {
 }
 
 function kindName(v: ConfigValue): string {
-  return v.kind === "map" ? "a map" : v.kind === "array" ? "an array" : `a ${v.kind} (${JSON.stringify(String(v.value))})`;
+  if (v.kind === "map") return "a map";
+  if (v.kind === "array") return "an array";
+  return `${v.kind === "integer" ? "an" : "a"} ${v.kind} (${JSON.stringify(String(v.value))})`;
 }
 
+/** An integer, as nats-server's `v.(int64)`: a float (even `2.0`) is refused. */
 function int(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
   if (v.kind === "integer") return Number(v.value);
-  if (v.kind === "float" && Number.isInteger(v.value)) return v.value;
   ctx.err(v, `error parsing ${field}: expected an integer, got ${kindName(v)}`);
   return undefined;
+}
+
+/**
+ * nats-server keeps max_payload and max_control_line in an int32: it refuses more than
+ * 2^31-1 and truncates below -2^31 as Go's int32() does.
+ */
+function int32Size(ctx: Ctx, key: string, v: ConfigValue): number | undefined {
+  const n = int(ctx, key.toLowerCase(), v);
+  if (n === undefined || v.kind !== "integer") return undefined;
+  if (n > 2 ** 31 - 1) {
+    // the key as written, as nats-server reports it
+    ctx.err(v, `${key} value is too big`);
+    return undefined;
+  }
+  return Number(BigInt.asIntN(32, BigInt(v.value)));
 }
 
 function bool(ctx: Ctx, field: string, v: ConfigValue): boolean | undefined {
@@ -43,28 +61,37 @@ function bool(ctx: Ctx, field: string, v: ConfigValue): boolean | undefined {
   return undefined;
 }
 
+/** A string, as nats-server's `v.(string)`: a bare number (`token: 1234`) is refused; quote it. */
 function str(ctx: Ctx, field: string, v: ConfigValue): string | undefined {
   if (v.kind === "string") return v.value;
-  // bare numbers used as names or passwords are strings to nats-server too
-  if (v.kind === "integer" || v.kind === "float") return String(v.value);
   ctx.err(v, `error parsing ${field}: expected a string, got ${kindName(v)}`);
   return undefined;
 }
 
-/** A duration: a Go duration string, or (deprecated) a number of seconds. */
+/** A Go duration string (time.ParseDuration), in ms. */
+function durationString(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
+  if (v.kind !== "string") {
+    // lame_duck_duration and lame_duck_grace_period take only a string in nats-server
+    ctx.err(v, `error parsing ${field}: expected a duration string, got ${kindName(v)}`);
+    return undefined;
+  }
+  const d = parseGoDuration(v.value);
+  if (d === null) {
+    ctx.err(v, `error parsing ${field}: ${goDurationError(v.value)}`);
+    return undefined;
+  }
+  return d;
+}
+
+/**
+ * A duration: a Go duration string, or (deprecated) an integer number of seconds. As
+ * nats-server's parseDuration, anything but a string gets the warning first, and anything but
+ * a string or an integer is an error as well.
+ */
 function duration(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
-  if (v.kind === "string") {
-    const d = parseGoDuration(v.value);
-    if (d === null) {
-      ctx.err(v, `error parsing ${field}: ${goDurationError(v.value)}`);
-      return undefined;
-    }
-    return d;
-  }
-  if (v.kind === "integer" || v.kind === "float") {
-    ctx.warnings.push(`${formatPosition(v)}: invalid use of field "${field}": ${field} should be converted to a duration`);
-    return Number(v.value) * 1000;
-  }
+  if (v.kind === "string") return durationString(ctx, field, v);
+  ctx.warnings.push(`${formatPosition(v)}: invalid use of field "${field}": ${field} should be converted to a duration`);
+  if (v.kind === "integer") return Number(v.value) * 1000;
   ctx.err(v, `error parsing ${field}: expected a duration, got ${kindName(v)}`);
   return undefined;
 }
@@ -86,45 +113,130 @@ function goDurationError(orig: string): string {
   return `time: invalid duration ${q}`;
 }
 
-/** Seconds as a number (auth timeout); a duration string is accepted too. */
-function seconds(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
+/**
+ * The authorization timeout, in ms: a number of seconds (integer or float). nats-server reads
+ * anything else (a duration string such as "5s", a boolean...) silently as 1 second; so does
+ * tsnats, so that one file means one thing on both (docs/config.md).
+ */
+function authSeconds(v: ConfigValue): number {
   if (v.kind === "integer" || v.kind === "float") return Number(v.value) * 1000;
-  if (v.kind === "string") return duration(ctx, field, v);
-  ctx.err(v, `error parsing ${field}: expected a number of seconds, got ${kindName(v)}`);
-  return undefined;
+  return 1000;
 }
 
-function strList(ctx: Ctx, field: string, v: ConfigValue): string[] | undefined {
-  if (v.kind === "string") return [v.value];
-  if (v.kind === "array") {
-    const out: string[] = [];
-    for (const e of v.value) {
-      const s = str(ctx, field, e);
-      if (s !== undefined) out.push(s);
-    }
-    return out;
+/** Go's `%T` of a config value, as nats-server's messages name types. */
+function goType(v: ConfigValue): string {
+  switch (v.kind) {
+    case "integer":
+      return "int64";
+    case "float":
+      return "float64";
+    case "boolean":
+      return "bool";
+    case "date":
+      return "time.Time";
+    case "array":
+      return "[]interface {}";
+    case "map":
+      return "map[string]interface {}";
+    default:
+      return "string";
   }
-  ctx.err(v, `error parsing ${field}: expected a string or an array of strings, got ${kindName(v)}`);
-  return undefined;
 }
 
-function subjectPermission(ctx: Ctx, field: string, v: ConfigValue): SubjectPermission | undefined {
-  if (v.kind === "string" || v.kind === "array") {
-    const allow = strList(ctx, field, v);
-    return allow === undefined ? undefined : { allow };
-  }
-  if (v.kind !== "map") {
-    ctx.err(v, `error parsing ${field}: expected a subject, a list or a map, got ${kindName(v)}`);
+/**
+ * nats-server's parseListen (listen, http): a port alone, or "host:port" split as Go's
+ * net.SplitHostPort does (an IPv6 host needs brackets) with the port read by strconv.Atoi.
+ */
+function listen(ctx: Ctx, v: ConfigValue): { host?: string; port: number } | undefined {
+  // a port alone leaves the host as it is
+  if (v.kind === "integer") return { port: Number(v.value) };
+  if (v.kind !== "string") {
+    ctx.err(v, `expected port or host:port, got ${goType(v)}`);
     return undefined;
+  }
+  const hp = splitHostPort(v.value);
+  if (hp === null) {
+    ctx.err(v, `could not parse address string ${JSON.stringify(v.value)}`);
+    return undefined;
+  }
+  const port = /^[+-]?\d+$/.test(hp.port) ? Number(hp.port) : NaN;
+  if (!Number.isSafeInteger(port)) {
+    ctx.err(v, `could not parse port ${JSON.stringify(hp.port)}`);
+    return undefined;
+  }
+  return { host: hp.host, port };
+}
+
+/** Go's net.SplitHostPort: null where it returns an error. */
+function splitHostPort(s: string): { host: string; port: string } | null {
+  const i = s.lastIndexOf(":");
+  if (i < 0) return null;
+  let host: string;
+  if (s[0] === "[") {
+    const end = s.indexOf("]");
+    if (end < 0 || end + 1 !== i) return null;
+    host = s.slice(1, end);
+    if (s.indexOf("[", 1) >= 0 || s.indexOf("]", end + 1) >= 0) return null;
+  } else {
+    host = s.slice(0, i);
+    if (host.includes(":") || host.includes("[") || host.includes("]")) return null;
+  }
+  const port = s.slice(i + 1);
+  return { host, port };
+}
+
+/** Go's `%v` of a scalar config value, as nats-server's "got ..." messages print it. */
+function goValue(v: ConfigValue): string {
+  // arrays and maps print as memory addresses there; tsnats names the kind instead
+  if (v.kind === "array" || v.kind === "map") return kindName(v);
+  return String(v.value);
+}
+
+/**
+ * nats-server's parsePermSubjects: a subject or an array of subjects, each valid for
+ * subscribing, or a valid subject followed by a queue name ("foo q").
+ */
+function permSubjects(ctx: Ctx, v: ConfigValue): string[] | undefined {
+  let subjects: string[];
+  if (v.kind === "string") subjects = [v.value];
+  else if (v.kind === "array") {
+    subjects = [];
+    for (const e of v.value) {
+      if (e.kind !== "string") {
+        ctx.err(e, "Subject in permissions array cannot be cast to string");
+        return undefined;
+      }
+      subjects.push(e.value);
+    }
+  } else {
+    ctx.err(v, `Expected subject permissions to be a subject, or array of subjects, got ${goType(v)}`);
+    return undefined;
+  }
+  for (const subj of subjects) {
+    if (isValidSubject(subj)) continue;
+    const fields = subj.split(/[ \t\n\r\f\v]+/).filter((f) => f !== "");
+    const bad = fields.length !== 2 ? subj : !isValidSubject(fields[0]) ? fields[0] : null;
+    if (bad !== null) {
+      ctx.err(v, `subject ${JSON.stringify(bad)} is not a valid subject`);
+      return undefined;
+    }
+  }
+  return subjects;
+}
+
+function subjectPermission(ctx: Ctx, v: ConfigValue): SubjectPermission | undefined {
+  if (v.kind !== "map") {
+    const allow = permSubjects(ctx, v);
+    return allow === undefined ? undefined : { allow };
   }
   const p: SubjectPermission = {};
   for (const [k, e] of v.value) {
     switch (k.toLowerCase()) {
       case "allow":
-        p.allow = strList(ctx, `${field}.allow`, e);
+        p.allow = permSubjects(ctx, e);
         break;
       case "deny":
-        p.deny = strList(ctx, `${field}.deny`, e);
+        p.deny = permSubjects(ctx, e);
         break;
       default:
         if (!e.usedVariable) {
@@ -140,7 +252,7 @@ const DEFAULT_RESPONSE: ResponsePermission = { max: 1, expires: 2 * 60 * 1000 };
 function responsePermission(ctx: Ctx, v: ConfigValue): ResponsePermission | undefined {
   if (v.kind === "boolean") return v.value ? { ...DEFAULT_RESPONSE } : undefined;
   if (v.kind !== "map") {
-    ctx.err(v, `error parsing allow_responses: expected a boolean or a map, got ${kindName(v)}`);
+    ctx.err(v, "error parsing response permissions, expected a boolean or a map");
     return undefined;
   }
   const r: ResponsePermission = { ...DEFAULT_RESPONSE };
@@ -150,15 +262,21 @@ function responsePermission(ctx: Ctx, v: ConfigValue): ResponsePermission | unde
       case "max_msgs":
       case "max_messages":
       case "max_responses": {
+        // 0 is the default; a negative count means no limit
         const n = int(ctx, k, e);
-        if (n !== undefined) r.max = n;
+        if (n !== undefined && n !== 0) r.max = n;
         break;
       }
       case "expires":
       case "expiration":
       case "ttl": {
-        const d = duration(ctx, k, e);
-        if (d !== undefined) r.expires = d;
+        // a string only (no bare seconds here), reported as "expires" whatever the key; 0 is the default
+        if (e.kind !== "string") {
+          ctx.err(e, "error parsing expires, not a duration string");
+          break;
+        }
+        const d = durationString(ctx, "expires", e);
+        if (d !== undefined && d !== 0) r.expires = d;
         break;
       }
       default:
@@ -170,7 +288,7 @@ function responsePermission(ctx: Ctx, v: ConfigValue): ResponsePermission | unde
 
 function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
   if (v.kind !== "map") {
-    ctx.err(v, `error parsing permissions: expected a map, got ${kindName(v)}`);
+    ctx.err(v, `Expected permissions to be a map/struct, got ${goValue(v)}`);
     return undefined;
   }
   const p: Permissions = {};
@@ -179,12 +297,12 @@ function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
       case "pub":
       case "publish":
       case "import":
-        p.publish = subjectPermission(ctx, "publish", e);
+        p.publish = subjectPermission(ctx, e);
         break;
       case "sub":
       case "subscribe":
       case "export":
-        p.subscribe = subjectPermission(ctx, "subscribe", e);
+        p.subscribe = subjectPermission(ctx, e);
         break;
       case "allow_responses":
       case "publish_allow_responses":
@@ -200,21 +318,23 @@ function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
 
 function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
   if (v.kind !== "array") {
-    ctx.err(v, `error parsing users: expected an array, got ${kindName(v)}`);
+    ctx.err(v, `Expected users field to be an array, got ${goValue(v)}`);
     return [];
   }
   const out: UserConfig[] = [];
   for (const e of v.value) {
     if (e.kind !== "map") {
-      ctx.err(e, `error parsing users: expected a map for each user, got ${kindName(e)}`);
+      ctx.err(e, `Expected user entry to be a map/struct, got ${goValue(e)}`);
       continue;
     }
     const u: Partial<UserConfig> = {};
+    let userGiven = false;
     for (const [k, f] of e.value) {
       switch (k.toLowerCase()) {
         case "user":
         case "username":
           u.user = str(ctx, "user", f);
+          userGiven = true;
           break;
         case "pass":
         case "password":
@@ -225,9 +345,6 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
         case "authorization":
           u.permissions = permissions(ctx, f);
           break;
-        case "account":
-          u.account = str(ctx, "account", f);
-          break;
         case "nkey":
           ctx.err(f, "nkey users are not supported by tsnats-server yet");
           break;
@@ -235,6 +352,7 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
           if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
       }
     }
+    if (u.user === undefined && userGiven) continue; // its wrong type is reported already
     if (u.user === undefined || u.user === "") {
       // nats-server reports it at the entry's last field
       let last: ConfigValue = e;
@@ -242,7 +360,7 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
       ctx.err(last, "User entry requires a user");
       continue;
     }
-    out.push({ user: u.user, password: u.password ?? "", permissions: u.permissions, account: u.account });
+    out.push({ user: u.user, password: u.password ?? "", permissions: u.permissions });
   }
   return out;
 }
@@ -267,7 +385,7 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
         a.token = str(ctx, "token", e);
         break;
       case "timeout":
-        a.timeout = seconds(ctx, "timeout", e);
+        a.timeout = authSeconds(e);
         break;
       case "users":
         a.users = users(ctx, e);
@@ -282,11 +400,13 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
     }
   }
   // nats-server's checks, in its order, each reported at the authorization key, first one only
-  if ((a.user !== undefined || a.password !== undefined) && a.token !== undefined) {
+  // empty strings count as absent, as nats-server compares with ""
+  const given = (x: string | undefined): boolean => x !== undefined && x !== "";
+  if ((given(a.user) || given(a.password)) && given(a.token)) {
     ctx.err(v, "Cannot have a user/pass and token");
-  } else if (a.users !== undefined && a.user !== undefined) {
+  } else if (a.users !== undefined && given(a.user)) {
     ctx.err(v, "Can not have a single user/pass and a users array");
-  } else if (a.users !== undefined && a.token !== undefined) {
+  } else if (a.users !== undefined && given(a.token)) {
     ctx.err(v, "Can not have a token and a users array");
   } else if (a.users !== undefined) {
     const seen = new Set<string>();
@@ -317,7 +437,6 @@ const NOT_YET: Record<string, string> = {
   websocket: "websocket",
   mqtt: "MQTT",
   syslog: "syslog",
-  remote_syslog: "syslog",
   https_port: "HTTPS monitoring",
 };
 
@@ -344,19 +463,10 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
     const k = key.toLowerCase();
     switch (k) {
       case "listen": {
-        if (v.kind === "integer") {
-          // only a port, as nats-server's parseListen
-          o.port = Number(v.value);
-          break;
-        }
-        const s = str(ctx, k, v);
-        if (s !== undefined) {
-          const m = /^(.*):(-?\d+)$/.exec(s);
-          if (m === null) ctx.err(v, `could not parse address string "${s}"`);
-          else {
-            o.host = m[1].replace(/^\[(.*)\]$/, "$1");
-            o.port = Number(m[2]);
-          }
+        const hp = listen(ctx, v);
+        if (hp !== undefined) {
+          if (hp.host !== undefined) o.host = hp.host;
+          o.port = configPort(hp.port);
         }
         break;
       }
@@ -364,15 +474,20 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
       case "net":
         o.host = str(ctx, k, v);
         break;
-      case "port":
-        o.port = int(ctx, k, v);
+      case "port": {
+        const n = int(ctx, k, v);
+        if (n !== undefined) o.port = configPort(n);
         break;
+      }
       case "server_name":
         o.server_name = str(ctx, k, v);
         break;
       case "server_tags": {
-        const tags = strList(ctx, "tags", v);
-        if (tags !== undefined) o.server_tags = normalizeTags(tags);
+        // nats-server's texts, at the key: the first element that is not a string stops it
+        const tags = v.kind === "string" ? [v.value] : v.kind === "array" ? v.value.map((e) => (e.kind === "string" ? e.value : null)) : null;
+        if (tags === null) ctx.err(v, `error parsing tags: unsupported type ${goType(v)}`);
+        else if (tags.includes(null)) ctx.err(v, "error parsing tags: unsupported type *conf.token where string is expected");
+        else o.server_tags = normalizeTags(tags as string[]);
         break;
       }
       case "client_advertise":
@@ -386,24 +501,18 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         o.http_base_path = str(ctx, k, v);
         break;
       case "http": {
-        const s = str(ctx, k, v);
-        if (s !== undefined) {
-          const m = /^(.*):(-?\d+)$/.exec(s);
-          if (m === null) {
-            if (/^-?\d+$/.test(s)) o.http_port = Number(s);
-            else ctx.err(v, `could not parse address string "${s}"`);
-          } else {
-            o.http_host = m[1];
-            o.http_port = Number(m[2]);
-          }
+        const hp = listen(ctx, v);
+        if (hp !== undefined) {
+          if (hp.host !== undefined) o.http_host = hp.host;
+          o.http_port = hp.port;
         }
         break;
       }
       case "max_payload":
-        o.max_payload = int(ctx, k, v);
+        o.max_payload = int32Size(ctx, key, v);
         break;
       case "max_control_line":
-        o.max_control_line = int(ctx, k, v);
+        o.max_control_line = int32Size(ctx, key, v);
         break;
       case "max_connections":
       case "max_conn":
@@ -426,23 +535,20 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         o.write_deadline = duration(ctx, k, v);
         break;
       case "lame_duck_duration": {
-        const d = duration(ctx, k, v);
+        const d = durationString(ctx, k, v);
         if (d !== undefined && d < 30000) {
           ctx.err(v, `invalid lame_duck_duration of ${formatGoDuration(d)}, minimum is 30 seconds`);
         } else o.lame_duck_duration = d;
         break;
       }
       case "lame_duck_grace_period": {
-        const d = duration(ctx, k, v);
+        const d = durationString(ctx, k, v);
         if (d !== undefined && d < 0) ctx.err(v, "invalid lame_duck_grace_period, needs to be positive");
         else o.lame_duck_grace_period = d;
         break;
       }
       case "no_header_support":
         o.no_header_support = bool(ctx, k, v);
-        break;
-      case "disable_short_first_ping":
-        o.disable_short_first_ping = bool(ctx, k, v);
         break;
       case "authorization":
         o.authorization = authorization(ctx, v);
@@ -492,6 +598,12 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         // only "off" can be honoured: logging goes to stderr or log_file
         if (bool(ctx, k, v) === true) ctx.err(v, `syslog ("${key}") is not supported by tsnats-server yet`);
         break;
+      case "remote_syslog": {
+        // likewise only "none": an empty address
+        const s = str(ctx, k, v);
+        if (s !== undefined && s !== "") ctx.err(v, `syslog ("${key}") is not supported by tsnats-server yet`);
+        break;
+      }
       default:
         if (k in NOT_YET) {
           ctx.err(v, `${NOT_YET[k]} ("${key}") is not supported by tsnats-server yet`);

@@ -22,7 +22,7 @@ export function varz(m: MonitorServer): Record<string, unknown> {
   };
   if (s.auth.authRequired) v.auth_required = true;
   v.max_connections = o.max_connections;
-  if (o.max_subscriptions > 0) v.max_subscriptions = o.max_subscriptions;
+  if (o.max_subscriptions !== 0) v.max_subscriptions = o.max_subscriptions;
   v.ping_interval = goDurationNs(o.ping_interval);
   v.ping_max = o.ping_max;
   v.http_host = o.http_host === "" ? o.host : o.http_host;
