@@ -3,6 +3,8 @@
 import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } from "./parser.js";
 import { formatGoDuration, parseGoDuration } from "../duration.js";
 import { normalizeTags } from "../options.js";
+import { parseTLSBlock } from "./tls.js";
+import { isValidPublicUserKey } from "../auth/nkeys.js";
 import type {
   AuthorizationOptions,
   PartialOptions,
@@ -229,11 +231,18 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
           u.account = str(ctx, "account", f);
           break;
         case "nkey":
-          ctx.err(f, "nkey users are not supported by tsnats-server yet");
+          u.nkey = str(ctx, "nkey", f);
           break;
         default:
           if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
       }
+    }
+    if (u.nkey !== undefined && u.nkey !== "") {
+      // nats-server's parseUsers checks, reported at the entry
+      if (!isValidPublicUserKey(u.nkey)) ctx.err(e, "Not a valid public nkey for a user");
+      else if (u.user !== undefined || u.password !== undefined) ctx.err(e, "Nkey users do not take usernames or passwords");
+      else out.push({ user: u.nkey, password: "", nkey: u.nkey, permissions: u.permissions, account: u.account });
+      continue;
     }
     if (u.user === undefined || u.user === "") {
       // nats-server reports it at the entry's last field
@@ -292,7 +301,7 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
     const seen = new Set<string>();
     for (const u of a.users) {
       if (seen.has(u.user)) {
-        ctx.err(v, `Duplicate user "${u.user}" detected`);
+        ctx.err(v, u.nkey !== undefined ? `Duplicate nkey "${u.nkey}" detected` : `Duplicate user "${u.user}" detected`);
         break;
       }
       seen.add(u.user);
@@ -307,7 +316,6 @@ const NOT_YET: Record<string, string> = {
   gateway: "gateways",
   leafnodes: "leaf nodes",
   leaf: "leaf nodes",
-  tls: "TLS",
   jetstream: "JetStream",
   accounts: "accounts",
   operator: "operator mode",
@@ -318,7 +326,6 @@ const NOT_YET: Record<string, string> = {
   mqtt: "MQTT",
   syslog: "syslog",
   remote_syslog: "syslog",
-  https_port: "HTTPS monitoring",
 };
 
 /**
@@ -381,6 +388,16 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
       case "http_port":
       case "monitor_port":
         o.http_port = int(ctx, k, v);
+        break;
+      case "https_port":
+        o.https_port = int(ctx, k, v);
+        break;
+      case "tls":
+        // TLS for clients (src/server/config/tls.ts)
+        o.tls = parseTLSBlock(v, (at, msg) => ctx.err(at, msg));
+        break;
+      case "allow_non_tls":
+        o.allow_non_tls = bool(ctx, k, v);
         break;
       case "http_base_path":
         o.http_base_path = str(ctx, k, v);

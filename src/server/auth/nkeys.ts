@@ -1,0 +1,39 @@
+// NKey users: the official @nats-io/nkeys, loaded (synchronously) only when a config names
+// an nkey user, so servers without them do not pay for it at start-up.
+import { createRequire } from "node:module";
+
+type NKeys = typeof import("@nats-io/nkeys");
+let lib: NKeys | null = null;
+
+function nkeys(): NKeys {
+  lib ??= createRequire(import.meta.url)("@nats-io/nkeys") as NKeys;
+  return lib;
+}
+
+/** nats-server's nkeys.IsValidPublicUserKey. */
+export function isValidPublicUserKey(key: string): boolean {
+  if (!key.startsWith("U")) return false;
+  try {
+    nkeys().fromPublic(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * nats-server's check of CONNECT's sig for an nkey user: an ed25519 signature of the INFO
+ * nonce, in base64url (raw) or, as a fallback, standard base64.
+ */
+export function nkeySignatureOK(nkey: string, sig: string, nonce: string): boolean {
+  if (sig === "" || nonce === "") return false;
+  let raw: Buffer;
+  if (/^[A-Za-z0-9_-]+$/.test(sig)) raw = Buffer.from(sig, "base64url");
+  else if (/^[A-Za-z0-9+/]+={0,2}$/.test(sig)) raw = Buffer.from(sig, "base64");
+  else return false;
+  try {
+    return nkeys().fromPublic(nkey).verify(Buffer.from(nonce, "latin1"), raw);
+  } catch {
+    return false;
+  }
+}
