@@ -409,6 +409,8 @@ export function startClientTLS(
         raw.off("error", gone);
         raw.off("close", gone);
         ready();
+        // peek paused the socket: the protocol reads from here on (the bytes peeked first)
+        raw.resume();
       }
     });
   }
