@@ -180,6 +180,27 @@ for (const kind of kinds) {
       }
     });
 
+    it("over TLS, malformed and oversized CONNECT lines are refused as in plaintext", async () => {
+      await withServer(kind, tlsBlock() + "max_control_line: 256\n", async (srv) => {
+        for (const [line, expected] of [
+          ['CONNECT {"verbose":false,\r\nPING\r\n', ""],
+          ['CONNECT {"verbose":"yes"}\r\nPING\r\n', ""],
+          [`CONNECT {"verbose":false,"name":"${"x".repeat(400)}"}\r\nPING\r\n`, "-ERR 'maximum control line exceeded'\r\n"],
+        ]) {
+          const r = await rawTLS(srv.port);
+          assert.equal(r.secure, true);
+          r.c.write(line);
+          assert.equal(await r.c.waitClosed(3000), true, "closed");
+          assert.equal(r.c.text(), expected);
+        }
+        await waitUntil(() => /json: cannot unmarshal string into Go struct field ClientOpts.verbose of type bool/.test(srv.output()), "logged");
+        // other clients are unaffected
+        const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca } });
+        await roundTrip(nc);
+        await nc.close();
+      });
+    });
+
     it("verify_and_map: the certificate's email, DNS name or subject picks the user and its permissions", async () => {
       const users = `authorization { users: [
         { user: "CN=alice,OU=dev,O=tsnats test", permissions: { publish: "alice.>", subscribe: "alice.>" } }
