@@ -322,6 +322,13 @@ for (const kind of kinds) {
         assert.match(srv.output(), /Reloaded: tls = enabled/);
         assert.equal(await fp(), new X509Certificate(readFileSync(certs.server2.cert)).fingerprint256);
         await roundTrip(nc);
+        // a certificate file that no longer loads refuses the reload; the server keeps the last one
+        writeFileSync(cert, "not a certificate\n");
+        process.kill(srv.pid, "SIGHUP");
+        await waitUntil(() => /\[ERR\] Failed to reload server configuration: .*error parsing X509 certificate\/key pair/.test(srv.output()), "reload refused");
+        copyFileSync(certs.server2.cert, cert);
+        assert.equal(await fp(), new X509Certificate(readFileSync(certs.server2.cert)).fingerprint256);
+        await roundTrip(nc);
         await nc.close();
       });
     });
