@@ -234,6 +234,16 @@ for (const kind of kinds) {
       }, ["-m", "-1"]);
     });
 
+    it("verify_and_map: a user named by the subject's RDNs in another order matches", async () => {
+      const users = `authorization { users: [ { user: "O=tsnats test, OU=dev, CN=alice", permissions: { publish: "rdn.>", subscribe: "rdn.>" } } ] }\n`;
+      await withServer(kind, tlsBlock("verify_and_map: true") + users, async (srv) => {
+        const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca, ...files(certs.client) } });
+        await roundTrip(nc, "rdn.x");
+        await nc.close();
+        await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.clientEmail) }, "bob maps to no user");
+      });
+    });
+
     it("pinned_certs: only the pinned client key is accepted", async () => {
       await withServer(kind, tlsBlock(`verify: true\npinned_certs: ["${certs.spki("client")}"]`), async (srv) => {
         const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca, ...files(certs.client) } });

@@ -197,7 +197,6 @@ export function certNames(cert: X509Certificate): CertNames {
     else if (kind === "DNS") dns.push(val);
     else if (kind === "URI") uris.push(val);
   }
-  // a subject emailAddress counts as an email, as Go's parser lists it in EmailAddresses
   const rdns: [string, string][] = [];
   for (const p of cert.subject.split("\n")) {
     const i = p.indexOf("=");
@@ -233,12 +232,10 @@ export function parseDN(s: string): [string, string][] | null {
   return out;
 }
 
-const DN_ALIASES: Record<string, string> = { SERIALNUMBER: "SERIALNUMBER", STREET: "STREET", POSTALCODE: "POSTALCODE", EMAILADDRESS: "EMAILADDRESS" };
-
 /** Same RDNs, in any order (nats-server's ldap DN Equal / RDNsMatch). */
 export function sameRDNs(a: [string, string][], b: [string, string][]): boolean {
   if (a.length !== b.length) return false;
-  const key = ([t, v]: [string, string]) => `${DN_ALIASES[t.toUpperCase()] ?? t.toUpperCase()}=${v}`;
+  const key = ([t, v]: [string, string]) => `${t.toUpperCase()}=${v}`;
   const as = a.map(key).sort();
   const bs = b.map(key).sort();
   return as.every((x, i) => x === bs[i]);
