@@ -55,7 +55,7 @@ for (const kind of kinds) {
   describe(`NKey users (${kind})`, () => {
     let srv;
     before(async () => {
-      srv = await startServer(kind, ["-c", conf(`${kind}.conf`, CONFIG())]);
+      srv = await startServer(kind, ["-D", "-c", conf(`${kind}.conf`, CONFIG())]);
     });
     after(() => srv?.stop());
 
@@ -101,6 +101,7 @@ for (const kind of kinds) {
       const { c, info } = await raw(srv.port);
       await refused(c, { nkey: bob.getPublicKey(), sig: sign(alice, info.nonce) });
       await waitUntil(() => srv.output().includes(`authentication error - Nkey "${bob.getPublicKey()}"`), "logged");
+      assert.match(srv.output(), /\[DBG\] 127\.0\.0\.1:\d+ - cid:\d+ - Signature not verified\n/);
     });
 
     it("a replayed signature (of another connection's nonce) is refused", async () => {
@@ -116,8 +117,10 @@ for (const kind of kinds) {
     it("missing, malformed and standard-base64 signatures; unknown nkeys", async () => {
       let r = await raw(srv.port);
       await refused(r.c, { nkey: bob.getPublicKey() });
+      await waitUntil(() => / - Signature missing\n/.test(srv.output()), "Signature missing logged");
       r = await raw(srv.port);
       await refused(r.c, { nkey: bob.getPublicKey(), sig: "not*base64!" });
+      await waitUntil(() => / - Signature not valid base64\n/.test(srv.output()), "Signature not valid base64 logged");
       r = await raw(srv.port);
       await refused(r.c, { nkey: stranger.getPublicKey(), sig: sign(stranger, r.info.nonce) });
       // nats-server falls back to standard base64

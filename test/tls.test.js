@@ -240,8 +240,10 @@ for (const kind of kinds) {
         const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca, ...files(certs.client) } });
         await roundTrip(nc, "rdn.x");
         await nc.close();
+        assert.match(srv.output(), /\[DBG\] .* - Using DistinguishedNameMatch for auth \["O=tsnats test, OU=dev, CN=alice"\]/);
         await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.clientEmail) }, "bob maps to no user");
-      });
+        await waitUntil(() => /User in cert \["CN=bob,O=tsnats test"\], not found/.test(srv.output()), "not found logged");
+      }, ["-D"]);
     });
 
     it("pinned_certs: only the pinned client key is accepted", async () => {

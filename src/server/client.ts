@@ -601,6 +601,7 @@ export class Client implements ParserHandler {
       jwt: ci.jwt,
       nonce: this.nonce,
       peerCert: peerCertificate(this.socket),
+      log: this,
       remoteAddress: this.host,
     };
     this.authUser = ci.nkey || ci.user || (ci.auth_token !== "" ? "[REDACTED]" : "");
@@ -1128,6 +1129,10 @@ export class Client implements ParserHandler {
   }
   noticef(msg: string): void {
     this.server.logger.noticef(`${this.label} - ${msg}`);
+  }
+  /** A server-level warning (no connection prefix), as nats-server's s.Warnf. */
+  warnf(msg: string): void {
+    this.server.logger.warnf(msg);
   }
   errorf(msg: string): void {
     this.server.logger.errorf(`${this.label} - ${msg}`);

@@ -3,7 +3,8 @@
 // implementations (or chained ones) without touching the connection code.
 import { timingSafeEqual, type X509Certificate } from "node:crypto";
 import { certNames, parseDN, sameRDNs } from "../tls.js";
-import { nkeySignatureOK } from "./nkeys.js";
+import { goQuote } from "../../protocol/quote.js";
+import { nkeySignatureError } from "./nkeys.js";
 import { CompiledPermissions } from "./permissions.js";
 import type { AuthorizationOptions, Permissions, ServerOptions, UserConfig } from "../options.js";
 
@@ -19,6 +20,8 @@ export interface AuthRequest {
   nonce?: string;
   /** The client's TLS certificate, when it presented one (verify_and_map). */
   peerCert?: X509Certificate;
+  /** Where the connection's debug and warning lines go (nats-server's texts for why a login failed). */
+  log?: { debugf(msg: string): void; warnf(msg: string): void };
   remoteAddress: string;
   /**
    * Config reload: AuthResult.secret of the earlier check of these same credentials. When
@@ -229,7 +232,9 @@ export class ConfigAuthenticator implements Authenticator {
     const res: AuthResult = { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G", secret: credentialKey("n", nkey, "") };
     // a reload re-checks a connection whose signature was verified: the nonce is not signed twice
     if (nkey === this.noAuthUser || req.verified === res.secret) return res;
-    return nkeySignatureOK(nkey, req.sig ?? "", req.nonce ?? "") ? res : null;
+    const why = nkeySignatureError(nkey, req.sig ?? "", req.nonce ?? "");
+    if (why !== null) req.log?.debugf(why);
+    return why === null ? res : null;
   }
 
   /**
@@ -239,23 +244,40 @@ export class ConfigAuthenticator implements Authenticator {
    */
   private certAuth(req: AuthRequest): AuthResult | null | Promise<AuthResult | null> {
     const cert = req.peerCert;
-    if (cert === undefined) return null;
+    const log = req.log;
+    if (cert === undefined) {
+      log?.debugf("User required in cert, no peer certificates found");
+      return null;
+    }
     const names = certNames(cert);
     let found: { cfg: UserConfig; perms: CompiledPermissions | null } | undefined;
-    for (const n of [...names.emails, ...names.dns, ...names.uris, names.subject]) {
-      found = this.users.get(n);
-      if (found !== undefined) break;
-    }
-    if (found === undefined) {
+    const lookup = (list: string[], how: string): boolean => {
+      for (const n of list) {
+        found = this.users.get(n);
+        if (found !== undefined) {
+          log?.debugf(`${how} for auth [${goQuote(n)}]`);
+          return true;
+        }
+      }
+      return false;
+    };
+    const inCert = (what: string) => `Using ${what} found in cert`;
+    if (!lookup(names.emails, inCert("email")) && !lookup(names.dns, inCert("SAN")) && !lookup(names.uris, inCert("URI"))) {
       for (const u of this.users.values()) {
         const dn = parseDN(u.cfg.user);
         if (dn !== null && sameRDNs(dn, names.rdns)) {
           found = u;
+          log?.debugf(`Using DistinguishedNameMatch for auth [${goQuote(u.cfg.user)}]`);
           break;
         }
       }
+      if (found === undefined) lookup([names.subject], "Using certificate subject");
     }
-    if (found === undefined) return null;
+    if (found === undefined) {
+      log?.debugf(`User in cert [${goQuote(names.subject)}], not found`);
+      return null;
+    }
+    if ((req.user ?? "") !== "") log?.warnf(`User ${goQuote(req.user ?? "")} found in connect proto, but user required from cert`);
     const res: AuthResult = { user: found.cfg.user, permissions: found.perms, account: found.cfg.account ?? "$G" };
     return checked(req, req.pass ?? "", "u", found.cfg.user, found.cfg.password, res);
   }

@@ -23,17 +23,24 @@ export function isValidPublicUserKey(key: string): boolean {
 
 /**
  * nats-server's check of CONNECT's sig for an nkey user: an ed25519 signature of the INFO
- * nonce, in base64url (raw) or, as a fallback, standard base64.
+ * nonce, in base64url (raw) or, as a fallback, standard base64. Null when it verifies, else
+ * nats-server's debug text for why not.
  */
-export function nkeySignatureOK(nkey: string, sig: string, nonce: string): boolean {
-  if (sig === "" || nonce === "") return false;
+export function nkeySignatureError(nkey: string, sig: string, nonce: string): string | null {
+  if (sig === "") return "Signature missing";
   let raw: Buffer;
   if (/^[A-Za-z0-9_-]+$/.test(sig)) raw = Buffer.from(sig, "base64url");
   else if (/^[A-Za-z0-9+/]+={0,2}$/.test(sig)) raw = Buffer.from(sig, "base64");
-  else return false;
+  else return "Signature not valid base64";
+  let kp;
   try {
-    return nkeys().fromPublic(nkey).verify(Buffer.from(nonce, "latin1"), raw);
+    kp = nkeys().fromPublic(nkey);
+  } catch (e) {
+    return `User nkey not valid: ${(e as Error).message}`;
+  }
+  try {
+    return kp.verify(Buffer.from(nonce, "latin1"), raw) ? null : "Signature not verified";
   } catch {
-    return false;
+    return "Signature not verified";
   }
 }
