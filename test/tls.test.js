@@ -120,7 +120,7 @@ for (const kind of kinds) {
       });
     });
 
-    it("verify: a client certificate from the CA is required; none, another CA's and an expired one are refused", async () => {
+    it("verify: a client certificate from the CA is required; none, another CA's, an expired one and a server-only one are refused", async () => {
       await withServer(kind, tlsBlock("verify: true\ntimeout: 1"), async (srv) => {
         const raw = await RawConn.connect(srv.port);
         const info = await raw.readInfo();
@@ -132,7 +132,9 @@ for (const kind of kinds) {
         await assertRefused(srv.url, { caFile: certs.ca }, "no client certificate");
         await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.untrusted) }, "certificate of another CA");
         await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.expired) }, "expired certificate");
-        await waitUntil(() => (srv.output().match(/TLS handshake error/g) ?? []).length >= 3, "three handshake errors logged");
+        await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.server) }, "a certificate for servers only (extendedKeyUsage)");
+        await waitUntil(() => (srv.output().match(/TLS handshake error/g) ?? []).length >= 4, "four handshake errors logged");
+        assert.match(srv.output(), /TLS handshake error: tls: failed to verify (client )?certificate: x509: certificate specifies an incompatible key usage/);
         assert.match(srv.output(), /\[ERR\] 127\.0\.0\.1:\d+ - cid:\d+ - TLS handshake error: /);
       });
     });
