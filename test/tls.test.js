@@ -10,8 +10,9 @@ import assert from "node:assert/strict";
 import { writeFileSync, copyFileSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import tls from "node:tls";
+import net from "node:net";
 import https from "node:https";
-import { X509Certificate, createHash } from "node:crypto";
+import { X509Certificate, createHash, randomBytes } from "node:crypto";
 import { connect } from "@nats-io/transport-node";
 import { serverKinds, startServer, TSNATS_BIN } from "./helpers/servers.js";
 import { RawConn } from "./helpers/raw.js";
@@ -166,6 +167,35 @@ for (const kind of kinds) {
         assert.ok(Date.now() - t0 >= 400, "not before the timeout");
         assert.equal(c.text(), "", "the -ERR queued at the timeout is not written (skip flush)");
         await waitUntil(() => /TLS handshake timeout/.test(srv.output()), "logged");
+      });
+    });
+
+    it("garbage, broken records, aborted handshakes and resets never take the server down", async () => {
+      await withServer(kind, tlsBlock("verify: true\ntimeout: 0.3"), async (srv) => {
+        const jobs = [];
+        for (let i = 0; i < 40; i++) {
+          jobs.push(new Promise((resolve) => {
+            const s = net.connect(srv.port, "127.0.0.1");
+            s.on("error", () => {});
+            s.on("close", resolve);
+            s.once("data", () => {
+              const mode = i % 4;
+              if (mode === 0) s.write(randomBytes(1 + i * 5));
+              else if (mode === 1) s.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01]), randomBytes(50)]));
+              else if (mode === 2) {
+                const t = tls.connect({ socket: s, rejectUnauthorized: false });
+                t.on("error", () => {});
+                setTimeout(() => t.destroy(), i % 20);
+              } else setTimeout(() => s.resetAndDestroy(), i % 30);
+              setTimeout(() => s.destroy(), 2000);
+            });
+          }));
+        }
+        await Promise.all(jobs);
+        const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca, ...files(certs.client) } });
+        await roundTrip(nc);
+        await nc.close();
+        assert.doesNotMatch(srv.output(), /Unexpected error|panic/);
       });
     });
 
