@@ -5,6 +5,7 @@ import { FlagError, USAGE, UnsupportedFlagError, parseFlags, type FlagResult } f
 import { resolveOptions, type PartialOptions } from "../server/options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "../server/version.js";
 import { loadConfigOptions } from "../server/config/load.js";
+import { tlsFromFlags } from "../server/config/tls.js";
 import { sendSignal } from "../server/config/signal.js";
 
 const EXE = "tsnats-server";
@@ -17,6 +18,9 @@ function die(msg: string, code = 1): never {
 /** Config file values first, then flags over them, as nats-server merges them. */
 function mergeOptions(fileOpts: PartialOptions, flags: FlagResult): PartialOptions {
   const merged: PartialOptions = { ...fileOpts, ...flags.opts };
+  // the --tls* flags replace the file's tls block (nats-server's overrideTLS)
+  const tls = tlsFromFlags(flags.tls);
+  if (tls !== undefined) merged.tls = tls;
   if (flags.opts.authorization !== undefined) {
     merged.authorization = { ...(fileOpts.authorization ?? {}), ...flags.opts.authorization };
   }
@@ -82,7 +86,12 @@ async function main(): Promise<void> {
   } else if (flags.checkConfig) {
     die("must specify [-c, --config] option to check configuration file syntax");
   }
-  const opts = resolveOptions(mergeOptions(fileOpts, flags));
+  let opts;
+  try {
+    opts = resolveOptions(mergeOptions(fileOpts, flags));
+  } catch (e) {
+    die((e as Error).message);
+  }
   if (flags.checkConfig) {
     // as nats-server: -t checks what the file says (syntax, fields, values), before any server
     // is built, so nothing is logged and no log file is created; combinations that only

@@ -2,6 +2,8 @@
 // server sends back into an outbound buffer that the server flushes once per event-loop
 // turn. Behaviour follows nats-server's client.go; texts of -ERR lines are nats-server's.
 import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import type { X509Certificate } from "node:crypto";
 import { Op, ParseErrorKind, Parser, parseSize, type ParserHandler } from "../protocol/parser.js";
 import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
 import { goQuote } from "../protocol/quote.js";
@@ -31,7 +33,8 @@ export type CloseReason =
   | "Maximum Control Line Exceeded"
   | "Maximum Subscriptions Exceeded"
   | "Server Shutdown"
-  | "No Responders Requires Headers";
+  | "No Responders Requires Headers"
+  | "TLS Handshake Failure";
 
 export class Subscription implements SubEntry {
   /** Messages delivered so far. */
@@ -68,11 +71,16 @@ interface RespTrack {
 export class Client implements ParserHandler {
   readonly cid: number;
   readonly server: Server;
-  readonly socket: Socket;
+  /** The connection's socket: a tls.TLSSocket once a TLS handshake has begun (see tls.ts). */
+  socket: Socket;
   readonly parser: Parser;
   readonly host: string;
   readonly port: number;
   readonly start = Date.now();
+  /** The nonce sent in INFO (nkey users), "" when none was. */
+  nonce = "";
+  /** The TLS handshake came before the INFO (handshake_first; /connz tls_first). */
+  tlsFirst = false;
   /** "ip:port - cid:N", nats-server's prefix for this connection's log lines. */
   private label: string;
 
@@ -92,6 +100,8 @@ export class Client implements ParserHandler {
   /** Auth is required and CONNECT has not been accepted yet. */
   private expectConnect: boolean;
   private authPending = false;
+  /** CONNECT's nkey, for the log line of a refused nkey login. */
+  private connectNkey = "";
   /** Input read but not yet parsed while parsing is paused (auth check, stall). */
   private stash: Buffer | null = null;
   /** As a producer: paused until a subscriber that fell behind drains (or a timeout). */
@@ -170,6 +180,12 @@ export class Client implements ParserHandler {
 
   /** Send INFO and start reading; called by the server once the connection is registered. */
   begin(info: Buffer): void {
+    this.sendInfoNow(info);
+    this.startProtocol();
+  }
+
+  /** Write INFO at once (before a TLS handshake, or right after a TLS-first one). */
+  sendInfoNow(info: Buffer): void {
     // under a negative max_pending or write_deadline nats-server cannot even send its INFO: the
     // queued INFO is over the limit, or its write is past the deadline, and the client is cut
     const lim = this.server.opts;
@@ -177,6 +193,10 @@ export class Client implements ParserHandler {
     if (lim.write_deadline < 0) return this.writeDeadlineExceeded();
     this.enqueue(info);
     this.flush();
+  }
+
+  /** Start reading the protocol on this.socket (plain, or TLS once its handshake is done). */
+  startProtocol(): void {
     const s = this.socket;
     s.setNoDelay(true);
     s.on("data", (buf: Buffer) => this.onData(buf));
@@ -290,7 +310,7 @@ export class Client implements ParserHandler {
     }
     const s = this.socket;
     const skipFlush = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)" ||
-      reason === "Write Error" || reason === "Read Error";
+      reason === "Write Error" || reason === "Read Error" || reason === "TLS Handshake Failure";
     // what is dropped unsent; the rest is still written out
     if (skipFlush) this.pendingAtClose = this.outPos - this.outStart + (s.destroyed ? 0 : s.writableLength);
     if (!skipFlush && this.outPos > this.outStart && !s.destroyed) {
@@ -601,9 +621,13 @@ export class Client implements ParserHandler {
       nkey: ci.nkey,
       sig: ci.sig,
       jwt: ci.jwt,
+      nonce: this.nonce,
+      peerCert: peerCertificate(this.socket),
+      log: this,
       remoteAddress: this.host,
     };
     this.authUser = ci.nkey || ci.user || (ci.auth_token !== "" ? "[REDACTED]" : "");
+    this.connectNkey = ci.nkey;
     // accounts are chosen by the server, never by the client's CONNECT
     if (ci.account !== "" || ci.new_account) return this.finishConnect(null, req);
     return this.checkConnect(req);
@@ -748,7 +772,9 @@ export class Client implements ParserHandler {
   }
 
   private authViolation(user?: string): void {
-    if (this.server.auth.authRequired && this.server.hasUsers()) {
+    if (this.server.auth.authRequired && this.server.hasNkeys()) {
+      this.errorf(`authentication error - Nkey ${goQuote(this.authReq?.nkey ?? this.connectNkey)}`);
+    } else if (this.server.auth.authRequired && this.server.hasUsers()) {
       this.errorf(`authentication error - User ${goQuote(user ?? "")}`);
     } else {
       this.errorf("authentication error");
@@ -1127,9 +1153,18 @@ export class Client implements ParserHandler {
   noticef(msg: string): void {
     this.server.logger.noticef(`${this.label} - ${msg}`);
   }
+  /** A server-level warning (no connection prefix), as nats-server's s.Warnf. */
+  warnf(msg: string): void {
+    this.server.logger.warnf(msg);
+  }
   errorf(msg: string): void {
     this.server.logger.errorf(`${this.label} - ${msg}`);
   }
+}
+
+/** The client's certificate on a TLS connection, for verify_and_map. */
+function peerCertificate(s: Socket): X509Certificate | undefined {
+  return s instanceof TLSSocket ? s.getPeerX509Certificate() : undefined;
 }
 
 /** Replies the server keeps for itself: service imports, JetStream acks, gateway routing. */

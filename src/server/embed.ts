@@ -178,16 +178,17 @@ export class EmbeddedServer implements AsyncDisposable {
     return this.server.port;
   }
 
-  /** Client URL, e.g. nats://127.0.0.1:41234. */
+  /** Client URL, e.g. nats://127.0.0.1:41234 (tls://... when TLS is required). */
   get url(): string {
-    return `nats://${urlHost(this.server.opts.host)}:${this.server.port}`;
+    const o = this.server.opts;
+    return `${o.tls !== null && !o.allow_non_tls ? "tls" : "nats"}://${urlHost(o.host)}:${this.server.port}`;
   }
 
   /** Monitoring URL (http://host:port), or undefined when monitoring is off. */
   get monitorUrl(): string | undefined {
     const m = this.server.monitorAddress;
     if (m === null || m === undefined) return undefined;
-    return `http://${urlHost(m.host)}:${m.port}`;
+    return `${this.server.opts.https_port !== 0 ? "https" : "http"}://${urlHost(m.host)}:${m.port}`;
   }
 
   /** Server id (an NKey public key, as in INFO server_id). */

@@ -22,11 +22,64 @@ export interface Permissions {
 }
 
 export interface UserConfig {
+  /** The user name; for an nkey user, its public key (as nats-server names it in logs). */
   user: string;
   /** Plain text or a bcrypt hash ($2a$, $2b$, $2x$, $2y$). */
   password: string;
   permissions?: Permissions;
   account?: string;
+  /** An nkey user (public key "U..."): signs the INFO nonce instead of a password. */
+  nkey?: string;
+}
+
+/**
+ * The client `tls {}` block (nats-server's TLSConfigOpts for clients). Files are read when
+ * the options are loaded and again on every reload (see src/server/tls.ts).
+ */
+export interface TLSOptions {
+  cert_file: string;
+  key_file: string;
+  ca_file: string;
+  /** Require and verify a client certificate. */
+  verify: boolean;
+  /** verify, and take the user from the certificate (nats-server's TLSMap). */
+  verify_and_map: boolean;
+  /** Handshake timeout in ms (nats-server default 2 s). */
+  timeout: number;
+  /** Go cipher suite names (nats-server's defaults when empty). */
+  cipher_suites: string[];
+  /** Go curve names (nats-server's defaults when empty). */
+  curve_preferences: string[];
+  /** "1.2" or "1.3" (nats-server's default 1.2). */
+  min_version: string;
+  /** Lower-case hex SHA-256 of the client certificate's SubjectPublicKeyInfo; empty: any. */
+  pinned_certs: string[];
+  /** TLS handshake before the INFO (nats-server 2.10's handshake_first). */
+  handshake_first: boolean;
+  /** handshake_first with a fallback: ms to wait for the client's hello before sending INFO in plaintext; 0 none. */
+  handshake_first_fallback: number;
+}
+
+/** nats-server's TLS_TIMEOUT. */
+export const DEFAULT_TLS_TIMEOUT = 2000;
+/** nats-server's DEFAULT_TLS_HANDSHAKE_FIRST_FALLBACK_DELAY ("auto"). */
+export const DEFAULT_TLS_FIRST_FALLBACK = 50;
+
+export function defaultTLSOptions(): TLSOptions {
+  return {
+    cert_file: "",
+    key_file: "",
+    ca_file: "",
+    verify: false,
+    verify_and_map: false,
+    timeout: DEFAULT_TLS_TIMEOUT,
+    cipher_suites: [],
+    curve_preferences: [],
+    min_version: "",
+    pinned_certs: [],
+    handshake_first: false,
+    handshake_first_fallback: 0,
+  };
 }
 
 export interface AuthorizationOptions {
@@ -70,6 +123,12 @@ export interface ServerOptions {
 
   authorization: AuthorizationOptions;
   no_auth_user: string;
+  /** TLS for client connections; null: plaintext only. */
+  tls: TLSOptions | null;
+  /** With tls: accept plaintext clients too (INFO says tls_available instead of tls_required). */
+  allow_non_tls: boolean;
+  /** HTTPS monitoring port (uses the tls block's certificate); 0 means off. */
+  https_port: number;
 
   debug: boolean;
   trace: boolean;
@@ -114,6 +173,9 @@ export function defaultOptions(): ServerOptions {
     disable_short_first_ping: false,
     authorization: {},
     no_auth_user: "",
+    tls: null,
+    allow_non_tls: false,
+    https_port: 0,
     debug: false,
     trace: false,
     trace_verbose: false,
@@ -135,6 +197,7 @@ export type PartialOptions = Partial<ServerOptions>;
 export function resolveOptions(partial: PartialOptions = {}): ServerOptions {
   const o = { ...defaultOptions(), ...partial };
   o.authorization = { ...(partial.authorization ?? {}) };
+  o.tls = partial.tls ? { ...defaultTLSOptions(), ...partial.tls } : null;
   setBaselineOptions(o);
   return o;
 }
@@ -185,7 +248,11 @@ export function setBaselineOptions(o: ServerOptions): void {
   if (o.max_connections === 0) o.max_connections = d.max_connections;
   if (o.ping_interval === 0) o.ping_interval = d.ping_interval;
   if (o.ping_max === 0) o.ping_max = d.ping_max;
-  if (o.authorization.timeout === 0) o.authorization.timeout = DEFAULT_AUTH_TIMEOUT;
+  if (o.tls !== null && o.tls.timeout === 0) o.tls.timeout = DEFAULT_TLS_TIMEOUT;
+  // nats-server's getDefaultAuthTimeout: with TLS, one second more than the TLS timeout
+  if (o.authorization.timeout === 0 || (o.authorization.timeout === undefined && o.tls !== null)) {
+    o.authorization.timeout = o.tls !== null ? o.tls.timeout + 1000 : DEFAULT_AUTH_TIMEOUT;
+  }
   if (o.max_control_line === 0) o.max_control_line = d.max_control_line;
   if (o.max_payload === 0) o.max_payload = d.max_payload;
   if (o.max_pending === 0) o.max_pending = d.max_pending;

@@ -7,11 +7,13 @@
 import { writeFileSync } from "node:fs";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { FileSink, logSinkFromOptions, type LogSink } from "./logger.js";
-import { ConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
+import { ConfigAuthenticator, newConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
 import { DEFAULT_AUTH_TIMEOUT, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { parseHostPort } from "./hostport.js";
+import { buildTLSContext, type TLSContext } from "./tls.js";
+import type { TLSOptions } from "./options.js";
 
 /** A reload refused: nothing was changed. */
 export class ReloadError extends Error {}
@@ -60,6 +62,7 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
   ["ping_max", "MaxPingsOut"],
   ["http_host", "HTTPHost"],
   ["http_port", "HTTPPort"],
+  ["https_port", "HTTPSPort"],
   ["http_base_path", "HTTPBasePath"],
   ["auth.timeout", "AuthTimeout"],
   ["max_control_line", "MaxControlLine"],
@@ -70,6 +73,8 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
   ["log_file", "LogFile"],
   ["logfile_size_limit", "LogSizeLimit"],
   ["logfile_max_num", "LogMaxFiles"],
+  ["tls", "TLSConfig"],
+  ["allow_non_tls", "AllowNonTLS"],
   ["write_deadline", "WriteDeadline"],
   ["lame_duck_duration", "LameDuckDuration"],
   ["lame_duck_grace_period", "LameDuckGracePeriod"],
@@ -150,6 +155,9 @@ export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions):
         }
         continue;
       }
+      case "tls":
+        tlsChanges(s, cur, next, changes);
+        continue;
       default:
         break;
     }
@@ -257,6 +265,38 @@ export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions):
   return changes;
 }
 
+/**
+ * The tls block: the certificate, key and CA are read again on every reload (a renewed
+ * certificate under the same file name is picked up); a file that fails to load refuses the
+ * reload. New connections use the new context; open ones keep theirs and are not dropped.
+ * Logged as nats-server logs its TLSTimeout, TLSConfig, TLSPinnedCerts and handshake-first
+ * changes.
+ */
+function tlsChanges(s: Server, cur: ServerOptions, next: ServerOptions, changes: Change[]): void {
+  const o = cur.tls;
+  const n = next.tls;
+  let ctx: TLSContext | null = null;
+  if (n !== null) {
+    try {
+      ctx = buildTLSContext(n);
+    } catch (e) {
+      throw new ReloadError((e as Error).message);
+    }
+  }
+  const log = (msg: string) => changes.push({ apply: (sv) => sv.logger.noticef(msg) });
+  if ((o?.timeout ?? 2000) !== (n?.timeout ?? 2000)) log(`Reloaded: tls timeout = ${(n?.timeout ?? 2000) / 1000}`);
+  const files = (t: TLSOptions | null, c: TLSContext | null) => (t === null || c === null ? "" : `${JSON.stringify(t)}\0${c.fingerprint}`);
+  if (files(o, s.tlsContext) !== files(n, ctx)) log(`Reloaded: tls = ${n !== null ? "enabled" : "disabled"}`);
+  if (!same(o?.pinned_certs ?? [], n?.pinned_certs ?? [])) log(`Reloaded: ${n?.pinned_certs.length ?? 0} pinned_certs`);
+  if ((o?.handshake_first ?? false) !== (n?.handshake_first ?? false)) {
+    log(`Reloaded: Client TLS handshake first: ${String(n?.handshake_first ?? false)}`);
+  }
+  if ((o?.handshake_first_fallback ?? 0) !== (n?.handshake_first_fallback ?? 0)) {
+    log(`Reloaded: Client TLS handshake first fallback delay: ${formatGoDuration(n?.handshake_first_fallback ?? 0)}`);
+  }
+  changes.push({ apply: (sv) => (sv.tlsContext = ctx) });
+}
+
 /** max_connections lowered below the number connected: close the newest over the limit. */
 function applyMaxConn(s: Server, max: number): void {
   const clients = [...s.clients.values()];
@@ -281,7 +321,7 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
   const next = resolveOptions({ ...cur, ...partial });
   if (partial.authorization === undefined) next.authorization = { ...cur.authorization };
   const changes = diffOptions(s, cur, next);
-  const auth: Authenticator = s.customAuth ? s.auth : new ConfigAuthenticator(next.authorization, next.no_auth_user);
+  const auth: Authenticator = s.customAuth ? s.auth : newConfigAuthenticator(next);
   try {
     s.checkOptions(next, auth);
   } catch (e) {

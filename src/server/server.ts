@@ -8,13 +8,15 @@ import { newServerIdentity } from "./ids.js";
 import { Client, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
-import { ConfigAuthenticator, isBcrypt, type Authenticator, type AuthResult } from "./auth/authenticator.js";
+import { ConfigAuthenticator, isBcrypt, newConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
+import { randomBytes } from "node:crypto";
+import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
 
 /**
  * Where a message leaves this server besides local subscribers: routes, gateways and leaf
@@ -111,6 +113,8 @@ export class Server extends EventEmitter<ServerEvents> {
   monitorAddress: { host: string; port: number } | null = null;
   /** The monitoring listener (http_port), when on. */
   monitor: MonitorServer | null = null;
+  /** TLS for clients (the tls block), rebuilt by each reload; null without TLS. */
+  tlsContext: TLSContext | null = null;
 
   constructor(options: PartialOptions = {}, deps: ServerDeps = {}) {
     super();
@@ -120,8 +124,9 @@ export class Server extends EventEmitter<ServerEvents> {
     this.xkey = ident.xkey;
     this.name = this.opts.server_name !== "" ? this.opts.server_name : this.id;
     this.customAuth = deps.authenticator !== undefined;
-    this.auth = deps.authenticator ?? new ConfigAuthenticator(this.opts.authorization, this.opts.no_auth_user);
+    this.auth = deps.authenticator ?? newConfigAuthenticator(this.opts);
     this.checkOptions();
+    this.tlsContext = this.opts.tls === null ? null : buildTLSContext(this.opts.tls);
     this.setClientAdvertise();
     // the log file is opened only once the options are known to be good
     this.customLogger = deps.logger !== undefined;
@@ -145,6 +150,10 @@ export class Server extends EventEmitter<ServerEvents> {
         `lame duck grace period (${formatGoDuration(o.lame_duck_grace_period)}) should be strictly lower than lame duck duration (${formatGoDuration(o.lame_duck_duration)})`,
       );
     }
+    if (o.http_port !== 0 && o.https_port !== 0) {
+      throw new Error(`can't specify both HTTP (${o.http_port}) and HTTPs (${o.https_port}) ports`);
+    }
+    if (o.https_port !== 0 && o.tls === null) throw new Error("TLS cert and key required for HTTPS");
     if (o.max_payload > o.max_pending) {
       throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
@@ -156,7 +165,13 @@ export class Server extends EventEmitter<ServerEvents> {
   }
 
   hasUsers(): boolean {
+    if (this.auth instanceof ConfigAuthenticator) return this.auth.hasUsers();
     return (this.opts.authorization.users?.length ?? 0) > 0;
+  }
+
+  /** nkey users are configured: INFO carries a nonce, refusals name the nkey. */
+  hasNkeys(): boolean {
+    return this.auth instanceof ConfigAuthenticator && this.auth.hasNkeys();
   }
 
   noAuthResult(): AuthResult | null {
@@ -195,7 +210,7 @@ export class Server extends EventEmitter<ServerEvents> {
       }
     }
     // nats-server starts its monitor before the client listener
-    if (o.http_port !== 0) await this.startMonitor();
+    if (o.http_port !== 0 || o.https_port !== 0) await this.startMonitor();
     const srv = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.accept(s));
     srv.maxConnections = listenerCap(o.max_connections);
     await new Promise<void>((resolve, reject) => {
@@ -234,18 +249,20 @@ export class Server extends EventEmitter<ServerEvents> {
     // loaded only when monitoring is on: node:http and the pages cost start-up time
     const { MonitorServer } = await import("./monitor/http.js");
     const m = new MonitorServer(this);
-    const bad = listenPortError(o.http_port);
+    const secure = o.https_port !== 0;
+    const want = secure ? o.https_port : o.http_port;
+    const bad = listenPortError(want);
     if (bad !== null) throw new Error(`Can't start monitoring: can't listen to the monitor port: ${bad}`);
     try {
-      this.monitorAddress = await m.start(host, o.http_port);
+      this.monitorAddress = await m.start(host, want, secure ? (this.tlsContext ?? undefined) : undefined);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const port = o.http_port === -1 ? 0 : o.http_port;
+      const port = want === -1 ? 0 : want;
       const why = err.code === "EADDRINUSE" ? "bind: address already in use" : err.message;
       throw new Error(`Can't start monitoring: can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
     }
     this.monitor = m;
-    this.logger.noticef(`Starting http monitor on ${hostPort(host, this.monitorAddress.port)}`);
+    this.logger.noticef(`Starting ${secure ? "https" : "http"} monitor on ${hostPort(host, this.monitorAddress.port)}`);
   }
 
   private portsFile = "";
@@ -258,11 +275,12 @@ export class Server extends EventEmitter<ServerEvents> {
     const exe = base === "server" ? "tsnats-server" : base;
     this.portsFile = path.join(dir, `${exe}_${process.pid}.ports`);
     const host = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? "127.0.0.1" : this.opts.host;
-    const ports: Record<string, string[]> = { nats: [`nats://${hostPort(host, this.port)}`] };
+    const scheme = this.opts.tls !== null && !this.opts.allow_non_tls ? "tls" : "nats";
+    const ports: Record<string, string[]> = { nats: [`${scheme}://${hostPort(host, this.port)}`] };
     const ma = this.monitorAddress;
     if (ma !== null) {
       const mh = ma.host === "0.0.0.0" || ma.host === "::" ? "127.0.0.1" : ma.host;
-      ports.monitoring = [`http://${hostPort(mh, ma.port)}`];
+      ports.monitoring = [`${this.opts.https_port !== 0 ? "https" : "http"}://${hostPort(mh, ma.port)}`];
     }
     try {
       writeFileSync(this.portsFile, JSON.stringify(ports));
@@ -294,12 +312,15 @@ export class Server extends EventEmitter<ServerEvents> {
       return;
     }
     this.clients.set(cid, c);
-    c.begin(this.infoFor(c));
+    if (this.hasNkeys()) c.nonce = randomBytes(11).toString("base64url");
+    const ctx = this.tlsContext;
+    if (ctx === null) c.begin(this.infoFor(c));
+    else startClientTLS(c, ctx, this.opts.allow_non_tls, (req) => this.infoFor(c, {}, req), () => c.startProtocol());
     this.emit("client:connect", c);
   }
 
   /** INFO for one client, as nats-server orders its fields. */
-  infoFor(c: Client | null, extra: Record<string, unknown> = {}): Buffer {
+  infoFor(c: Client | null, extra: Record<string, unknown> = {}, tlsRequired?: boolean): Buffer {
     const o = this.opts;
     // client_advertise replaces host and port in INFO, as nats-server's setInfoHostPort does
     const adv = this.clientAdvertise;
@@ -314,10 +335,17 @@ export class Server extends EventEmitter<ServerEvents> {
       headers: !o.no_header_support,
     };
     if (this.auth.authRequired && this.auth.noAuthUser === "") info.auth_required = true;
+    if (o.tls !== null) {
+      if (tlsRequired ?? !o.allow_non_tls) info.tls_required = true;
+      if (o.tls.verify) info.tls_verify = true;
+      if (o.allow_non_tls) info.tls_available = true;
+    }
     info.max_payload = o.max_payload;
     if (c !== null) {
       info.client_id = c.cid;
       if (c.host !== "") info.client_ip = c.host;
+      // the nonce is for the first INFO only (nkey users sign it in CONNECT)
+      if (c.nonce !== "" && extra.ldm === undefined) info.nonce = c.nonce;
     }
     info.xkey = this.xkey;
     Object.assign(info, extra);

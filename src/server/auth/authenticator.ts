@@ -1,9 +1,12 @@
 // Authentication behind one interface. The server asks its Authenticator whether a
 // CONNECT may proceed; TLS client certs, NKeys and JWT accounts plug in as further
 // implementations (or chained ones) without touching the connection code.
-import { timingSafeEqual } from "node:crypto";
+import { timingSafeEqual, type X509Certificate } from "node:crypto";
+import { certNames, parseDN, sameRDNs } from "../tls.js";
+import { goQuote } from "../../protocol/quote.js";
+import { nkeySignatureError } from "./nkeys.js";
 import { CompiledPermissions } from "./permissions.js";
-import type { AuthorizationOptions, Permissions, UserConfig } from "../options.js";
+import type { AuthorizationOptions, Permissions, ServerOptions, UserConfig } from "../options.js";
 
 /** What the client presented, from its CONNECT. */
 export interface AuthRequest {
@@ -15,6 +18,10 @@ export interface AuthRequest {
   jwt?: string;
   /** The nonce sent in INFO, when one was. */
   nonce?: string;
+  /** The client's TLS certificate, when it presented one (verify_and_map). */
+  peerCert?: X509Certificate;
+  /** Where the connection's debug and warning lines go (nats-server's texts for why a login failed). */
+  log?: { debugf(msg: string): void; warnf(msg: string): void };
   remoteAddress: string;
   /**
    * Config reload: AuthResult.secret of the earlier check of these same credentials. When
@@ -83,8 +90,9 @@ function comparePassword(given: string, stored: string): boolean | Promise<boole
   return safeEqual(given, stored);
 }
 
-/** The kinds of configured credential: a users-list entry, the single user, the token. */
-type CredentialKind = "u" | "s" | "t";
+/** The kinds of configured credential: a users-list entry, the single user, the token, an nkey. */
+type CredentialKind = "u" | "s" | "t" | "n";
+
 
 /**
  * The key of one configured credential (AuthResult.secret): kind, user and stored secret.
@@ -127,28 +135,48 @@ export class ConfigAuthenticator implements Authenticator {
   private readonly token: string;
   private readonly single: { user: string; password: string; perms: CompiledPermissions | null } | null;
   private readonly users = new Map<string, { cfg: UserConfig; perms: CompiledPermissions | null }>();
+  private readonly nkeys = new Map<string, { cfg: UserConfig; perms: CompiledPermissions | null }>();
+  /** tls verify_and_map: users are found by the client's certificate. */
+  private readonly tlsMap: boolean;
 
-  constructor(auth: AuthorizationOptions, noAuthUser = "") {
+  constructor(auth: AuthorizationOptions, noAuthUser = "", tlsMap = false) {
+    this.tlsMap = tlsMap;
     this.token = auth.token ?? "";
     this.single =
       auth.user !== undefined && auth.user !== ""
         ? { user: auth.user, password: auth.password ?? "", perms: compile(auth.permissions) }
         : null;
     for (const u of auth.users ?? []) {
-      this.users.set(u.user, { cfg: u, perms: compile(u.permissions ?? auth.permissions) });
+      const entry = { cfg: u, perms: compile(u.permissions ?? auth.permissions) };
+      if (u.nkey !== undefined) this.nkeys.set(u.nkey, entry);
+      else this.users.set(u.user, entry);
     }
-    this.authRequired = this.token !== "" || this.single !== null || this.users.size > 0;
+    this.authRequired = this.token !== "" || this.single !== null || this.users.size > 0 || this.nkeys.size > 0;
     this.noAuthUser = noAuthUser;
   }
 
   /** Does a user of this name exist (for no_auth_user)? */
   hasUser(name: string): boolean {
-    return this.users.has(name);
+    return this.users.has(name) || this.nkeys.has(name);
+  }
+
+  /** nkey users are configured: INFO carries a nonce. */
+  hasNkeys(): boolean {
+    return this.nkeys.size > 0;
+  }
+
+  /** users (not nkey users) are configured. */
+  hasUsers(): boolean {
+    return this.users.size > 0;
   }
 
   /** The result for no_auth_user, or null when it does not name a configured user. */
   noAuthResult(): AuthResult | null {
     if (this.noAuthUser === "") return null;
+    const n = this.nkeys.get(this.noAuthUser);
+    if (n !== undefined) {
+      return { user: n.cfg.user, permissions: n.perms, account: n.cfg.account ?? "$G", secret: credentialKey("n", n.cfg.user, "") };
+    }
     const u = this.users.get(this.noAuthUser);
     return u === undefined
       ? null
@@ -163,19 +191,25 @@ export class ConfigAuthenticator implements Authenticator {
 
   /** True when a users list is configured (not the single user/password or token form). */
   hasUserList(): boolean {
-    return this.users.size > 0;
+    return this.users.size > 0 || this.nkeys.size > 0;
   }
 
   userAccount(name: string): string | undefined {
     // like nats-server, only a users list counts: the single user/password form keeps no map
-    const u = this.users.get(name);
+    const u = this.users.get(name) ?? this.nkeys.get(name);
     return u === undefined ? undefined : (u.cfg.account ?? "$G");
   }
 
   authenticate(req: AuthRequest): AuthResult | null | Promise<AuthResult | null> {
     if (!this.authRequired) return ANON;
+    const noCreds = (req.user ?? "") === "" && (req.pass ?? "") === "" && (req.auth_token ?? "") === "";
+    if (this.nkeys.size > 0) {
+      let nkey = req.nkey ?? "";
+      if (nkey === "" && noCreds && this.nkeys.has(this.noAuthUser)) nkey = this.noAuthUser;
+      if (nkey !== "") return this.nkeyAuth(req, nkey);
+    }
+    if (this.users.size > 0 && this.tlsMap) return this.certAuth(req);
     if (this.users.size > 0) {
-      const noCreds = (req.user ?? "") === "" && (req.pass ?? "") === "" && (req.auth_token ?? "") === "";
       if (noCreds && this.noAuthUser !== "") return this.noAuthResult();
       const u = this.users.get(req.user ?? "");
       if (u === undefined) return null;
@@ -185,8 +219,71 @@ export class ConfigAuthenticator implements Authenticator {
     if (this.token !== "") {
       return checked(req, req.auth_token ?? "", "t", "", this.token, { ...ANON });
     }
-    const s = this.single!;
+    if (this.single === null) return null;
+    const s = this.single;
     if ((req.user ?? "") !== s.user) return null;
     return checked(req, req.pass ?? "", "s", s.user, s.password, { user: s.user, permissions: s.perms, account: "$G" });
   }
+
+  /** An nkey user: the signature of the INFO nonce must verify (not for no_auth_user). */
+  private nkeyAuth(req: AuthRequest, nkey: string): AuthResult | null {
+    const u = this.nkeys.get(nkey);
+    if (u === undefined) return null;
+    const res: AuthResult = { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G", secret: credentialKey("n", nkey, "") };
+    // a reload re-checks a connection whose signature was verified: the nonce is not signed twice
+    if (nkey === this.noAuthUser || req.verified === res.secret) return res;
+    const why = nkeySignatureError(nkey, req.sig ?? "", req.nonce ?? "");
+    if (why !== null) req.log?.debugf(why);
+    return why === null ? res : null;
+  }
+
+  /**
+   * verify_and_map: the user named by the client's certificate, looked up as nats-server's
+   * checkClientTLSCertSubject does: emails, DNS names, URIs, then the subject (its string, or
+   * the same RDNs in any order). A password configured for that user must still match.
+   */
+  private certAuth(req: AuthRequest): AuthResult | null | Promise<AuthResult | null> {
+    const cert = req.peerCert;
+    const log = req.log;
+    if (cert === undefined) {
+      log?.debugf("User required in cert, no peer certificates found");
+      return null;
+    }
+    const names = certNames(cert);
+    let found: { cfg: UserConfig; perms: CompiledPermissions | null } | undefined;
+    const lookup = (list: string[], how: string): boolean => {
+      for (const n of list) {
+        found = this.users.get(n);
+        if (found !== undefined) {
+          log?.debugf(`${how} for auth [${goQuote(n)}]`);
+          return true;
+        }
+      }
+      return false;
+    };
+    const inCert = (what: string) => `Using ${what} found in cert`;
+    if (!lookup(names.emails, inCert("email")) && !lookup(names.dns, inCert("SAN")) && !lookup(names.uris, inCert("URI"))) {
+      for (const u of this.users.values()) {
+        const dn = parseDN(u.cfg.user);
+        if (dn !== null && sameRDNs(dn, names.rdns)) {
+          found = u;
+          log?.debugf(`Using DistinguishedNameMatch for auth [${goQuote(u.cfg.user)}]`);
+          break;
+        }
+      }
+      if (found === undefined) lookup([names.subject], "Using certificate subject");
+    }
+    if (found === undefined) {
+      log?.debugf(`User in cert [${goQuote(names.subject)}], not found`);
+      return null;
+    }
+    if ((req.user ?? "") !== "") log?.warnf(`User ${goQuote(req.user ?? "")} found in connect proto, but user required from cert`);
+    const res: AuthResult = { user: found.cfg.user, permissions: found.perms, account: found.cfg.account ?? "$G" };
+    return checked(req, req.pass ?? "", "u", found.cfg.user, found.cfg.password, res);
+  }
+}
+
+/** The authenticator of the options' authorization block (with the tls block's verify_and_map). */
+export function newConfigAuthenticator(o: ServerOptions): ConfigAuthenticator {
+  return new ConfigAuthenticator(o.authorization, o.no_auth_user, o.tls?.verify_and_map === true);
 }

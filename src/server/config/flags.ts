@@ -2,6 +2,7 @@
 // package: `-f value`, `-f=value`, `--f value`, `--f=value`; boolean flags take no value
 // unless written `-f=false`; parsing stops at the first non-flag argument or `--`.
 import { configPort, type PartialOptions } from "../options.js";
+import type { TLSFlags } from "./tls.js";
 import { parseGoBool } from "../strconv.js";
 
 export class FlagError extends Error {}
@@ -30,6 +31,8 @@ export interface FlagResult {
   version: boolean;
   /** Arguments after the flags: the first must be the command "version" or "help", as in nats-server. */
   rest: string[];
+  /** --tls, --tlscert, ... as given (applied by tlsFromFlags in config/tls.ts). */
+  tls: TLSFlags;
 }
 
 function auth(r: FlagResult) {
@@ -76,7 +79,7 @@ const DEFS: FlagDef[] = [
   { names: ["pass"], kind: "string", apply: (r, v) => (auth(r).password = v as string) },
   { names: ["auth"], kind: "string", apply: (r, v) => (auth(r).token = v as string) },
   { names: ["m", "http_port"], kind: "int", apply: (r, v) => (r.opts.http_port = v as number) },
-  { names: ["ms", "https_port"], kind: "int", apply: () => {}, unsupported: "HTTPS monitoring (needs TLS)" },
+  { names: ["ms", "https_port"], kind: "int", apply: (r, v) => (r.opts.https_port = v as number) },
   { names: ["c", "config"], kind: "string", apply: (r, v) => (r.configFile = v as string) },
   { names: ["t"], kind: "bool", apply: (r, v) => (r.checkConfig = v as boolean) },
   { names: ["sl", "signal"], kind: "string", apply: (r, v) => (r.signal = v as string) },
@@ -94,12 +97,12 @@ const DEFS: FlagDef[] = [
   { names: ["no_advertise"], kind: "bool", apply: () => {}, unsupported: "clustering" },
   { names: ["connect_retries"], kind: "int", apply: () => {}, unsupported: "clustering" },
   { names: ["cluster_name"], kind: "string", apply: () => {}, unsupported: "clustering" },
-  { names: ["help_tls"], kind: "bool", apply: () => {}, unsupported: "TLS" },
-  { names: ["tls"], kind: "bool", apply: () => {}, unsupported: "TLS" },
-  { names: ["tlsverify"], kind: "bool", apply: () => {}, unsupported: "TLS" },
-  { names: ["tlscert"], kind: "string", apply: () => {}, unsupported: "TLS" },
-  { names: ["tlskey"], kind: "string", apply: () => {}, unsupported: "TLS" },
-  { names: ["tlscacert"], kind: "string", apply: () => {}, unsupported: "TLS" },
+  { names: ["help_tls"], kind: "bool", apply: () => {}, unsupported: "the TLS help text (see docs/config.md)" },
+  { names: ["tls"], kind: "bool", apply: (r, v) => (r.tls.tls = v as boolean) },
+  { names: ["tlsverify"], kind: "bool", apply: (r, v) => (r.tls.tlsverify = v as boolean) },
+  { names: ["tlscert"], kind: "string", apply: (r, v) => (r.tls.tlscert = v as string) },
+  { names: ["tlskey"], kind: "string", apply: (r, v) => (r.tls.tlskey = v as string) },
+  { names: ["tlscacert"], kind: "string", apply: (r, v) => (r.tls.tlscacert = v as string) },
   { names: ["js", "jetstream"], kind: "bool", apply: () => {}, unsupported: "JetStream" },
   { names: ["sd", "store_dir"], kind: "string", apply: () => {}, unsupported: "JetStream" },
 ];
@@ -167,7 +170,7 @@ function parseIntFlag(s: string, name: string): number {
 }
 
 export function parseFlags(argv: string[]): FlagResult {
-  const r: FlagResult = { opts: {}, configFile: "", checkConfig: false, signal: "", help: false, version: false, rest: [] };
+  const r: FlagResult = { opts: {}, configFile: "", checkConfig: false, signal: "", help: false, version: false, rest: [], tls: {} };
   let i = 0;
   while (i < argv.length) {
     const a = argv[i];
@@ -221,6 +224,7 @@ Server Options:
         --server_name <server_name>  Server name (default: auto)
     -P, --pid <file>                 File to store PID
     -m, --http_port <port>           Use port for http monitoring
+    -ms,--https_port <port>          Use port for https monitoring
     -c, --config <file>              Configuration file
     -t                               Test configuration and exit
     -sl,--signal <signal>[=<pid>]    Send signal to tsnats-server process (ldm, stop, quit, term, reopen, reload)
@@ -244,7 +248,14 @@ Authorization Options:
         --pass <password>            Password required for connections
         --auth <token>               Authorization token required for connections
 
-Not supported yet (refused with a message): TLS, clustering, JetStream, syslog and
+TLS Options:
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
+
+Not supported yet (refused with a message): clustering, JetStream, syslog and
 profiling flags.
 
 Common Options:

@@ -4,6 +4,8 @@ import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } fro
 import { formatGoDuration, parseGoDuration } from "../duration.js";
 import { configPort, normalizeTags } from "../options.js";
 import { isValidSubject } from "../../protocol/subject.js";
+import { parseTLSBlock } from "./tls.js";
+import { isValidPublicUserKey } from "../auth/nkeys.js";
 import type {
   AuthorizationOptions,
   PartialOptions,
@@ -346,11 +348,18 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
           u.permissions = permissions(ctx, f);
           break;
         case "nkey":
-          ctx.err(f, "nkey users are not supported by tsnats-server yet");
+          u.nkey = str(ctx, "nkey", f);
           break;
         default:
           if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
       }
+    }
+    if (u.nkey !== undefined && u.nkey !== "") {
+      // nats-server's parseUsers checks, reported at the entry
+      if (!isValidPublicUserKey(u.nkey)) ctx.err(e, "Not a valid public nkey for a user");
+      else if (u.user !== undefined || u.password !== undefined) ctx.err(e, "Nkey users do not take usernames or passwords");
+      else out.push({ user: u.nkey, password: "", nkey: u.nkey, permissions: u.permissions });
+      continue;
     }
     if (u.user === undefined && userGiven) continue; // its wrong type is reported already
     if (u.user === undefined || u.user === "") {
@@ -412,7 +421,7 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
     const seen = new Set<string>();
     for (const u of a.users) {
       if (seen.has(u.user)) {
-        ctx.err(v, `Duplicate user "${u.user}" detected`);
+        ctx.err(v, u.nkey !== undefined ? `Duplicate nkey "${u.nkey}" detected` : `Duplicate user "${u.user}" detected`);
         break;
       }
       seen.add(u.user);
@@ -427,7 +436,6 @@ const NOT_YET: Record<string, string> = {
   gateway: "gateways",
   leafnodes: "leaf nodes",
   leaf: "leaf nodes",
-  tls: "TLS",
   jetstream: "JetStream",
   accounts: "accounts",
   operator: "operator mode",
@@ -437,7 +445,6 @@ const NOT_YET: Record<string, string> = {
   websocket: "websocket",
   mqtt: "MQTT",
   syslog: "syslog",
-  https_port: "HTTPS monitoring",
 };
 
 /**
@@ -496,6 +503,16 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
       case "http_port":
       case "monitor_port":
         o.http_port = int(ctx, k, v);
+        break;
+      case "https_port":
+        o.https_port = int(ctx, k, v);
+        break;
+      case "tls":
+        // TLS for clients (src/server/config/tls.ts)
+        o.tls = parseTLSBlock(v, (at, msg) => ctx.err(at, msg));
+        break;
+      case "allow_non_tls":
+        o.allow_non_tls = bool(ctx, k, v);
         break;
       case "http_base_path":
         o.http_base_path = str(ctx, k, v);

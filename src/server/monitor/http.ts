@@ -2,6 +2,8 @@
 // parameters, JSON field names, status codes and headers (monitor.go), plus /metrics in
 // Prometheus text format and the /dashboard page.
 import http from "node:http";
+import https from "node:https";
+import type { TLSContext } from "../tls.js";
 import type net from "node:net";
 import type { Server } from "../server.js";
 import { BadRequest, goJSON } from "./util.js";
@@ -52,7 +54,7 @@ export class MonitorServer {
   readonly reqStats = new Map<string, number>();
   readonly cpu = new CpuSampler();
   private readonly routes = new Map<string, Handler>(ROUTES);
-  private http: http.Server | null = null;
+  private http: http.Server | https.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   /** The address actually listened on. */
   address: { host: string; port: number } | null = null;
@@ -69,9 +71,13 @@ export class MonitorServer {
     return this.basePath === "/" ? p : p === "/" ? this.basePath : this.basePath + p;
   }
 
-  /** Listen on host:port (port -1: a random one). Rejects when the port cannot be bound. */
-  async start(host: string, port: number): Promise<{ host: string; port: number }> {
-    const srv = http.createServer((req, res) => {
+  /**
+   * Listen on host:port (port -1: a random one). Rejects when the port cannot be bound.
+   * With `secure`, HTTPS with the tls block's certificate (no client certificates, as
+   * nats-server's monitoring), taken from the server at each handshake so reloads apply.
+   */
+  async start(host: string, port: number, secure?: TLSContext): Promise<{ host: string; port: number }> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       try {
         this.serve(req, res);
       } catch (e) {
@@ -82,7 +88,12 @@ export class MonitorServer {
           sendText(res, 400, "400 Bad Request");
         } else res.destroy();
       }
-    });
+    };
+    const current = () => this.server.tlsContext?.secureContext ?? (secure as TLSContext).secureContext;
+    const srv =
+      secure === undefined
+        ? http.createServer(handler)
+        : https.createServer({ SNICallback: (_name, cb) => cb(null, current()), secureContext: current() } as https.ServerOptions, handler);
     srv.on("connection", (s: net.Socket) => {
       this.sockets.add(s);
       s.once("close", () => this.sockets.delete(s));

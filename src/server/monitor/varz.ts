@@ -21,6 +21,8 @@ export function varz(m: MonitorServer): Record<string, unknown> {
     port: s.port,
   };
   if (s.auth.authRequired) v.auth_required = true;
+  if (o.tls !== null && !o.allow_non_tls) v.tls_required = true;
+  if (o.tls !== null && o.tls.verify) v.tls_verify = true;
   v.max_connections = o.max_connections;
   if (o.max_subscriptions !== 0) v.max_subscriptions = o.max_subscriptions;
   v.ping_interval = goDurationNs(o.ping_interval);
@@ -29,7 +31,7 @@ export function varz(m: MonitorServer): Record<string, unknown> {
   // the configured value, as nats-server reports it (-1 stays -1; the ports file has the real one)
   v.http_port = o.http_port;
   v.http_base_path = o.http_base_path;
-  v.https_port = 0;
+  v.https_port = o.https_port;
   v.auth_timeout = (o.authorization.timeout ?? 2000) / 1000;
   v.max_control_line = o.max_control_line;
   v.max_payload = o.max_payload;
@@ -42,7 +44,7 @@ export function varz(m: MonitorServer): Record<string, unknown> {
   v.mqtt = {};
   v.websocket = {};
   v.jetstream = {};
-  v.tls_timeout = 2;
+  v.tls_timeout = (o.tls?.timeout ?? 2000) / 1000;
   v.write_deadline = goDurationNs(o.write_deadline);
   v.start = goTime(start);
   v.now = goTime(now);
