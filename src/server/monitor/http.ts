@@ -4,7 +4,8 @@
 import http from "node:http";
 import type net from "node:net";
 import type { Server } from "../server.js";
-import { BadRequest, goJSON } from "./util.js";
+import { BadRequest, goJSONParts } from "./util.js";
+import { MonitorQueue, type Rendering } from "./queue.js";
 import { handleVarz } from "./varz.js";
 import { handleConnz } from "./connz.js";
 import { handleSubsz } from "./subsz.js";
@@ -29,6 +30,9 @@ export type Reply =
 
 export type Handler = (m: MonitorServer, q: URLSearchParams) => Reply;
 
+/** Endpoints whose answers grow with the connections and subscriptions: answered in slices (queue.ts). */
+const QUEUED = new Set(["/connz", "/subsz", "/subscriptionsz", "/accountz", "/accstatz", "/metrics"]);
+
 /** Endpoint paths, in the order the index page lists them. */
 const ROUTES: ReadonlyArray<[string, Handler]> = [
   ["/varz", handleVarz],
@@ -52,6 +56,7 @@ export class MonitorServer {
   readonly reqStats = new Map<string, number>();
   readonly cpu = new CpuSampler();
   private readonly routes = new Map<string, Handler>(ROUTES);
+  private readonly queue = new MonitorQueue();
   private http: http.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   /** The address actually listened on. */
@@ -113,6 +118,7 @@ export class MonitorServer {
     const srv = this.http;
     this.http = null;
     if (srv === null) return Promise.resolve();
+    this.queue.clear();
     return new Promise<void>((resolve) => {
       srv.close(() => resolve());
       for (const s of this.sockets) s.destroy();
@@ -188,30 +194,60 @@ export class MonitorServer {
       }
       const ep = path as string;
       this.count(ep === "/subscriptionsz" ? "/subsz" : ep);
-      const r = h(this, q);
-      if (r.kind === "raw") {
-        send(res, r.status ?? 200, r.contentType, r.body);
+      if (QUEUED.has(ep)) {
+        // built and written in slices between socket I/O, shared by identical requests
+        this.queue.enqueue(`${ep}?${rawQuery}`, { begin: () => this.render(h(this, q), q), fail: (e) => this.failure(e, ep) }, res);
         return;
       }
-      const body = goJSON(r.value, r.compact !== true);
-      const status = r.status ?? 200;
-      const callback = q.get("callback") ?? "";
-      if (callback !== "") {
-        send(res, status, "application/javascript", `${callback}(${body})`);
-      } else {
-        res.setHeader("Access-Control-Allow-Origin", "*");
-        send(res, status, "application/json", body);
+      let r: Rendering;
+      try {
+        r = this.render(h(this, q), q);
+      } catch (e) {
+        r = this.failure(e, ep);
       }
+      sendRendering(res, r);
     } catch (e) {
-      if (e instanceof BadRequest) {
-        sendText(res, 400, e.message);
-        return;
-      }
-      // a bug in one endpoint must not take the server down
-      this.server.logger.errorf(`Error serving monitoring request ${path}: ${(e as Error).stack ?? String(e)}`);
-      sendText(res, 500, "internal error");
+      sendRendering(res, this.failure(e, path));
     }
   }
+
+  /** An endpoint's answer as status, headers and body text (in pieces). */
+  private render(r: Reply, q: URLSearchParams): Rendering {
+    const status = r.status ?? 200;
+    if (r.kind === "raw") return { status, headers: [["Content-Type", r.contentType]], parts: [r.body].values() };
+    const parts = goJSONParts(r.value, r.compact !== true);
+    const callback = q.get("callback") ?? "";
+    if (callback !== "") return { status, headers: [["Content-Type", "application/javascript"]], parts: jsonp(callback, parts) };
+    return { status, headers: [["Access-Control-Allow-Origin", "*"], ["Content-Type", "application/json"]], parts };
+  }
+
+  /** The answer to a request whose endpoint threw. */
+  private failure(e: unknown, path: string | null): Rendering {
+    if (e instanceof BadRequest) return textRendering(400, e.message);
+    // a bug in one endpoint must not take the server down
+    this.server.logger.errorf(`Error serving monitoring request ${path}: ${(e as Error).stack ?? String(e)}`);
+    return textRendering(500, "internal error");
+  }
+}
+
+function* jsonp(callback: string, parts: Iterator<string, void, undefined>): Generator<string, void, undefined> {
+  yield `${callback}(`;
+  for (let p = parts.next(); p.done !== true; p = parts.next()) yield p.value;
+  yield ")";
+}
+
+function textRendering(status: number, body: string): Rendering {
+  return { status, headers: [["Content-Type", "text/plain; charset=utf-8"]], parts: [body].values() };
+}
+
+/** A rendering answered at once, in one piece. */
+function sendRendering(res: http.ServerResponse, r: Rendering): void {
+  let body = "";
+  for (let p = r.parts.next(); p.done !== true; p = r.parts.next()) body += p.value;
+  res.statusCode = r.status;
+  for (const [k, v] of r.headers) res.setHeader(k, v);
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
 }
 
 /** Go's path.Clean for an absolute path. */
