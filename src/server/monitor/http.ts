@@ -22,6 +22,7 @@ import { handleMetrics } from "./metrics.js";
 import { indexPage } from "./index-page.js";
 import { DASHBOARD_HTML } from "./dashboard.js";
 import { CpuSampler } from "./process.js";
+import { MAX_HEADER_BYTES, afterBody, detachedExchange, escapePath, goErrorBytes, parseRefused, unescapePath } from "./wire.js";
 
 /** What an endpoint answers: a value sent as JSON (JSONP with ?callback=), or a finished body. */
 export type Reply =
@@ -59,14 +60,19 @@ export class MonitorServer {
   private readonly queue = new MonitorQueue();
   private http: http.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  /** Sockets whose request was refused by Node's parser and answered by refused(). */
+  private readonly refusedSockets = new WeakSet<net.Socket>();
   /** The address actually listened on. */
   address: { host: string; port: number } | null = null;
   /** http_base_path, normalised as nats-server does ("/" when unset). */
   readonly basePath: string;
+  /** basePath as the bytes of a decoded request path (latin1 characters). */
+  private readonly baseBytes: string;
 
   constructor(server: Server) {
     this.server = server;
     this.basePath = normalizeBasePath(server.opts.http_base_path);
+    this.baseBytes = Buffer.from(this.basePath, "utf8").toString("latin1");
   }
 
   /** An endpoint's path under http_base_path. */
@@ -76,17 +82,11 @@ export class MonitorServer {
 
   /** Listen on host:port (port -1: a random one). Rejects when the port cannot be bound. */
   async start(host: string, port: number): Promise<{ host: string; port: number }> {
-    const srv = http.createServer((req, res) => {
-      try {
-        this.serve(req, res);
-      } catch (e) {
-        // nothing a request carries may take the server (or an embedding process) down
-        this.server.logger.errorf(`Error serving monitoring request: ${(e as Error).message}`);
-        if (!res.headersSent) {
-          res.removeHeader("Location");
-          sendText(res, 400, "400 Bad Request");
-        } else res.destroy();
-      }
+    const srv = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => afterBody(req, res, () => this.handle(req, res)));
+    srv.on("clientError", (e: Error & { code?: string }, socket: net.Socket) => this.refused(e, socket));
+    srv.on("connect", (req: http.IncomingMessage, socket: net.Socket) => {
+      const ex = detachedExchange(socket, { method: "CONNECT", url: req.url ?? "", headers: {} });
+      this.handle(ex.req, ex.res);
     });
     srv.on("connection", (s: net.Socket) => {
       this.sockets.add(s);
@@ -126,13 +126,59 @@ export class MonitorServer {
     });
   }
 
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    try {
+      this.serve(req, res);
+    } catch (e) {
+      // nothing a request carries may take the server (or an embedding process) down
+      this.server.logger.errorf(`Error serving monitoring request: ${(e as Error).message}`);
+      if (!res.headersSent) {
+        res.removeHeader("Location");
+        sendText(res, 400, "400 Bad Request");
+      } else res.destroy();
+    }
+  }
+
+  /**
+   * A request Node's parser refused: answered as Go's server would (an unknown method or a
+   * raw non-ASCII path byte is served, then the connection closes; a head over the limit is
+   * a 431; anything else a 400, both from Go's own error texts).
+   */
+  private refused(e: Error & { code?: string }, socket: net.Socket): void {
+    if (this.refusedSockets.has(socket) || socket.destroyed) return;
+    this.refusedSockets.add(socket);
+    const busy = (socket as net.Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (busy !== undefined && busy !== null) {
+      // an answer to an earlier request is still being written: end after it
+      busy.once("finish", () => socket.destroySoon());
+      return;
+    }
+    if (e.code === "HPE_INVALID_METHOD" || e.code === "HPE_INVALID_URL") {
+      const r = parseRefused(e);
+      if (r !== null) {
+        const ex = detachedExchange(socket, r);
+        this.handle(ex.req, ex.res);
+        return;
+      }
+    }
+    if (e.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    let text: string;
+    if (e.code === "HPE_HEADER_OVERFLOW") text = goErrorBytes(431, "Request Header Fields Too Large");
+    else if (e.code === "ERR_HTTP_REQUEST_TIMEOUT") text = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
+    else text = goErrorBytes(400, "Bad Request");
+    socket.end(text, "latin1");
+  }
+
   count(path: string): void {
     this.reqStats.set(path, (this.reqStats.get(path) ?? 0) + 1);
   }
 
   /** The endpoint a request path names under http_base_path ("/" for the index), or null. */
   private endpointOf(p: string): string | null {
-    const base = this.basePath;
+    const base = this.baseBytes;
     if (base === "/") return p;
     if (p === base) return "/";
     if (!p.startsWith(base + "/")) return null;
@@ -142,31 +188,42 @@ export class MonitorServer {
 
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     let raw = req.url ?? "/";
+    if (raw === "*" && req.method === "OPTIONS") {
+      // Go's server answers "OPTIONS *" itself
+      res.setHeader("Content-Length", 0);
+      res.end();
+      return;
+    }
+    // Go routes a CONNECT by its path as it came: an authority ("host:port") or an unclean
+    // path matches nothing, and nothing is redirected
+    const connect = req.method === "CONNECT";
     if (!raw.startsWith("/")) {
-      // absolute form (through a proxy): keep its path and query
-      try {
-        const u = new URL(raw);
-        raw = u.pathname + u.search;
-      } catch {
-        sendText(res, 400, "400 Bad Request");
-        return;
+      if (connect) raw = "";
+      else {
+        // absolute form (through a proxy): keep its path and query
+        try {
+          const u = new URL(raw);
+          raw = u.pathname + u.search;
+        } catch {
+          badRequest(res);
+          return;
+        }
       }
     }
     const qi = raw.indexOf("?");
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(qi < 0 ? raw : raw.slice(0, qi));
-    } catch {
-      sendText(res, 400, "400 Bad Request");
+    // the path's bytes, escapes decoded (latin1 characters), as Go's url.URL.Path
+    const decoded = unescapePath(qi < 0 ? raw : raw.slice(0, qi));
+    if (decoded === null) {
+      badRequest(res);
       return;
     }
     const rawQuery = qi < 0 ? "" : raw.slice(qi + 1);
     // like Go's ServeMux: a path that is not in canonical form is redirected to the clean one
-    const clean = cleanPath(decoded);
+    const clean = connect ? decoded : cleanPath(decoded);
     if (clean !== decoded) {
       // the path escaped as Go's url.URL.String() writes it, so no byte of the request
       // (CR, LF, non-ASCII) reaches the header as it came
-      const esc = encodeURI(clean).replace(/\?/g, "%3F").replace(/#/g, "%23");
+      const esc = escapePath(clean);
       const loc = rawQuery === "" ? esc : `${esc}?${rawQuery}`;
       res.setHeader("Location", loc);
       send(res, 301, "text/html; charset=utf-8", `<a href="${htmlEscape(loc)}">Moved Permanently</a>.\n\n`);
@@ -285,6 +342,12 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
   res.setHeader("Content-Type", type);
   res.setHeader("Content-Length", Buffer.byteLength(body));
   res.end(body);
+}
+
+/** Go's answer to a request URI it cannot parse: a 400 that closes the connection. */
+function badRequest(res: http.ServerResponse): void {
+  res.shouldKeepAlive = false;
+  sendText(res, 400, "400 Bad Request");
 }
 
 /** Error bodies: nats-server writes them without a Content-Type, which Go sniffs as plain text. */
