@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { freePort, serverKinds, startServer } from "./helpers/servers.js";
 import { RawConn } from "./helpers/raw.js";
+import { LazyArray, goJSON, goJSONParts } from "../dist/server/monitor/util.js";
 
 /**
  * The complete HTTP responses at the start of `buf` (a latin1 string): status, lower-case
@@ -73,6 +74,35 @@ async function exchange(port, bytes, count = 1, timeoutMs = 5000) {
 }
 
 const HEALTH = '{"status":"ok"}';
+
+describe("monitoring JSON built in pieces", () => {
+  it("joins to exactly the text of the whole, for every kind of value", () => {
+    const made = [];
+    const lazy = new LazyArray(3, (i) => (made.push(i), { i, tags: ["a<b", "c&d"], nested: { deep: [1, { x: null }] } }));
+    const values = [
+      { server_id: "X", now: "2026", empty: [], none: null, gone: undefined, fn: () => 1, list: [1, "two", { three: [3] }, undefined], obj: { a: { b: [] } }, s: "\u2028 > <", lazy, lazyEmpty: new LazyArray(0, () => 1) },
+      {},
+      { only: [] },
+      [1, 2, { a: 1 }],
+      "text",
+      42,
+      null,
+    ];
+    for (const v of values) {
+      for (const indent of [true, false]) {
+        assert.equal([...goJSONParts(v, indent)].join(""), goJSON(v, indent), JSON.stringify(v));
+        assert.deepEqual(JSON.parse([...goJSONParts(v, indent)].join("")), JSON.parse(JSON.stringify(v)));
+      }
+    }
+    // a lazy array's elements are made one at a time, as they are written
+    made.length = 0;
+    const parts = goJSONParts({ lazy }, true);
+    parts.next();
+    parts.next();
+    parts.next();
+    assert.deepEqual(made, [0]);
+  });
+});
 
 for (const kind of serverKinds()) {
   describe(`monitoring HTTP edges, as Go's net/http [${kind}]`, () => {

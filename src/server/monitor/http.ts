@@ -148,8 +148,8 @@ export class MonitorServer {
     if (this.refusedSockets.has(socket) || socket.destroyed) return;
     this.refusedSockets.add(socket);
     const busy = (socket as net.Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
-    if (busy !== undefined && busy !== null) {
-      // an answer to an earlier request is still being written: end after it
+    if (busy !== undefined && busy !== null && (busy.headersSent || e.code !== "ERR_HTTP_REQUEST_TIMEOUT")) {
+      // an answer to an earlier request is still to be written: end after it
       busy.once("finish", () => socket.destroySoon());
       return;
     }
@@ -169,7 +169,9 @@ export class MonitorServer {
     if (e.code === "HPE_HEADER_OVERFLOW") text = goErrorBytes(431, "Request Header Fields Too Large");
     else if (e.code === "ERR_HTTP_REQUEST_TIMEOUT") text = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
     else text = goErrorBytes(400, "Bad Request");
+    // (a request timeout with an answer not begun: the body it waits for never came)
     socket.end(text, "latin1");
+    socket.destroySoon();
   }
 
   count(path: string): void {
