@@ -78,7 +78,7 @@ const HEALTH = '{"status":"ok"}';
 describe("monitoring JSON built in pieces", () => {
   it("joins to exactly the text of the whole, for every kind of value", () => {
     const made = [];
-    const lazy = new LazyArray(3, (i) => (made.push(i), { i, tags: ["a<b", "c&d"], nested: { deep: [1, { x: null }] } }));
+    const lazy = new LazyArray(40, (i) => (made.push(i), { i, tags: ["a<b", "c&d"], nested: { deep: [1, { x: null }] } }));
     const values = [
       { server_id: "X", now: "2026", empty: [], none: null, gone: undefined, fn: () => 1, list: [1, "two", { three: [3] }, undefined], obj: { a: { b: [] } }, s: "\u2028 > <", lazy, lazyEmpty: new LazyArray(0, () => 1) },
       {},
@@ -94,13 +94,17 @@ describe("monitoring JSON built in pieces", () => {
         assert.deepEqual(JSON.parse([...goJSONParts(v, indent)].join("")), JSON.parse(JSON.stringify(v)));
       }
     }
-    // a lazy array's elements are made one at a time, as they are written
+    // a lazy array's elements are made a piece at a time, as they are written
     made.length = 0;
-    const parts = goJSONParts({ lazy }, true);
+    const long = new LazyArray(100, (i) => (made.push(i), { i }));
+    const parts = goJSONParts({ long }, true);
     parts.next();
     parts.next();
     parts.next();
-    assert.deepEqual(made, [0]);
+    assert.ok(made.length > 0 && made.length < 100, `made ${made.length} of 100 for the first piece`);
+    assert.deepEqual(made, [...made.keys()]);
+    assert.equal([...parts].length > 1, true);
+    assert.equal(made.length, 100);
   });
 });
 

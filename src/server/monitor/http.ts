@@ -82,7 +82,8 @@ export class MonitorServer {
 
   /** Listen on host:port (port -1: a random one). Rejects when the port cannot be bound. */
   async start(host: string, port: number): Promise<{ host: string; port: number }> {
-    const srv = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => afterBody(req, res, () => this.handle(req, res)));
+    // timeouts are checked every second (Node's default: 30 s), so they fire near their value
+    const srv = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: 1000 }, (req, res) => afterBody(req, res, () => this.handle(req, res)));
     srv.on("clientError", (e: Error & { code?: string }, socket: net.Socket) => this.refused(e, socket));
     srv.on("connect", (req: http.IncomingMessage, socket: net.Socket) => {
       const ex = detachedExchange(socket, { method: "CONNECT", url: req.url ?? "", headers: {} });
@@ -92,7 +93,7 @@ export class MonitorServer {
       this.sockets.add(s);
       s.once("close", () => this.sockets.delete(s));
     });
-    // nats-server's ReadHeaderTimeout; responses are small and written at once
+    // a request's head must arrive within 5 s, the whole request (with any body) within 10 s
     srv.headersTimeout = 5000;
     srv.requestTimeout = 10000;
     await new Promise<void>((resolve, reject) => {

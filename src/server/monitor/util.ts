@@ -111,11 +111,15 @@ function skipped(v: unknown): boolean {
   return v === undefined || typeof v === "function" || typeof v === "symbol";
 }
 
+/** Elements of an array serialized together, as one piece. */
+const PIECE_ELEMENTS = 16;
+
 /**
  * goJSON(v, indent) in pieces: the text of a top-level object property by property, and of
- * its array values element by element, so a caller can stop between pieces. The pieces
- * joined are exactly goJSON(v, indent) (JSON strings never hold a raw newline, so indenting
- * a nested text is a plain replacement).
+ * its array values a few elements at a time, so a caller can stop between pieces (and a
+ * LazyArray's elements are made only as their piece is). The pieces joined are exactly
+ * goJSON(v, indent): each piece is serialized inside arrays nested to its depth, so
+ * JSON.stringify indents it as in the whole, and the wrapping is cut off.
  */
 export function* goJSONParts(v: unknown, indent: boolean): Generator<string, void, undefined> {
   if (!indent || !isPlainObject(v)) {
@@ -131,14 +135,18 @@ export function* goJSONParts(v: unknown, indent: boolean): Generator<string, voi
     first = false;
     const arr = Array.isArray(val) || val instanceof LazyArray ? (val as unknown[] | LazyArray<unknown>) : null;
     if (arr === null || arr.length === 0) {
-      yield goJSON(val, true).replaceAll("\n", "\n  ");
+      // "[\n  <value>\n]"
+      yield goJSON([val], true).slice(4, -2);
       continue;
     }
     const lazy = arr instanceof LazyArray ? arr : null;
-    for (let i = 0; i < arr.length; i++) {
-      const el = lazy !== null ? lazy.at(i) : (arr as unknown[])[i];
-      const text = skipped(el) ? "null" : goJSON(el, true).replaceAll("\n", "\n    ");
-      yield `${i === 0 ? "[\n    " : ",\n    "}${text}`;
+    const batch: unknown[] = [];
+    for (let i = 0; i < arr.length; i += PIECE_ELEMENTS) {
+      const end = Math.min(arr.length, i + PIECE_ELEMENTS);
+      batch.length = 0;
+      for (let k = i; k < end; k++) batch.push(lazy !== null ? lazy.at(k) : (arr as unknown[])[k]);
+      // "[\n  [\n    <elements>\n  ]\n]"
+      yield `${i === 0 ? "[\n    " : ",\n    "}${goJSON([batch], true).slice(10, -6)}`;
     }
     yield "\n  ]";
   }
