@@ -50,6 +50,8 @@ class Job {
   /** Work until done (true) or until the deadline passes (false). */
   step(deadline: number): boolean {
     if (this.r === null) {
+      // every client gave up (a scrape timed out) before the work began: none is done
+      if (this.waiters.every((w) => w.destroyed)) return true;
       this.started = true;
       this.r = this.guard(() => this.work.begin());
     }
