@@ -32,7 +32,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { renderSvg } from "./svg.js";
-import { monitorBurstMarkdown, monitorBurstTarget, runMonitorBurst } from "./monitor-burst.js";
+import { monitorBurstMarkdown, monitorBurstTargets, runMonitorBursts } from "./monitor-burst.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -779,8 +779,8 @@ async function main() {
   // monitoring must never stall messaging (bench/monitor-burst.js)
   process.stdout.write("monitor burst: worst PING round trip while parallel /connz?subs=detail requests run ...\n");
   const track = (p) => (live.add(p), p.once("exit", () => live.delete(p)));
-  const monitorBurst = await runMonitorBurst({ natsServer, tsnatsDir: TSNATS_DIR }, { rounds: o.rounds }, track, (l) => process.stdout.write(l + "\n"));
-  for (const e of monitorBurst.errors) problems.push(`monitor burst: ${e}`);
+  const monitorBursts = await runMonitorBursts({ natsServer, tsnatsDir: TSNATS_DIR }, { rounds: o.rounds }, track, (l) => process.stdout.write(l + "\n"));
+  for (const b of monitorBursts) for (const e of b.errors) problems.push(`monitor burst: ${e}`);
 
   // results
   const rows = [];
@@ -826,7 +826,7 @@ async function main() {
     const ratio = a && b ? Math.round((b / a) * 1000) / 1000 : null;
     targets.push({ name: `rss-${scale.idle.tsnats.conns}-idle`, ratio, target: 2, lowerBetter: true, pass: ratio !== null && ratio <= 2 && scale.idle.tsnats.ready });
   }
-  targets.push(monitorBurstTarget(monitorBurst));
+  targets.push(...monitorBurstTargets(monitorBursts));
   const report = {
     tool: "tsnats-bench",
     version: 1,
@@ -838,7 +838,7 @@ async function main() {
     cases: rows,
     scale,
     startup,
-    monitor_burst: monitorBurst,
+    monitor_burst: monitorBursts,
     targets,
     problems,
     raw,
