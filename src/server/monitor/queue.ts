@@ -33,7 +33,6 @@ export interface Work {
 
 class Job {
   readonly waiters: http.ServerResponse[] = [];
-  started = false;
   private r: Rendering | null = null;
   private readonly body: Buffer[] = [];
   private length = 0;
@@ -52,7 +51,6 @@ class Job {
     if (this.r === null) {
       // every client gave up (a scrape timed out) before the work began: none is done
       if (this.waiters.every((w) => w.destroyed)) return true;
-      this.started = true;
       this.r = this.guard(() => this.work.begin());
     }
     while (!this.built) {
@@ -122,7 +120,8 @@ class Job {
 export class MonitorQueue {
   private readonly jobs: (Job | undefined)[] = [];
   private head = 0;
-  /** Jobs not started yet, by what they ask for: later identical requests join them. */
+  /** Jobs not started yet, by what they ask for: later identical requests join them (a job
+   * leaves this map when it reaches the head of the queue, before its work begins). */
   private readonly waiting = new Map<string, Job>();
   private scheduled = false;
   private readonly tick = () => this.run();
@@ -130,7 +129,7 @@ export class MonitorQueue {
   /** Answer res with work's result, in slices; key names what is asked (endpoint and query). */
   enqueue(key: string, work: Work, res: http.ServerResponse): void {
     let job = this.waiting.get(key);
-    if (job === undefined || job.started) {
+    if (job === undefined) {
       job = new Job(key, work);
       this.waiting.set(key, job);
       this.jobs.push(job);
@@ -140,13 +139,6 @@ export class MonitorQueue {
       this.scheduled = true;
       setImmediate(this.tick);
     }
-  }
-
-  /** Requests waiting or being answered. */
-  get pending(): number {
-    let n = 0;
-    for (let i = this.head; i < this.jobs.length; i++) n += (this.jobs[i] as Job).waiters.length;
-    return n;
   }
 
   /** Forget every queued request (the listener is closing and its sockets are gone). */
