@@ -5,8 +5,9 @@
 // (round 1: nats-server then tsnats, round 2: tsnats then nats-server, ...). For each case the
 // table shows both medians, the ratio tsnats / nats-server and the spread of each side. It
 // also measures start-up time (process and embedded), resident memory with 10,000 idle
-// connections and with 1,000 connections holding 100 subscriptions each, and the time to
-// accept those connections. Results go to bench/results/ as JSON, Markdown and an SVG chart.
+// connections and with 1,000 connections holding 100 subscriptions each, the time to
+// accept those connections, and the worst PING round trip during a monitoring burst
+// (bench/monitor-burst.js). Results go to bench/results/ as JSON, Markdown and an SVG chart.
 //
 // usage: node bench/run.js [options]          (npm run bench -- [options])
 //   --rounds N         alternating rounds (default 3)
@@ -31,6 +32,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { renderSvg } from "./svg.js";
+import { monitorBurstMarkdown, monitorBurstTargets, runMonitorBursts } from "./monitor-burst.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -647,6 +649,7 @@ function markdown(report) {
     L.push(`| embedded \`new Server()\` + \`start()\` (${st.embedded.runs} runs; module import ${fmtMs(st.embedded.import_ms)}, first start ${fmtMs(st.embedded.first_ms)}) | - | ${st.embedded.median_ms} ms |`);
     L.push("");
   }
+  if (report.monitor_burst) L.push(monitorBurstMarkdown(report.monitor_burst));
   const failed = report.targets.filter((t) => !t.pass);
   L.push(failed.length === 0 ? `All ${report.targets.length} targets hold.` : `Targets missed: ${failed.map((t) => t.name).join(", ")}.`);
   if (report.problems.length > 0) {
@@ -773,6 +776,12 @@ async function main() {
     for (const part of ["idle", "subs"]) for (const k of SERVERS) if (!scale[part][k].ready) problems.push(`scale ${part} [${k}]: ${scale[part][k].error}`);
   }
 
+  // monitoring must never stall messaging (bench/monitor-burst.js)
+  process.stdout.write("monitor burst: worst PING round trip while parallel /connz?subs=detail requests run ...\n");
+  const track = (p) => (live.add(p), p.once("exit", () => live.delete(p)));
+  const monitorBursts = await runMonitorBursts({ natsServer, tsnatsDir: TSNATS_DIR }, { rounds: o.rounds }, track, (l) => process.stdout.write(l + "\n"));
+  for (const b of monitorBursts) for (const e of b.errors) problems.push(`monitor burst: ${e}`);
+
   // results
   const rows = [];
   for (const g of generators) {
@@ -817,6 +826,7 @@ async function main() {
     const ratio = a && b ? Math.round((b / a) * 1000) / 1000 : null;
     targets.push({ name: `rss-${scale.idle.tsnats.conns}-idle`, ratio, target: 2, lowerBetter: true, pass: ratio !== null && ratio <= 2 && scale.idle.tsnats.ready });
   }
+  targets.push(...monitorBurstTargets(monitorBursts));
   const report = {
     tool: "tsnats-bench",
     version: 1,
@@ -828,6 +838,7 @@ async function main() {
     cases: rows,
     scale,
     startup,
+    monitor_burst: monitorBursts,
     targets,
     problems,
     raw,

@@ -1,11 +1,11 @@
 // /connz: open and closed client connections, sorted and paginated as nats-server does
 // (monitor.go Connz, monitor_sort_opts.go). Only the requested page is turned into JSON
-// objects; sorting works on the connections themselves.
+// objects, one at a time as it is serialized; sorting works on the connections themselves.
 import { TLSSocket } from "node:tls";
 import { tlsConnInfo } from "../tls.js";
 import type { Client, Subscription } from "../client.js";
 import type { MonitorServer, Reply } from "./http.js";
-import { BadRequest, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
+import { BadRequest, LazyArray, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
 import { formatGoDuration } from "../duration.js";
 import { accountNames } from "./misc.js";
 
@@ -141,8 +141,8 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
   rows = sortRows(rows, sort, nowMs);
   const lo = Math.min(offset, rows.length);
   const hi = Math.min(offset + limit, rows.length);
-  const conns = new Array<Record<string, unknown>>(hi - lo);
-  for (let i = lo; i < hi; i++) conns[i - lo] = connInfo(rows[i], nowMs, opts);
+  // each entry is made when it is serialized, so a large page is built in slices (queue.ts)
+  const conns = new LazyArray(hi - lo, (i) => connInfo(rows[lo + i], nowMs, opts));
   return {
     server_id: s.id,
     now: goTime(nowMs),

@@ -2,7 +2,7 @@
 // themselves (subs=1), filtered by a publish subject (test=) and paginated (monitor.go Subsz).
 import type { Subscription } from "../client.js";
 import type { MonitorServer, Reply } from "./http.js";
-import { BadRequest, decodeBool, decodeInt, goTime } from "./util.js";
+import { BadRequest, LazyArray, decodeBool, decodeInt, goTime } from "./util.js";
 import { subDetail } from "./connz.js";
 import { isValidLiteralSubject, subjectMatches } from "../../protocol/subject.js";
 
@@ -54,7 +54,7 @@ export function handleSubsz(m: MonitorServer, q: URLSearchParams): Reply {
   }
   const lo = Math.min(offset, list.length);
   const hi = Math.min(offset + limit, list.length);
-  const page = list.slice(lo, hi).map((s) => subDetail(s, true));
+  const page = new LazyArray(hi - lo, (i) => subDetail(list[lo + i], true));
   // like nats-server: without any subscription to list, only the statistics are sent
   if (page.length === 0) return { kind: "json", value: stats };
   return {

@@ -81,3 +81,74 @@ function decodeInteger(q: URLSearchParams, param: string, fn: string, what: stri
   // beyond 2^53 the exact value does not matter for offsets, limits and ids
   return Number(big);
 }
+
+/**
+ * An array whose elements are made only when serialized, one at a time (so a large /connz
+ * page is built in slices, see queue.ts). JSON.stringify sees a plain array.
+ */
+export class LazyArray<T> {
+  constructor(
+    readonly length: number,
+    private readonly make: (i: number) => T,
+  ) {}
+
+  at(i: number): T {
+    return this.make(i);
+  }
+
+  toJSON(): T[] {
+    const a = new Array<T>(this.length);
+    for (let i = 0; i < this.length; i++) a[i] = this.make(i);
+    return a;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof LazyArray) && typeof (v as { toJSON?: unknown }).toJSON !== "function";
+}
+
+function skipped(v: unknown): boolean {
+  return v === undefined || typeof v === "function" || typeof v === "symbol";
+}
+
+/** Elements of an array serialized together, as one piece. */
+const PIECE_ELEMENTS = 16;
+
+/**
+ * goJSON(v, indent) in pieces: the text of a top-level object property by property, and of
+ * its array values a few elements at a time, so a caller can stop between pieces (and a
+ * LazyArray's elements are made only as their piece is). The pieces joined are exactly
+ * goJSON(v, indent): each piece is serialized inside arrays nested to its depth, so
+ * JSON.stringify indents it as in the whole, and the wrapping is cut off.
+ */
+export function* goJSONParts(v: unknown, indent: boolean): Generator<string, void, undefined> {
+  if (!indent || !isPlainObject(v)) {
+    yield goJSON(v, indent);
+    return;
+  }
+  let first = true;
+  yield "{";
+  for (const key of Object.keys(v)) {
+    const val = v[key];
+    if (skipped(val)) continue;
+    yield `${first ? "\n  " : ",\n  "}${goJSON(key, false)}: `;
+    first = false;
+    const arr = Array.isArray(val) || val instanceof LazyArray ? (val as unknown[] | LazyArray<unknown>) : null;
+    if (arr === null || arr.length === 0) {
+      // "[\n  <value>\n]"
+      yield goJSON([val], true).slice(4, -2);
+      continue;
+    }
+    const lazy = arr instanceof LazyArray ? arr : null;
+    const batch: unknown[] = [];
+    for (let i = 0; i < arr.length; i += PIECE_ELEMENTS) {
+      const end = Math.min(arr.length, i + PIECE_ELEMENTS);
+      batch.length = 0;
+      for (let k = i; k < end; k++) batch.push(lazy !== null ? lazy.at(k) : (arr as unknown[])[k]);
+      // "[\n  [\n    <elements>\n  ]\n]"
+      yield `${i === 0 ? "[\n    " : ",\n    "}${goJSON([batch], true).slice(10, -6)}`;
+    }
+    yield "\n  ]";
+  }
+  yield first ? "}" : "\n}";
+}
