@@ -1044,9 +1044,14 @@ export class Client implements ParserHandler {
       if (this.out.length > OUT_SLAB * 4) this.out = EMPTY;
     } else {
       this.outStart = this.outPos;
-      if (!ok && this.wdTimer === null && this.server.opts.write_deadline > 0) {
-        this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.opts.write_deadline);
-      }
+      if (!ok) this.armWriteDeadline();
+    }
+  }
+
+  /** A write is waiting for the socket: it must finish within write_deadline. */
+  private armWriteDeadline(): void {
+    if (this.wdTimer === null && this.server.opts.write_deadline > 0) {
+      this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.opts.write_deadline);
     }
   }
 
@@ -1085,9 +1090,7 @@ export class Client implements ParserHandler {
     s.uncork();
     if (i === list.length) this.held = null;
     else list.splice(0, i);
-    if (!ok && this.wdTimer === null && this.server.opts.write_deadline > 0) {
-      this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.opts.write_deadline);
-    }
+    if (!ok) this.armWriteDeadline();
   }
 
   private writeDeadlineExceeded(): void {
