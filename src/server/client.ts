@@ -1097,8 +1097,10 @@ export class Client implements ParserHandler {
     this.wdTimer = null;
     if (this.closed) return;
     this.server.slowConsumers++;
+    // the whole backlog, as nats-server counts it: in the socket and held back here
+    const chunks = ((this.socket as unknown as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 1) + (this.held?.length ?? 0);
     this.noticef(
-      `Slow Consumer Detected: WriteDeadline of ${formatGoDuration(this.server.opts.write_deadline)} exceeded with ${(this.socket as unknown as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 1} chunks of ${this.socket.writableLength} total bytes.`,
+      `Slow Consumer Detected: WriteDeadline of ${formatGoDuration(this.server.opts.write_deadline)} exceeded with ${chunks} chunks of ${this.socket.writableLength + this.heldBytes} total bytes.`,
     );
     this.close("Slow Consumer (Write Deadline)");
   }
