@@ -344,6 +344,7 @@ export class Client implements ParserHandler {
       }
       const list = sub.stallers;
       if (list !== null && list.includes(this)) list.splice(list.indexOf(this), 1);
+      if (list !== null && list.length === 0) sub.stallers = null;
       this.unstall();
     };
     this.stallTimer = setTimeout(check, STALL_MAX_MS);
