@@ -55,6 +55,12 @@ const OUT_SMALL = 2048;
 const EMPTY = Buffer.alloc(0);
 /** How long a producer waits for a subscriber to make progress before going on. */
 const STALL_MAX_MS = 500;
+/**
+ * At most this much is handed to a socket that is not keeping up; the rest waits here for its
+ * 'drain'. Node completes everything queued behind a busy write as one request, so without a
+ * cap a backlog of tens of MB would show no progress until all of it was written.
+ */
+const WRITE_BATCH = 1024 * 1024;
 /** nats-server's replyPermLimit and replyPruneTime. */
 const REPLY_PRUNE_COUNT = 4096;
 const REPLY_PRUNE_MS = 1000;
@@ -109,8 +115,6 @@ export class Client implements ParserHandler {
   private stallTimer: NodeJS.Timeout | null = null;
   /** As a subscriber: the producers paused on this connection's backlog. */
   private stallers: Client[] | null = null;
-  /** As a subscriber: a stall on it timed out, so it stalls nobody until it drains. */
-  private stallExpired = false;
 
   // identity and permissions
   user = "";
@@ -148,6 +152,9 @@ export class Client implements ParserHandler {
   private out: Buffer = EMPTY;
   private outStart = 0;
   private outPos = 0;
+  /** Filled buffers not yet handed to the socket (it has WRITE_BATCH in flight), oldest first. */
+  private held: Buffer[] | null = null;
+  private heldBytes = 0;
   /** On the server's list of connections to flush this turn. */
   dirty = false;
 
@@ -312,10 +319,13 @@ export class Client implements ParserHandler {
     const skipFlush = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)" ||
       reason === "Write Error" || reason === "Read Error" || reason === "TLS Handshake Failure";
     // what is dropped unsent; the rest is still written out
-    if (skipFlush) this.pendingAtClose = this.outPos - this.outStart + (s.destroyed ? 0 : s.writableLength);
-    if (!skipFlush && this.outPos > this.outStart && !s.destroyed) {
-      s.write(this.out.subarray(this.outStart, this.outPos));
+    if (skipFlush) this.pendingAtClose = this.outPos - this.outStart + this.heldBytes + (s.destroyed ? 0 : s.writableLength);
+    if (!skipFlush && !s.destroyed) {
+      if (this.held !== null) for (const b of this.held) s.write(b);
+      if (this.outPos > this.outStart) s.write(this.out.subarray(this.outStart, this.outPos));
     }
+    this.held = null;
+    this.heldBytes = 0;
     this.outStart = this.outPos = 0;
     this.out = EMPTY;
     if (skipFlush || s.destroyed) s.destroy();
@@ -355,7 +365,7 @@ export class Client implements ParserHandler {
 
   /**
    * Pause this producer until `sub` has worked its backlog down, for as long as `sub` keeps
-   * making progress (checked every STALL_MAX_MS).
+   * making progress (checked every STALL_MAX_MS). `sub` may be this connection itself.
    */
   private stallOn(sub: Client): void {
     if (this.stalled) return;
@@ -364,14 +374,18 @@ export class Client implements ParserHandler {
     let lastPending = sub.pendingBytes;
     const check = () => {
       // a reader that is making progress keeps the producer waiting; one that made none
-      // for STALL_MAX_MS is stuck: stop waiting for it (it becomes a slow consumer)
+      // for STALL_MAX_MS lets it go on until its next message for that reader, which
+      // stalls it again: a reader that stays stuck is fed a trickle and becomes a slow
+      // consumer (max_pending or write_deadline), as with nats-server's per-message wait
       const now = sub.pendingBytes;
       if (!sub.closed && now < lastPending) {
         lastPending = now;
         this.stallTimer = setTimeout(check, STALL_MAX_MS);
         return;
       }
-      sub.stallExpired = true;
+      const list = sub.stallers;
+      if (list !== null && list.includes(this)) list.splice(list.indexOf(this), 1);
+      if (list !== null && list.length === 0) sub.stallers = null;
       this.unstall();
     };
     this.stallTimer = setTimeout(check, STALL_MAX_MS);
@@ -947,7 +961,7 @@ export class Client implements ParserHandler {
     const from0 = hdr > 0 && !this.headers ? start + hdr : start;
     const size = end - from0;
     const maxPending = this.server.opts.max_pending;
-    const pending = this.outPos - this.outStart + this.socket.writableLength + size;
+    const pending = this.outPos - this.outStart + this.heldBytes + this.socket.writableLength + size;
     if (maxPending > 0 && pending > maxPending) {
       this.slowConsumer();
       return false;
@@ -999,7 +1013,10 @@ export class Client implements ParserHandler {
     this.server.flushSoon(this);
     // Falling behind a producer: hand it the backlog now and pause that producer, so a
     // burst does not push a reader that keeps up over max_pending (nats-server's stall).
-    if (from !== null && from !== this && maxPending > 0 && pending > maxPending / 2 && !this.stallExpired) {
+    // The producer may be this connection itself (it stops being read until its own
+    // backlog drains) or one this connection feeds in turn (a cycle): every stall ends
+    // when its reader drains or makes no progress, so none waits on another for good.
+    if (from !== null && maxPending > 0 && pending > maxPending / 2) {
       from.stallOn(this);
       this.flush();
     }
@@ -1058,10 +1075,16 @@ export class Client implements ParserHandler {
     this.writeOut();
   }
 
-  /** Hand the queued bytes to the socket. */
+  /** Hand the queued bytes to the socket, or hold them while it has a batch in flight. */
   private writeOut(): void {
     const s = this.socket;
     const chunk = this.out.subarray(this.outStart, this.outPos);
+    if (this.held !== null || (s.writableNeedDrain && s.writableLength >= WRITE_BATCH)) {
+      (this.held ??= []).push(chunk);
+      this.heldBytes += chunk.length;
+      this.outStart = this.outPos;
+      return;
+    }
     // with producers waiting on this backlog, learn when it has gone down
     const ok = this.stallers !== null ? s.write(chunk, this.afterWrite) : s.write(chunk);
     if (s.writableLength === 0) {
@@ -1071,16 +1094,20 @@ export class Client implements ParserHandler {
       if (this.out.length > OUT_SLAB * 4) this.out = EMPTY;
     } else {
       this.outStart = this.outPos;
-      if (!ok && this.wdTimer === null && this.server.opts.write_deadline > 0) {
-        this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), timerMs(this.server.opts.write_deadline));
-      }
+      if (!ok) this.armWriteDeadline();
+    }
+  }
+
+  /** A write is waiting for the socket: it must finish within write_deadline. */
+  private armWriteDeadline(): void {
+    if (this.wdTimer === null && this.server.opts.write_deadline > 0) {
+      this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), timerMs(this.server.opts.write_deadline));
     }
   }
 
   /** A write finished: let paused producers go once the backlog is down to a quarter. */
   private readonly afterWrite = (): void => {
     if (this.stallers !== null && this.pendingBytes < this.server.opts.max_pending / 4) {
-      this.stallExpired = false;
       this.releaseStallers();
     }
   };
@@ -1090,23 +1117,47 @@ export class Client implements ParserHandler {
       clearTimeout(this.wdTimer);
       this.wdTimer = null;
     }
-    this.stallExpired = false;
+    if (this.held !== null) {
+      this.writeHeld();
+      if (this.pendingBytes >= this.server.opts.max_pending / 4) return;
+    }
     this.releaseStallers();
+  }
+
+  /** The socket took its batch: hand it the next one (up to WRITE_BATCH) of what is held. */
+  private writeHeld(): void {
+    const list = this.held;
+    if (list === null || this.closed) return;
+    const s = this.socket;
+    let i = 0;
+    let ok = true;
+    s.cork();
+    while (i < list.length && s.writableLength < WRITE_BATCH) {
+      const b = list[i++];
+      this.heldBytes -= b.length;
+      ok = this.stallers !== null ? s.write(b, this.afterWrite) : s.write(b);
+    }
+    s.uncork();
+    if (i === list.length) this.held = null;
+    else list.splice(0, i);
+    if (!ok) this.armWriteDeadline();
   }
 
   private writeDeadlineExceeded(): void {
     this.wdTimer = null;
     if (this.closed) return;
     this.server.slowConsumers++;
+    // the whole backlog, as nats-server counts it: in the socket and held back here
+    const chunks = ((this.socket as unknown as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 1) + (this.held?.length ?? 0);
     this.noticef(
-      `Slow Consumer Detected: WriteDeadline of ${formatGoDuration(this.server.opts.write_deadline)} exceeded with ${(this.socket as unknown as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 1} chunks of ${this.socket.writableLength} total bytes.`,
+      `Slow Consumer Detected: WriteDeadline of ${formatGoDuration(this.server.opts.write_deadline)} exceeded with ${chunks} chunks of ${this.socket.writableLength + this.heldBytes} total bytes.`,
     );
     this.close("Slow Consumer (Write Deadline)");
   }
 
   /** Pending outbound bytes (queued here and in the socket). */
   get pendingBytes(): number {
-    return this.outPos - this.outStart + (this.closed ? 0 : this.socket.writableLength);
+    return this.outPos - this.outStart + this.heldBytes + (this.closed ? 0 : this.socket.writableLength);
   }
 
   canTakeAsyncInfo(): boolean {
