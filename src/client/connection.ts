@@ -160,7 +160,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   private muxPrefix = "";
   private readonly reqs = new Map<string, PendingRequest>();
   private reqSeq = 0;
-  private lastPubSubject = "";
+  private lastPubSubject: string | null = null;
   private lastRawSubject = "";
   private lastSubject = "";
   private readonly st4 = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
