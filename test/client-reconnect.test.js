@@ -1,0 +1,269 @@
+// The tsnats client across server restarts, against every server kind: the reconnect
+// buffer (in order, nothing accepted lost silently), its limit, reconnect off, attempts
+// exhausted, subscriptions and their remaining max restored, waitOnFirstConnect, and the
+// state/status sequence of every transition.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { connect, errors } from "../dist/client/index.js";
+import { freePort, serverKinds, startServer } from "./helpers/servers.js";
+import { waitUntil } from "./helpers/wait.js";
+
+/** Status events as they come, each with nc.state at the moment it was delivered. */
+function recordStatus(nc) {
+  const events = [];
+  (async () => {
+    for await (const s of nc.status()) events.push(s);
+  })();
+  return events;
+}
+
+/** A server on a fixed port that can be killed and started again on that port. */
+async function restartable(kind) {
+  const port = await freePort();
+  const args = ["-a", "127.0.0.1", "-p", String(port)];
+  const h = {
+    port,
+    url: `nats://127.0.0.1:${port}`,
+    srv: await startServer(kind, args, { noDefaults: true }),
+    async kill() {
+      await h.srv.stop("SIGKILL");
+    },
+    async start() {
+      h.srv = await startServer(kind, args, { noDefaults: true });
+    },
+    stop: () => h.srv.stop(),
+  };
+  return h;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+for (const kind of serverKinds()) {
+  describe(`tsnats client reconnect [${kind}]`, () => {
+    it("a steady publisher through a 3 s outage: everything published while disconnected arrives, in order", async () => {
+      const s = await restartable(kind);
+      const nc = await connect({ servers: s.url, reconnectTimeWait: 250, reconnectJitter: 50, maxReconnectAttempts: -1 });
+      const events = recordStatus(nc);
+      // the subscription is on the publishing connection: after the reconnect it is
+      // restored before the buffer is sent, so every buffered message must come back
+      const got = [];
+      nc.subscribe("steady.x", { callback: (_e, m) => got.push(Number(m.string())) });
+      await nc.flush();
+      const whileDown = [];
+      let seq = 0;
+      let stop = false;
+      const publisher = (async () => {
+        while (!stop) {
+          const st = nc.state;
+          nc.publish("steady.x", String(seq));
+          if (st !== "CONNECTED") whileDown.push(seq);
+          seq++;
+          await sleep(1);
+        }
+      })();
+      try {
+        await sleep(300);
+        await s.kill();
+        await waitUntil(() => events.some((e) => e.type === "disconnect"), "the disconnect", 5000);
+        await sleep(3000);
+        await s.start();
+        await waitUntil(() => events.some((e) => e.type === "reconnect"), "the reconnect", 10000);
+        await sleep(200);
+        stop = true;
+        await publisher;
+        await nc.flush();
+        const last = seq - 1;
+        await waitUntil(() => got.at(-1) === last, "the last message", 5000);
+        assert.ok(whileDown.length > 1000, `published ${whileDown.length} messages during the outage`);
+        // in order, no duplicates
+        for (let i = 1; i < got.length; i++) assert.ok(got[i] > got[i - 1], `in order at ${i}: ${got[i - 1]} then ${got[i]}`);
+        // every message published while disconnected arrived
+        const have = new Set(got);
+        const missingDown = whileDown.filter((n) => !have.has(n));
+        assert.deepEqual(missingDown, [], "messages published during the outage that did not arrive");
+        // the only possible gap: written to the socket that died, and reported as unconfirmed
+        const disc = events.find((e) => e.type === "disconnect");
+        const missing = [];
+        for (let i = 0; i <= last; i++) if (!have.has(i)) missing.push(i);
+        assert.ok(missing.length <= disc.unconfirmed.msgs, `${missing.length} lost <= ${disc.unconfirmed.msgs} reported unconfirmed`);
+        // the status stream: disconnect, attempts, reconnect, each with its state
+        const seqTypes = events.filter((e) => ["disconnect", "reconnecting", "reconnect"].includes(e.type));
+        assert.equal(seqTypes[0].type, "disconnect");
+        assert.equal(seqTypes[0].state, "DISCONNECTED");
+        assert.equal(seqTypes.at(-1).type, "reconnect");
+        assert.equal(seqTypes.at(-1).state, "CONNECTED");
+        const attempts = seqTypes.slice(1, -1);
+        assert.ok(attempts.length >= 2, `several attempts during 3 s (${attempts.length})`);
+        for (const a of attempts) {
+          assert.equal(a.type, "reconnecting");
+          assert.equal(a.state, "RECONNECTING");
+          assert.equal(a.server, `127.0.0.1:${s.port}`);
+        }
+        assert.equal(nc.state, "CONNECTED");
+      } finally {
+        stop = true;
+        await publisher;
+        await nc.close();
+        await s.stop();
+      }
+    });
+
+    it("reconnect buffer full: publish throws ReconnectBufferFullError, nothing accepted before is lost", async () => {
+      const s = await restartable(kind);
+      const nc = await connect({ servers: s.url, reconnectTimeWait: 100, maxReconnectAttempts: -1, reconnectBufSize: 4096 });
+      const events = recordStatus(nc);
+      const got = [];
+      nc.subscribe("buf.x", { callback: (_e, m) => got.push(m.string()) });
+      await nc.flush();
+      try {
+        await s.kill();
+        await waitUntil(() => nc.state !== "CONNECTED", "the disconnect", 5000);
+        const accepted = [];
+        let err = null;
+        for (let i = 0; i < 1000 && err === null; i++) {
+          const body = `m${i}-${"x".repeat(50)}`;
+          try {
+            nc.publish("buf.x", body);
+            accepted.push(body);
+          } catch (e) {
+            err = e;
+          }
+        }
+        assert.ok(err instanceof errors.ReconnectBufferFullError, `typed error, got ${err}`);
+        assert.equal(err.name, "ReconnectBufferFullError");
+        assert.equal(err.limit, 4096);
+        assert.ok(accepted.length > 10 && accepted.length < 100, `accepted ${accepted.length}`);
+        // still full for a message that size: refused again, at once
+        assert.throws(() => nc.publish("buf.x", `m-${"x".repeat(60)}`), { name: "ReconnectBufferFullError" });
+        await s.start();
+        await waitUntil(() => events.some((e) => e.type === "reconnect"), "the reconnect", 10000);
+        await nc.flush();
+        assert.deepEqual(got, accepted);
+      } finally {
+        await nc.close();
+        await s.stop();
+      }
+    });
+
+    it("reconnect off: publish throws at once after the disconnect", async () => {
+      const s = await restartable(kind);
+      const nc = await connect({ servers: s.url, reconnect: false });
+      const events = recordStatus(nc);
+      nc.publish("off.x", "before");
+      await nc.flush();
+      await s.kill();
+      await waitUntil(() => events.some((e) => e.type === "disconnect"), "the disconnect", 5000);
+      assert.equal(nc.state, "CLOSED");
+      assert.throws(() => nc.publish("off.x", "after"), (e) => e instanceof errors.ClosedConnectionError);
+      await nc.closed();
+      assert.deepEqual(
+        events.map((e) => [e.type, e.state]),
+        [
+          ["disconnect", "CLOSED"],
+          ["close", "CLOSED"],
+        ],
+      );
+      await s.stop();
+    });
+
+    it("attempts exhausted: CLOSED, publish throws, closed() reports what was discarded", async () => {
+      const s = await restartable(kind);
+      const nc = await connect({ servers: s.url, reconnectTimeWait: 50, reconnectJitter: 0, maxReconnectAttempts: 3 });
+      const events = recordStatus(nc);
+      await nc.flush();
+      await s.kill();
+      await waitUntil(() => nc.state !== "CONNECTED", "the disconnect", 5000);
+      for (let i = 0; i < 5; i++) nc.publish("ex.x", "12345678");
+      const err = await nc.closed();
+      assert.ok(err instanceof errors.DataDiscardedError, `closed() gave ${err}`);
+      assert.equal(err.msgs, 5);
+      assert.equal(err.bytes, 40);
+      assert.equal(nc.state, "CLOSED");
+      assert.throws(() => nc.publish("ex.x", "late"), { name: "ClosedConnectionError" });
+      const types = events.map((e) => `${e.type}/${e.state}`);
+      assert.deepEqual(types, [
+        "disconnect/DISCONNECTED",
+        "reconnecting/RECONNECTING",
+        "reconnecting/RECONNECTING",
+        "reconnecting/RECONNECTING",
+        "close/CLOSED",
+      ]);
+      assert.deepEqual(events.at(-1).discarded, { msgs: 5, bytes: 40 });
+      await s.stop();
+    });
+
+    it("subscriptions come back in their order, with the remaining auto-unsubscribe max", async () => {
+      const s = await restartable(kind);
+      const nc = await connect({ servers: s.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+      const events = recordStatus(nc);
+      const pub = async (subject, n) => {
+        const p = await connect({ servers: s.url, reconnect: false });
+        for (let i = 0; i < n; i++) p.publish(subject, String(i));
+        await p.flush();
+        await p.close();
+      };
+      const limited = [];
+      const plain = [];
+      const q = [];
+      nc.subscribe("ra.x", { max: 5, callback: (_e, m) => limited.push(m.string()) });
+      nc.subscribe("ra.x", { callback: (_e, m) => plain.push(m.string()) });
+      nc.subscribe("ra.q", { queue: "g", callback: (_e, m) => q.push(m.string()) });
+      await nc.flush();
+      try {
+        await pub("ra.x", 2);
+        await nc.flush();
+        assert.deepEqual(limited, ["0", "1"]);
+        await s.kill();
+        await waitUntil(() => events.some((e) => e.type === "disconnect"), "the disconnect", 5000);
+        await s.start();
+        await waitUntil(() => events.some((e) => e.type === "reconnect"), "the reconnect", 10000);
+        await nc.flush();
+        await pub("ra.x", 10);
+        await pub("ra.q", 3);
+        await nc.flush();
+        assert.deepEqual(limited, ["0", "1", "0", "1", "2"], "3 more: 5 in all");
+        assert.equal(plain.length, 12);
+        assert.deepEqual(q, ["0", "1", "2"]);
+      } finally {
+        await nc.close();
+        await s.stop();
+      }
+    });
+
+    it("waitOnFirstConnect: connect() keeps trying until the server is there", async () => {
+      const port = await freePort();
+      const p = connect({ servers: `127.0.0.1:${port}`, waitOnFirstConnect: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+      await sleep(400);
+      const srv = await startServer(kind, ["-a", "127.0.0.1", "-p", String(port)], { noDefaults: true });
+      try {
+        const nc = await p;
+        assert.equal(nc.state, "CONNECTED");
+        await nc.close();
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("without waitOnFirstConnect, a failed first connect rejects with ConnectionError", async () => {
+      const port = await freePort();
+      await assert.rejects(connect({ servers: `127.0.0.1:${port}` }), (e) => e instanceof errors.ConnectionError && e.message.includes(String(port)));
+    });
+
+    it("close() while disconnected reports the buffered messages it discards", async () => {
+      const s = await restartable(kind);
+      const nc = await connect({ servers: s.url, reconnectTimeWait: 5000, maxReconnectAttempts: -1 });
+      await nc.flush();
+      await s.kill();
+      await waitUntil(() => nc.state !== "CONNECTED", "the disconnect", 5000);
+      nc.publish("cl.x", "abc");
+      nc.publish("cl.x", "de");
+      const flushed = nc.flush();
+      await nc.close();
+      await assert.rejects(flushed, { name: "ClosedConnectionError" });
+      const err = await nc.closed();
+      assert.ok(err instanceof errors.DataDiscardedError);
+      assert.deepEqual([err.msgs, err.bytes], [2, 5]);
+      await s.stop();
+    });
+  });
+}
