@@ -784,9 +784,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
       onClose: (err: Error | undefined) => this.onTransportClose(t, err),
     };
     try {
-      const tlsFirst = wantTls && o.tls?.handshakeFirst === true;
       await Promise.race([
-        t.connect(srv, tlsFirst ? (o.tls ?? {}) : null, handler),
+        t.connect(srv, wantTls ? (o.tls ?? {}) : null, handler),
         new Promise<never>((_, reject) => {
           hs.reject = reject;
         }),

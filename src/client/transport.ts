@@ -25,7 +25,10 @@ export interface Transport {
   readonly encrypted: boolean;
   /** Bytes handed to write() not yet passed to the operating system. */
   readonly writableLength: number;
-  /** Open the stream (TLS first when `tls.handshakeFirst`); data flows to the handler after it resolves. */
+  /**
+   * Open the stream; `tls` (null: none asked for) is used by startTLS, or at once when
+   * `tls.handshakeFirst`. Data flows to the handler after it resolves.
+   */
   connect(target: DialTarget, tlsOpts: TlsOptions | null, handler: TransportHandler): Promise<void>;
   /** Upgrade the open stream to TLS (after the server's INFO asked for it). */
   startTLS(): Promise<void>;
