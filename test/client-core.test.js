@@ -5,9 +5,11 @@
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import * as tsnats from "../dist/client/index.js";
 import * as natsjs from "@nats-io/transport-node";
-import { serverKinds, startServer } from "./helpers/servers.js";
+import { ROOT, serverKinds, startServer } from "./helpers/servers.js";
 import { waitUntil } from "./helpers/wait.js";
 
 const { connect, headers, errors, createInbox, Empty, DEFAULTS } = tsnats;
@@ -76,6 +78,11 @@ describe("client options", () => {
     } finally {
       await new Promise((r) => fake.close(r));
     }
+  });
+
+  it("examples/client/hello.mjs (the docs' example) runs and prints what it received", () => {
+    const out = execFileSync(process.execPath, [path.join(ROOT, "examples", "client", "hello.mjs")], { cwd: ROOT, encoding: "utf8", timeout: 20000 });
+    assert.equal(out, "greet.en: hello (from hello.mjs)\ngreet.fr: bonjour (from -)\ntime: 1970-01-01T00:00:00.000Z\n");
   });
 
   it("rejects bad option values with InvalidArgumentError", async () => {
