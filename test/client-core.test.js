@@ -85,6 +85,33 @@ describe("client options", () => {
     assert.equal(out, "greet.en: hello (from hello.mjs)\ngreet.fr: bonjour (from -)\ntime: 1970-01-01T00:00:00.000Z\n");
   });
 
+  it("pingInterval/maxPingOut: unanswered PINGs make the connection stale", async () => {
+    // a stand-in server that answers only the handshake PING
+    let pings = 0;
+    const fake = net.createServer((s) => {
+      s.write('INFO {"server_id":"FAKE","version":"2.10.0","proto":1,"headers":true,"max_payload":1048576}\r\n');
+      s.on("data", (d) => {
+        const n = d.toString().split("PING").length - 1;
+        if (n > 0 && pings === 0) s.write("PONG\r\n");
+        pings += n;
+      });
+    });
+    await new Promise((r) => fake.listen(0, "127.0.0.1", r));
+    try {
+      const nc = await connect({ servers: `127.0.0.1:${fake.address().port}`, pingInterval: 40, maxPingOut: 2, reconnect: false });
+      const events = recordStatus(nc);
+      await nc.closed();
+      await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
+      assert.deepEqual(
+        events.map((e) => `${e.type}/${e.state}`),
+        ["staleConnection/CONNECTED", "disconnect/CLOSED", "close/CLOSED"],
+      );
+      assert.equal(pings, 1 + 2, "the handshake PING and maxPingOut interval PINGs");
+    } finally {
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
   it("rejects bad option values with InvalidArgumentError", async () => {
     await assert.rejects(connect({ timeout: -1 }), { name: "InvalidArgumentError" });
     await assert.rejects(connect({ maxReconnectAttempts: -2 }), { name: "InvalidArgumentError" });

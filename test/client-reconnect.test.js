@@ -156,6 +156,7 @@ for (const kind of serverKinds()) {
       assert.equal(nc.state, "CLOSED");
       assert.throws(() => nc.publish("off.x", "after"), (e) => e instanceof errors.ClosedConnectionError);
       await nc.closed();
+      await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
       assert.deepEqual(
         events.map((e) => [e.type, e.state]),
         [
@@ -180,6 +181,7 @@ for (const kind of serverKinds()) {
       assert.equal(err.bytes, 40);
       assert.equal(nc.state, "CLOSED");
       assert.throws(() => nc.publish("ex.x", "late"), { name: "ClosedConnectionError" });
+      await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
       const types = events.map((e) => `${e.type}/${e.state}`);
       assert.deepEqual(types, [
         "disconnect/DISCONNECTED",
