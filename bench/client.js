@@ -116,6 +116,12 @@ export async function runClientBench(argv = []) {
   const raw = {};
   try {
     for (const c of cases) raw[c.name] = { tsnats: [], "nats.js": [] };
+    // warm-up: let both clients' code get compiled before anything is measured
+    for (const k of Object.keys(libs)) {
+      await pubCase(libs[k], srv.url, 16, 20_000);
+      await pubSubCase(libs[k], srv.url, 128, 5_000);
+      await reqRepCase(libs[k], srv.url, 128, 200);
+    }
     for (let r = 0; r < o.rounds; r++) {
       const order = r % 2 === 0 ? ["tsnats", "nats.js"] : ["nats.js", "tsnats"];
       for (const c of cases) {

@@ -981,6 +981,11 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   private shutdown(err: Error | undefined, graceful: boolean): void {
     if (this.st === "CLOSED") return;
     this.closing = true;
+    // a dial in progress ends now rather than at its timeout
+    if (this.hs !== null) {
+      this.hs.error = new ClosedConnectionError();
+      this.hsReject(this.hs.error);
+    }
     const t = this.transport;
     this.transport = null;
     this.live = false;
