@@ -11,7 +11,7 @@
 //
 // usage: node bench/client.js [--quick] [--rounds N] [--server nats-server|tsnats] [--out DIR]
 // Also run by `npm run bench` (after the server benchmark). Results: DIR/client-latest.{json,md}.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -150,7 +150,8 @@ export async function runClientBench(argv = []) {
     }
   }
   const fmt = (v) => (v >= 1000 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1));
-  let md = `### Client: tsnats vs nats.js ${natsjs.version ?? ""} (server: ${o.server}, ${o.rounds} round${o.rounds > 1 ? "s" : ""}, medians)\n\n`;
+  const njsVersion = JSON.parse(readFileSync(path.join(ROOT, "node_modules", "@nats-io", "transport-node", "package.json"), "utf8")).version;
+  let md = `### Client: tsnats vs nats.js ${njsVersion} (server: ${o.server}, ${o.rounds} round${o.rounds > 1 ? "s" : ""}, medians)\n\n`;
   md += "| case | tsnats | nats.js | ratio (>1: tsnats ahead) |\n|---|---:|---:|---:|\n";
   for (const r of rows) md += `| ${r.label} | ${fmt(r.tsnats)} ${r.unit} | ${fmt(r.natsjs)} ${r.unit} | ${r.ratio.toFixed(2)} |\n`;
   md += "\nIndicative only: one loaded machine, client and server on the same cores.\n";

@@ -6,6 +6,7 @@ import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as tsnats from "../dist/client/index.js";
 import * as natsjs from "@nats-io/transport-node";
@@ -78,6 +79,14 @@ describe("client options", () => {
     } finally {
       await new Promise((r) => fake.close(r));
     }
+  });
+
+  it('the package entry point "tsnats" is the client, with types', async () => {
+    const viaPkg = await import("tsnats");
+    assert.equal(viaPkg.connect, tsnats.connect);
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    assert.deepEqual(pkg.exports["."], { types: "./dist/client/index.d.ts", default: "./dist/client/index.js" });
+    assert.ok(existsSync(path.join(ROOT, "dist", "client", "index.d.ts")));
   });
 
   it("examples/client/hello.mjs (the docs' example) runs and prints what it received", () => {
@@ -351,6 +360,9 @@ for (const kind of serverKinds()) {
       assert.throws(() => nc.publish(""), { name: "InvalidSubjectError" });
       assert.throws(() => nc.publish("a b"), { name: "InvalidSubjectError" });
       assert.throws(() => nc.subscribe(""), { name: "InvalidSubjectError" });
+      assert.throws(() => nc.publish("ok", "x", { reply: "bad reply" }), { name: "InvalidArgumentError" });
+      assert.throws(() => nc.publish("ok", 42), { name: "InvalidArgumentError" });
+      assert.throws(() => nc.publish("a\r\nPUB b 1"), { name: "InvalidSubjectError" });
       assert.throws(() => nc.publish("big", new Uint8Array(nc.info.max_payload + 1)), { name: "InvalidArgumentError" });
       await nc.flush();
       assert.equal(nc.state, "CONNECTED");

@@ -240,11 +240,13 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     let size = 0;
     if (payload !== undefined) {
       if (typeof payload === "string") size = payload.length === 0 ? 0 : Buffer.byteLength(payload, "utf8");
-      else size = payload.length;
+      else if (payload instanceof Uint8Array) size = payload.length;
+      else throw InvalidArgumentError.format("payload", "must be a Uint8Array or a string");
     } else payload = Empty;
     const out = this.out;
     const before = out.length;
     const reply = options?.reply ?? "";
+    if (reply.length > 0 && !isToken(reply)) throw InvalidArgumentError.format("reply", `'${reply}' is not a valid subject`);
     const h = options?.headers;
     let hdrLen = 0;
     if (h !== undefined) {
@@ -519,11 +521,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   }
 
   private checkSubject(subject: string): void {
-    if (typeof subject !== "string" || subject.length === 0) throw new InvalidSubjectError(subject);
-    for (let i = 0; i < subject.length; i++) {
-      const c = subject.charCodeAt(i);
-      if (c <= 32 || c === 127) throw new InvalidSubjectError(subject);
-    }
+    if (typeof subject !== "string" || !isToken(subject)) throw new InvalidSubjectError(subject);
     this.lastPubSubject = subject;
   }
 
@@ -1038,6 +1036,16 @@ function encodeHeaders(h: MsgHdrs): Uint8Array {
   const e = (h as MsgHdrsImpl).encode;
   if (typeof e === "function") return e.call(h);
   throw new InvalidOperationError("headers must come from headers()");
+}
+
+/** Non-empty, and no byte that would break the protocol line (space, tab, CR, LF, controls). */
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 127) return false;
+  }
+  return true;
 }
 
 function isNoResponders(m: Msg): boolean {
