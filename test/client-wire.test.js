@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { connect } from "../dist/client/index.js";
+import { connect, errors } from "../dist/client/index.js";
 import { waitUntil } from "./helpers/wait.js";
 
 /**
@@ -143,7 +143,7 @@ describe("tsnats client on the wire", () => {
       const lost = nc.flush();
       await waitUntil(() => fs.conns[0].pings >= 2, "the flush PING");
       fs.conns[0].socket.destroy();
-      await assert.rejects(lost, { name: "ConnectionError" });
+      await assert.rejects(lost, (e) => e instanceof errors.RequestError && e.message === "connection disconnected");
       fs.srv.answerPings = true;
       const later = nc.flush();
       await later;

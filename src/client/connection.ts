@@ -916,7 +916,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     const kept = this.pongs.slice(this.pongHead + lost);
     for (let i = this.pongHead; i < this.pongHead + lost; i++) {
       const w = this.pongs[i];
-      if (w.reject !== null) w.reject(new ConnectionError("disconnected before the server confirmed"));
+      if (w.reject !== null) w.reject(new RequestError("connection disconnected"));
     }
     this.pongs = kept;
     this.pongHead = 0;
