@@ -134,6 +134,33 @@ for (const kind of serverKinds()) {
       }
     });
 
+    it("permission violations: the subscription fails with PermissionViolationError, a status error for publish", async () => {
+      const conf = f(`perm-${kind}.conf`);
+      writeFileSync(conf, 'authorization { users: [ { user: a, password: b, permissions: { publish: { deny: "nopub.>" }, subscribe: { deny: "nosub.>" } } } ] }\n');
+      const srv = await startServer(kind, ["-c", conf]);
+      try {
+        const nc = await connect({ servers: srv.url, user: "a", pass: "b", reconnect: false });
+        const events = [];
+        (async () => {
+          for await (const s of nc.status()) events.push(s);
+        })();
+        const sub = nc.subscribe("nosub.x");
+        const err = await sub.closed;
+        assert.ok(err instanceof errors.PermissionViolationError, `sub.closed gave ${err}`);
+        assert.equal(err.operation, "subscription");
+        assert.equal(err.subject, "nosub.x");
+        assert.equal(sub.isClosed(), true);
+        nc.publish("nopub.y", "x");
+        await nc.flush();
+        await waitUntil(() => events.some((e) => e.type === "error" && e.error.operation === "publish"), "the publish violation");
+        assert.equal(events.find((e) => e.error?.operation === "publish").error.subject, "nopub.y");
+        assert.equal(nc.state, "CONNECTED");
+        await nc.close();
+      } finally {
+        await srv.stop();
+      }
+    });
+
     it("nkey seed: the server's nonce is signed", async (t) => {
       const kp = createUser();
       const seed = new TextDecoder().decode(kp.getSeed());
