@@ -355,6 +355,24 @@ for (const kind of serverKinds()) {
       await assert.rejects(nc.drain(), { name: "ClosedConnectionError" });
     });
 
+    it("noEcho: a connection does not get its own messages; verbose/pedantic connections work", async () => {
+      const quiet = await conn({ noEcho: true, verbose: true, pedantic: true });
+      const other = await conn();
+      const own = [];
+      const seen = [];
+      quiet.subscribe("echo.x", { callback: (_e, m) => own.push(m.string()) });
+      other.subscribe("echo.x", { callback: (_e, m) => seen.push(m.string()) });
+      await quiet.flush();
+      await other.flush();
+      quiet.publish("echo.x", "from quiet");
+      other.publish("echo.x", "from other");
+      await quiet.flush();
+      await other.flush();
+      await quiet.flush();
+      assert.deepEqual(own, ["from other"]);
+      assert.deepEqual(seen.sort(), ["from other", "from quiet"]);
+    });
+
     it("refuses bad subjects and oversized payloads with typed errors", async () => {
       const nc = await conn();
       assert.throws(() => nc.publish(""), { name: "InvalidSubjectError" });

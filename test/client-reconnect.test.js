@@ -4,6 +4,7 @@
 // state/status sequence of every transition.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { performance } from "node:perf_hooks";
 import { connect, errors } from "../dist/client/index.js";
 import { freePort, serverKinds, startServer } from "./helpers/servers.js";
 import { waitUntil } from "./helpers/wait.js";
@@ -12,7 +13,7 @@ import { waitUntil } from "./helpers/wait.js";
 function recordStatus(nc) {
   const events = [];
   (async () => {
-    for await (const s of nc.status()) events.push(s);
+    for await (const s of nc.status()) events.push({ ...s, at: performance.now() });
   })();
   return events;
 }
@@ -191,6 +192,9 @@ for (const kind of serverKinds()) {
         "close/CLOSED",
       ]);
       assert.deepEqual(events.at(-1).discarded, { msgs: 5, bytes: 40 });
+      // attempts on the same server are reconnectTimeWait apart (jitter 0 here)
+      const at = events.filter((e) => e.type === "reconnecting").map((e) => e.at);
+      for (let i = 1; i < at.length; i++) assert.ok(at[i] - at[i - 1] >= 45, `attempt ${i + 1} came ${at[i] - at[i - 1]} ms after the one before`);
       await s.stop();
     });
 

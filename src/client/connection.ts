@@ -252,6 +252,9 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     if (h !== undefined) {
       const hb = encodeHeaders(h);
       hdrLen = hb.length;
+      if (hdrLen > 0 && this.serverInfo !== undefined && !this.serverInfo.headers) {
+        throw InvalidArgumentError.format("headers", "are not supported by the server");
+      }
       this.checkPayload(size + hdrLen);
       if (hdrLen > 0) encodeHpub(out, subject, reply, hb, payload, size);
       else encodePub(out, subject, reply, payload, size);
@@ -925,8 +928,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     this.unconfirmedMsgs = this.unconfirmedBytes = this.ackMsgs = this.ackBytes = 0;
     const server = this.pool.current?.listen ?? "";
     if (!this.options.reconnect || this.closing || this.draining) {
-      this.emit({ type: "disconnect", server, unconfirmed, state: "CLOSED" });
-      this.shutdown(err, false);
+      this.shutdown(err, false, { type: "disconnect", server, unconfirmed, state: "CLOSED" });
       return;
     }
     this.setState("DISCONNECTED", { type: "disconnect", server, unconfirmed, state: "DISCONNECTED" });
@@ -976,7 +978,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   }
 
   /** Closed for good: report what was accepted and never sent, release everything. */
-  private shutdown(err: Error | undefined, graceful: boolean): void {
+  private shutdown(err: Error | undefined, graceful: boolean, disconnect: Status | null = null): void {
     if (this.st === "CLOSED") return;
     this.closing = true;
     // a dial in progress ends now rather than at its timeout
@@ -1016,6 +1018,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     }
     for (const s of [...this.subs.values()]) s.close(undefined);
     this.st = "CLOSED";
+    if (disconnect !== null) this.emit(disconnect);
     this.emit({ type: "close", discarded, state: "CLOSED" });
     for (const q of this.listeners) q.end();
     this.listeners.length = 0;
