@@ -319,6 +319,27 @@ for (const kind of serverKinds()) {
       assert.equal(byMsgs.getReceived(), 25);
     });
 
+    it("nats.js's slow option: a slowConsumer event when pending passes it, again once it came down", async () => {
+      const nc = await conn();
+      const events = recordStatus(nc);
+      assert.throws(() => nc.subscribe("sl.x", { slow: 3, callback: () => {} }), { name: "InvalidOperationError" });
+      const sub = nc.subscribe("sl.x", { slow: 3 });
+      for (let i = 0; i < 6; i++) nc.publish("sl.x", String(i));
+      await nc.flush();
+      await waitUntil(() => events.some((e) => e.type === "slowConsumer"), "the slowConsumer event");
+      assert.equal(events.filter((e) => e.type === "slowConsumer").length, 1);
+      assert.equal(events[0].pending, 4);
+      assert.equal(events[0].dropped, 0);
+      const it = sub[Symbol.asyncIterator]();
+      for (let i = 0; i < 6; i++) assert.equal((await it.next()).value.string(), String(i));
+      // below the threshold again: the next excess is reported again
+      for (let i = 0; i < 5; i++) nc.publish("sl.x", String(i));
+      await nc.flush();
+      await waitUntil(() => events.filter((e) => e.type === "slowConsumer").length === 2, "a second event");
+      assert.equal(events.at(-1).sub, sub);
+      assert.equal(events.at(-1).pending, 4);
+    });
+
     it("drain: DRAINING_SUBS, DRAINING_PUBS, CLOSED, and no message lost in between", async () => {
       const nc = await conn();
       const p = await conn();

@@ -12,6 +12,8 @@ export interface SubOpts<T> {
   max?: number;
   timeout?: number;
   callback?: MsgCallback<T>;
+  /** nats.js: raise a slowConsumer status when more than this many messages are pending (iterators only). */
+  slow?: number;
   /** Pending limits of the iterator's queue (default: the connection's maxPendingMsgs/Bytes; <= 0 no limit). */
   pendingMsgsLimit?: number;
   pendingBytesLimit?: number;
@@ -64,6 +66,9 @@ export class SubscriptionImpl implements Subscription {
   slow = false;
   draining = false;
   done = false;
+  /** nats.js's `slow` threshold (0: none) and whether it has been reported for this episode. */
+  private readonly slowAt: number;
+  private slowNotified = false;
   cb: MsgCallback<Msg> | null;
   private readonly q: AsyncQueue<Msg> | null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -82,6 +87,8 @@ export class SubscriptionImpl implements Subscription {
     this.limitMsgs = opts.pendingMsgsLimit ?? limitMsgs;
     this.limitBytes = opts.pendingBytesLimit ?? limitBytes;
     this.cb = opts.callback ?? null;
+    this.slowAt = opts.slow !== undefined && opts.slow > 0 ? opts.slow : 0;
+    if (this.slowAt > 0 && this.cb !== null) throw new InvalidOperationError("callbacks don't support slow notifications");
     this.closed = new Promise((r) => (this.resolveClosed = r));
     if (this.cb === null) {
       const q = new AsyncQueue<Msg>();
@@ -89,6 +96,7 @@ export class SubscriptionImpl implements Subscription {
         this.processed++;
         this.pendingBytes -= m.data.length;
         if (this.slow && this.fits(0)) this.slow = false;
+        if (this.slowNotified && q.length <= this.slowAt) this.slowNotified = false;
         if (this.done && q.length === 0) this.finish(undefined);
       };
       q.onReturn = () => this.unsubscribe();
@@ -136,7 +144,12 @@ export class SubscriptionImpl implements Subscription {
         }
       } else {
         this.pendingBytes += size;
-        (this.q as AsyncQueue<Msg>).push(m);
+        const q = this.q as AsyncQueue<Msg>;
+        q.push(m);
+        if (this.slowAt > 0 && !this.slowNotified && q.length > this.slowAt) {
+          this.slowNotified = true;
+          this.owner.slowConsumer(this);
+        }
       }
     }
     if (this.max > 0 && this.received >= this.max) this.close(undefined);
