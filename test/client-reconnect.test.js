@@ -2,9 +2,12 @@
 // buffer (in order, nothing accepted lost silently), its limit, reconnect off, attempts
 // exhausted, subscriptions and their remaining max restored, waitOnFirstConnect, and the
 // state/status sequence of every transition.
-import { describe, it } from "node:test";
+import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { connect, errors } from "../dist/client/index.js";
 import { freePort, serverKinds, startServer } from "./helpers/servers.js";
 import { waitUntil } from "./helpers/wait.js";
@@ -36,6 +39,9 @@ async function restartable(kind) {
   };
   return h;
 }
+
+const dir = mkdtempSync(path.join(tmpdir(), "tsnats-client-reconnect-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -233,6 +239,46 @@ for (const kind of serverKinds()) {
       } finally {
         await nc.close();
         await s.stop();
+      }
+    });
+
+    it("lame duck mode: an ldm status event, then the server closes the connection", async () => {
+      const conf = path.join(dir, `ldm-${kind}.conf`);
+      writeFileSync(conf, 'lame_duck_duration: "30s"\nlame_duck_grace_period: "300ms"\n');
+      const srv = await startServer(kind, ["-c", conf]);
+      const nc = await connect({ servers: srv.url, maxReconnectAttempts: 0 });
+      const events = recordStatus(nc);
+      try {
+        await nc.flush();
+        srv.proc.kill("SIGUSR2");
+        await waitUntil(() => events.some((e) => e.type === "ldm"), "the ldm event", 5000);
+        assert.equal(events.find((e) => e.type === "ldm").state, "CONNECTED");
+        await nc.closed();
+        await waitUntil(() => events.some((e) => e.type === "close"), "the close event", 5000);
+        assert.deepEqual(events.map((e) => e.type).filter((t) => t !== "reconnecting"), ["ldm", "disconnect", "close"]);
+      } finally {
+        if (!nc.isClosed()) await nc.close();
+        await srv.stop();
+      }
+    });
+
+    it("reconnect(): a forced reconnect keeps subscriptions and the buffer", async () => {
+      const srv = await startServer(kind);
+      const nc = await connect({ servers: srv.url, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
+      const events = recordStatus(nc);
+      try {
+        const got = [];
+        nc.subscribe("fr.x", { callback: (_e, m) => got.push(m.string()) });
+        await nc.flush();
+        await nc.reconnect();
+        nc.publish("fr.x", "during");
+        await waitUntil(() => events.some((e) => e.type === "reconnect"), "the reconnect", 5000);
+        await nc.flush();
+        assert.deepEqual(got, ["during"]);
+        assert.deepEqual(events.map((e) => e.type).slice(0, 2), ["forceReconnect", "disconnect"]);
+      } finally {
+        await nc.close();
+        await srv.stop();
       }
     });
 
