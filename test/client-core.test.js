@@ -186,6 +186,41 @@ for (const kind of serverKinds()) {
       assert.equal(it1.isClosed(), true, "breaking out of the loop unsubscribes");
     });
 
+    it("large payloads (split across reads) arrive whole and intact", async () => {
+      const nc = await conn();
+      const sub = nc.subscribe("big.x", { max: 3 });
+      const sizes = [1, 300 * 1024, nc.info.max_payload];
+      const bodies = sizes.map((n, i) => Buffer.alloc(n, 65 + i));
+      for (const b of bodies) nc.publish("big.x", b);
+      let i = 0;
+      for await (const m of sub) {
+        assert.equal(m.data.length, sizes[i]);
+        assert.ok(Buffer.from(m.data).equals(bodies[i]), `message ${i} intact`);
+        i++;
+      }
+      assert.equal(i, 3);
+    });
+
+    it("sub.drain() delivers what was in flight, then closes; requests are refused while draining", async () => {
+      const nc = await conn();
+      const p = await conn();
+      const got = [];
+      const sub = nc.subscribe("sd.x", { callback: (_e, m) => got.push(Number(m.string())) });
+      await nc.flush();
+      for (let i = 0; i < 500; i++) p.publish("sd.x", String(i));
+      await p.flush();
+      await sub.drain();
+      assert.equal(sub.isClosed(), true);
+      assert.deepEqual(got, Array.from({ length: 500 }, (_, i) => i));
+      p.publish("sd.x", "late");
+      await p.flush();
+      await nc.flush();
+      assert.equal(got.length, 500);
+      const d = nc.drain();
+      await assert.rejects(nc.request("sd.x", "", { timeout: 100 }), { name: "DrainingConnectionError" });
+      await d;
+    });
+
     it("sends and receives headers, and json()", async () => {
       const nc = await conn();
       const sub = nc.subscribe("hdr.x", { max: 1 });

@@ -154,6 +154,30 @@ describe("tsnats client on the wire", () => {
     }
   });
 
+  it("garbage from the server: an error status, the connection is dropped and made again", async () => {
+    const fs = await fakeServer();
+    const nc = await connect({ servers: fs.url, reconnectTimeWait: 50, reconnectJitter: 0, maxReconnectAttempts: -1 });
+    const events = recordStatus(nc);
+    try {
+      const got = [];
+      nc.subscribe("g.x", { callback: (_e, m) => got.push(m.string()) });
+      await nc.flush();
+      fs.conns[0].socket.write("MSG g.x 1 3\r\nabc\r\nWHAT IS THIS\r\nMSG g.x 1 3\r\ndef\r\n");
+      await waitUntil(() => events.some((e) => e.type === "reconnect"), "the reconnect");
+      assert.deepEqual(got, ["abc"], "what came before the garbage is delivered, nothing after it");
+      const err = events.find((e) => e.type === "error");
+      assert.equal(err.error.name, "ProtocolError");
+      assert.deepEqual(events.map((e) => e.type).slice(0, 2), ["error", "disconnect"]);
+      // a bad MSG line, too
+      fs.conns[1].socket.write("MSG g.x 1 notasize\r\n");
+      await waitUntil(() => events.filter((e) => e.type === "reconnect").length === 2, "the second reconnect");
+      assert.equal(nc.state, "CONNECTED");
+    } finally {
+      await nc.close();
+      await fs.close();
+    }
+  });
+
   it("INFO connect_urls add servers to the pool (update event); noRandomize keeps the given order", async () => {
     const fs = await fakeServer({ info: { connect_urls: ["127.0.0.1:1", "127.0.0.1:2"] } });
     const nc = await connect({ servers: [fs.url, "127.0.0.1:3", "127.0.0.1:4"], noRandomize: true, reconnect: false });
