@@ -622,7 +622,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     const sub = this.subs.get(sid);
     if (sub === undefined) return true;
     const raw = Buffer.allocUnsafe(size);
-    buf.copy(raw, 0, start, end);
+    if (size < 32) for (let k = 0; k < size; k++) raw[k] = buf[start + k];
+    else raw.set(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
     let subject = p.subject;
     if (subject === this.lastRawSubject) subject = this.lastSubject;
     else {
