@@ -90,6 +90,7 @@ export class NodeTransport implements Transport {
     raw.removeAllListeners("data");
     raw.removeAllListeners("close");
     raw.removeAllListeners("error");
+    raw.on("error", () => {}); // the TLS socket reports errors from here on
     return new Promise((resolve, reject) => {
       const s = tls.connect({ socket: raw, ...secureOptions(target, this.tlsOpts ?? {}) }, () => {
         s.off("error", fail);
