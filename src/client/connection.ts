@@ -238,7 +238,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     if (this.st !== "CONNECTED" || this.closing) this.checkPublish();
     if (subject !== this.lastPubSubject) this.checkSubject(subject);
     let size = 0;
-    if (payload !== undefined) {
+    if (payload !== undefined && payload !== null) {
       if (typeof payload === "string") size = payload.length === 0 ? 0 : Buffer.byteLength(payload, "utf8");
       else if (payload instanceof Uint8Array) size = payload.length;
       else throw InvalidArgumentError.format("payload", "must be a Uint8Array or a string");
