@@ -21,6 +21,12 @@ function recordStatus(nc) {
   return events;
 }
 
+// every restartable server, stopped after the tests even when an assertion failed first
+const started = new Set();
+after(async () => {
+  for (const h of started) await h.stop();
+});
+
 /** A server on a fixed port that can be killed and started again on that port. */
 async function restartable(kind) {
   const port = await freePort();
@@ -37,6 +43,7 @@ async function restartable(kind) {
     },
     stop: () => h.srv.stop(),
   };
+  started.add(h);
   return h;
 }
 
