@@ -120,6 +120,11 @@ for (const kind of serverKinds()) {
         await nc.flush();
         await nc.close();
         await assert.rejects(connect({ servers: srv.url, user: "alice", pass: "wrong", reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+        // credentials in the URL, when the options give none
+        const viaUrl = await connect({ servers: `nats://alice:s3cret@127.0.0.1:${srv.port}`, reconnect: false });
+        await viaUrl.flush();
+        await viaUrl.close();
+        await assert.rejects(connect({ servers: `nats://alice:nope@127.0.0.1:${srv.port}`, reconnect: false }), (e) => e instanceof errors.AuthorizationError);
       } finally {
         await srv.stop();
       }
@@ -129,6 +134,9 @@ for (const kind of serverKinds()) {
         await nc.flush();
         await nc.close();
         await assert.rejects(connect({ servers: srv2.url, token: "nope", reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+        const viaUrl = await connect({ servers: `nats://tok123@127.0.0.1:${srv2.port}`, reconnect: false });
+        await viaUrl.flush();
+        await viaUrl.close();
       } finally {
         await srv2.stop();
       }

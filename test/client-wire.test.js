@@ -5,6 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { performance } from "node:perf_hooks";
 import { connect, errors } from "../dist/client/index.js";
 import { waitUntil } from "./helpers/wait.js";
 
@@ -172,6 +173,46 @@ describe("tsnats client on the wire", () => {
       fs.conns[1].socket.write("MSG g.x 1 notasize\r\n");
       await waitUntil(() => events.filter((e) => e.type === "reconnect").length === 2, "the second reconnect");
       assert.equal(nc.state, "CONNECTED");
+    } finally {
+      await nc.close();
+      await fs.close();
+    }
+  });
+
+  it("timeout: a server that never sends INFO fails the dial within the connect timeout", async () => {
+    const silent = net.createServer((s) => s.on("error", () => {}));
+    await new Promise((r) => silent.listen(0, "127.0.0.1", r));
+    const socks = [];
+    silent.on("connection", (s) => socks.push(s));
+    try {
+      const t0 = performance.now();
+      await assert.rejects(connect({ servers: `127.0.0.1:${silent.address().port}`, timeout: 300 }), (e) => e instanceof errors.ConnectionError && /timeout/.test(e.message));
+      const dt = performance.now() - t0;
+      assert.ok(dt >= 290 && dt < 2000, `failed after ${dt} ms`);
+    } finally {
+      for (const s of socks) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("maxPendingMsgs/maxPendingBytes set the default limits of new subscriptions; timeout fails a quiet one", async () => {
+    const fs = await fakeServer();
+    const nc = await connect({ servers: fs.url, maxPendingMsgs: 5, maxPendingBytes: 1000, reconnect: false });
+    try {
+      assert.deepEqual(nc.subscribe("l.x").getPendingLimits(), { msgs: 5, bytes: 1000 });
+      assert.deepEqual(nc.subscribe("l.y", { pendingMsgsLimit: 0 }).getPendingLimits(), { msgs: 0, bytes: 1000 });
+      const quiet = nc.subscribe("l.q", { timeout: 50 });
+      await assert.rejects(
+        (async () => {
+          for await (const _m of quiet);
+        })(),
+        (e) => e instanceof errors.TimeoutError,
+      );
+      assert.ok((await quiet.closed) instanceof errors.TimeoutError);
+      let cbErr = null;
+      nc.subscribe("l.c", { timeout: 50, callback: (err) => (cbErr = err) });
+      await waitUntil(() => cbErr !== null, "the callback's timeout");
+      assert.ok(cbErr instanceof errors.TimeoutError);
     } finally {
       await nc.close();
       await fs.close();

@@ -801,6 +801,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
       }
       if (wantTls && !t.encrypted) throw InvalidArgumentError.format("tls", "is not available on this server");
       const auth = this.authenticator(info.nonce) ?? {};
+      if (srv.auth !== null && Object.keys(auth).length === 0) Object.assign(auth, srv.auth);
       const connectOpts = {
         verbose: o.verbose,
         pedantic: o.pedantic,

@@ -125,6 +125,8 @@ export class ServerImpl {
   lastAttempt = 0;
   readonly gossiped: boolean;
   didConnect = false;
+  /** Credentials from the URL, used when the options give none. */
+  auth: { user: string; pass: string } | { auth_token: string } | null = null;
 
   constructor(src: string, gossiped = false) {
     this.src = src;
@@ -140,9 +142,15 @@ export class ServerImpl {
       throw InvalidArgumentError.format("servers", `scheme '${scheme}' is not supported by this transport`);
     }
     this.tlsScheme = scheme === "tls";
-    // drop user info and path
+    // user info (nats://user:pass@host or nats://token@host, as nats.c reads it), then no path
     const at = s.lastIndexOf("@");
-    if (at >= 0) s = s.slice(at + 1);
+    if (at >= 0) {
+      const ui = s.slice(0, at);
+      s = s.slice(at + 1);
+      const c = ui.indexOf(":");
+      if (c >= 0) this.auth = { user: decodeURIComponent(ui.slice(0, c)), pass: decodeURIComponent(ui.slice(c + 1)) };
+      else if (ui !== "") this.auth = { auth_token: decodeURIComponent(ui) };
+    }
     const slash = s.indexOf("/");
     if (slash >= 0) s = s.slice(0, slash);
     let host = s;
