@@ -179,6 +179,23 @@ describe("tsnats client on the wire", () => {
     }
   });
 
+  it("without noRandomize the pool is shuffled: the order differs between connections", async () => {
+    const fs = await fakeServer();
+    const others = ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:4"];
+    const orders = new Set();
+    try {
+      for (let i = 0; i < 8; i++) {
+        const nc = await connect({ servers: [fs.url, ...others], reconnect: false });
+        orders.add(nc.getServers().map((x) => x.listen).join(","));
+        await nc.close();
+      }
+      // 8 draws of 120 orders all alike would be a 1 in 10^14 event
+      assert.ok(orders.size > 1, `orders seen: ${[...orders].join(" | ")}`);
+    } finally {
+      await fs.close();
+    }
+  });
+
   it("timeout: a server that never sends INFO fails the dial within the connect timeout", async () => {
     const silent = net.createServer((s) => s.on("error", () => {}));
     await new Promise((r) => silent.listen(0, "127.0.0.1", r));
