@@ -326,3 +326,36 @@ for (const kind of serverKinds()) {
     });
   });
 }
+
+describe("tsnats client failover in a nats-server cluster", { skip: serverKinds().includes("nats-server") ? false : "nats-server is not installed" }, () => {
+  it("learns the other server from INFO connect_urls and fails over to it, subscriptions and buffer intact", async () => {
+    const [pa, pb, ca, cb] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const node = (port, cport, peer) => startServer("nats-server", ["-a", "127.0.0.1", "-p", String(port), "--cluster_name", "c1", "--cluster", `nats://127.0.0.1:${cport}`, "--routes", `nats://127.0.0.1:${peer}`], { noDefaults: true });
+    const a = await node(pa, ca, cb);
+    const b = await node(pb, cb, ca);
+    started.add({ stop: () => a.stop() });
+    started.add({ stop: () => b.stop() });
+    // only A is given; B must come from A's INFO
+    const nc = await connect({ servers: `127.0.0.1:${pa}`, reconnectTimeWait: 100, maxReconnectAttempts: 5 });
+    const events = recordStatus(nc);
+    const got = [];
+    nc.subscribe("fo.x", { callback: (_e, m) => got.push(m.string()) });
+    try {
+      await waitUntil(() => nc.getServers().some((s) => s.port === pb), "B in the pool", 10000);
+      nc.publish("fo.x", "on A");
+      await nc.flush();
+      await a.stop("SIGKILL");
+      await waitUntil(() => events.some((e) => e.type === "disconnect"), "the disconnect", 5000);
+      nc.publish("fo.x", "buffered");
+      await waitUntil(() => events.some((e) => e.type === "reconnect"), "the reconnect", 10000);
+      assert.equal(nc.getServer(), `127.0.0.1:${pb}`);
+      nc.publish("fo.x", "on B");
+      await nc.flush();
+      assert.deepEqual(got, ["on A", "buffered", "on B"]);
+    } finally {
+      await nc.close();
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
