@@ -121,6 +121,27 @@ describe("client options", () => {
     }
   });
 
+  it("nats.js's helpers: nanos, millis, deferred, delay, syncIterator, nuid", async () => {
+    for (const v of [0, 1, 1500, 123456789]) {
+      assert.equal(tsnats.nanos(v), natsjs.nanos(v));
+      assert.equal(tsnats.millis(v), natsjs.millis(v));
+    }
+    const d = tsnats.deferred();
+    d.resolve(7);
+    assert.equal(await d, 7);
+    const dl = tsnats.delay(60000);
+    dl.cancel();
+    await dl;
+    async function* three() {
+      yield 1;
+      yield 2;
+      yield 3;
+    }
+    const it = tsnats.syncIterator(three());
+    assert.deepEqual([await it.next(), await it.next(), await it.next(), await it.next()], [1, 2, 3, null]);
+    assert.match(tsnats.nuid.next(), /^[0-9A-Za-z]{22}$/);
+  });
+
   it("rejects bad option values with InvalidArgumentError", async () => {
     await assert.rejects(connect({ timeout: -1 }), { name: "InvalidArgumentError" });
     await assert.rejects(connect({ maxReconnectAttempts: -2 }), { name: "InvalidArgumentError" });
