@@ -6,11 +6,11 @@
 // ioBufSize. While disconnected it is the reconnect buffer (limit reconnectBufSize); after a
 // reconnect the subscriptions are restored first, then the buffer is sent as it is, in order.
 //
-// Confirmation: whenever messages have been written and no confirming PING is out, the next
-// write carries a PING; its PONG confirms everything written before it. When a socket dies,
-// what was written since the last confirmed PONG is reported as `unconfirmed` in the
-// disconnect status (it may or may not have reached the server, and is not resent, so there
-// are no duplicates). What was never written (the buffer) is resent or, if the connection
+// Confirmation: every PONG confirms what was accepted before its PING. When written data is
+// unconfirmed and no PING is on its way, a confirming PING follows within CONFIRM_DELAY_MS,
+// or at once when CONFIRM_BYTES are unconfirmed. When a socket dies, what was written since
+// the last confirmation is reported as `unconfirmed` in the disconnect status (it may or may
+// not have reached the server, and is not resent, so there are no duplicates). What was never written (the buffer) is resent or, if the connection
 // closes for good, reported as `discarded` in the close status and by closed().
 import nuidPkg from "@nats-io/nuid";
 import { Op, Parser, ParseErrorKind, type ParserHandler } from "../protocol/parser.js";
@@ -98,14 +98,19 @@ const enum PongKind {
   Interval,
 }
 
+/** A PING out or queued: who waits for its PONG, and what the PONG confirms. */
 interface PongWaiter {
   kind: PongKind;
   resolve: (() => void) | null;
   reject: ((e: Error) => void) | null;
+  /** Messages and payload bytes accepted before this PING (the PONG confirms them). */
+  msgs: number;
+  bytes: number;
 }
 
-const ACK: PongWaiter = { kind: PongKind.Ack, resolve: null, reject: null };
-const INTERVAL: PongWaiter = { kind: PongKind.Interval, resolve: null, reject: null };
+/** Unconfirmed writes get a confirming PING after this long, or at once past CONFIRM_BYTES. */
+const CONFIRM_DELAY_MS = 10;
+const CONFIRM_BYTES = 64 * 1024;
 
 /** The handshake in progress: what it waits for next. */
 interface Handshake {
@@ -140,12 +145,15 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   private pongs: PongWaiter[] = [];
   private pongHead = 0;
   private pingsInOut = 0;
-  private ackPending = false;
-  private ackMsgs = 0;
-  private ackBytes = 0;
-  private unconfirmedMsgs = 0;
-  private unconfirmedBytes = 0;
-  private outBytesPayload = 0;
+  // monotonic counts of messages and payload bytes: accepted by publish(), handed to the
+  // transport, confirmed by a PONG; accepted - written is what `out` holds
+  private acceptedMsgs = 0;
+  private acceptedBytes = 0;
+  private writtenMsgs = 0;
+  private writtenBytes = 0;
+  private confirmedMsgs = 0;
+  private confirmedBytes = 0;
+  private confirmTimer: ReturnType<typeof setTimeout> | null = null;
   private flushScheduled = false;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private pout = 0;
@@ -268,7 +276,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
       out.msgs--;
       throw new ReconnectBufferFullError(before, this.options.reconnectBufSize);
     }
-    this.outBytesPayload += size + hdrLen;
+    this.acceptedMsgs++;
+    this.acceptedBytes += size + hdrLen;
     this.st4.outMsgs++;
     this.st4.outBytes += size + hdrLen;
     if (this.live) {
@@ -308,7 +317,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   flush(): Promise<void> {
     if (this.st === "CLOSED" || this.closing) return Promise.reject(new ClosedConnectionError());
     return new Promise((resolve, reject) => {
-      this.queuePing({ kind: PongKind.Flush, resolve, reject });
+      this.queuePing(PongKind.Flush, resolve, reject);
     });
   }
 
@@ -471,7 +480,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     if (this.live) {
       // everything published before close() reaches the server, if it answers in time
       const done = new Promise<void>((resolve) => {
-        this.queuePing({ kind: PongKind.Flush, resolve, reject: () => resolve() });
+        this.queuePing(PongKind.Flush, resolve, () => resolve());
         setTimeout(resolve, this.options.timeout).unref();
       });
       this.closing = true;
@@ -547,43 +556,54 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     if (this.live) this.writeOut();
   };
 
-  private queuePing(w: PongWaiter): void {
+  private queuePing(kind: PongKind, resolve: (() => void) | null, reject: ((e: Error) => void) | null): void {
     encodePing(this.out);
-    this.pongs.push(w);
+    this.pongs.push({ kind, resolve, reject, msgs: this.acceptedMsgs, bytes: this.acceptedBytes });
     this.pingsInOut++;
     this.scheduleFlush();
   }
 
-  /** Hand the buffered bytes to the transport, with a confirming PING when one is due. */
+  /** PINGs written to the transport and not answered yet. */
+  private pingsInFlight(): number {
+    return this.pongs.length - this.pongHead - this.pingsInOut;
+  }
+
+  /** Hand the buffered bytes to the transport; arrange a confirming PING when one is due. */
   private writeOut(): void {
     const t = this.transport;
     const out = this.out;
     if (t === null || !this.live) return;
-    let mark = false;
-    if (!this.ackPending && (out.msgs > 0 || this.unconfirmedMsgs > 0)) {
-      encodePing(out);
-      this.pongs.push(ACK);
-      mark = true;
+    if (this.acceptedMsgs > this.confirmedMsgs && this.pingsInOut === 0 && this.pingsInFlight() === 0) {
+      // a PING goes with this write when much is unconfirmed, else after a short delay
+      if (this.acceptedBytes - this.confirmedBytes >= CONFIRM_BYTES) this.queuePing(PongKind.Ack, null, null);
+      else this.armConfirm();
     }
     if (out.length === 0) return;
-    this.unconfirmedMsgs += out.msgs;
-    this.unconfirmedBytes += this.outBytesPayload;
-    this.outBytesPayload = 0;
-    if (mark) {
-      this.ackPending = true;
-      this.ackMsgs = this.unconfirmedMsgs;
-      this.ackBytes = this.unconfirmedBytes;
-    }
+    this.writtenMsgs = this.acceptedMsgs;
+    this.writtenBytes = this.acceptedBytes;
     this.pingsInOut = 0;
     t.write(out.take());
     if (t.writableLength === 0 && !t.encrypted) out.reuse();
   }
 
+  private armConfirm(): void {
+    if (this.confirmTimer !== null) return;
+    this.confirmTimer = setTimeout(this.onConfirmTimer, CONFIRM_DELAY_MS);
+    this.confirmTimer.unref?.();
+  }
+
+  private readonly onConfirmTimer = (): void => {
+    this.confirmTimer = null;
+    if (!this.live || this.writtenMsgs <= this.confirmedMsgs || this.pingsInOut > 0 || this.pingsInFlight() > 0) return;
+    this.queuePing(PongKind.Ack, null, null);
+    this.writeOut();
+  };
+
   private onPong(): void {
     this.pout = 0;
     if (this.pongHead >= this.pongs.length) return;
     const w = this.pongs[this.pongHead];
-    this.pongs[this.pongHead++] = ACK;
+    (this.pongs as (PongWaiter | undefined)[])[this.pongHead++] = undefined;
     if (this.pongHead === this.pongs.length) {
       this.pongs = [];
       this.pongHead = 0;
@@ -591,13 +611,11 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
       this.pongs = this.pongs.slice(this.pongHead);
       this.pongHead = 0;
     }
-    if (w.kind === PongKind.Ack) {
-      this.ackPending = false;
-      this.unconfirmedMsgs -= this.ackMsgs;
-      this.unconfirmedBytes -= this.ackBytes;
-      this.ackMsgs = this.ackBytes = 0;
-      if (this.unconfirmedMsgs > 0) this.scheduleFlush();
-    } else if (w.resolve !== null) w.resolve();
+    // the server has processed everything sent before this PING
+    if (w.msgs > this.confirmedMsgs) this.confirmedMsgs = w.msgs;
+    if (w.bytes > this.confirmedBytes) this.confirmedBytes = w.bytes;
+    if (w.resolve !== null) w.resolve();
+    if (this.writtenMsgs > this.confirmedMsgs && this.pingsInOut === 0 && this.pingsInFlight() === 0) this.armConfirm();
   }
 
   // ------------------------------------------------------------------ input (ParserHandler)
@@ -856,7 +874,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
       return;
     }
     this.pout++;
-    this.queuePing(INTERVAL);
+    this.queuePing(PongKind.Interval, null, null);
   };
 
   /** First connect: each server once; with waitOnFirstConnect, then the reconnect rules. */
@@ -925,9 +943,12 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     }
     this.pongs = kept;
     this.pongHead = 0;
-    this.ackPending = false;
-    const unconfirmed: DataCount = { msgs: this.unconfirmedMsgs, bytes: this.unconfirmedBytes };
-    this.unconfirmedMsgs = this.unconfirmedBytes = this.ackMsgs = this.ackBytes = 0;
+    if (this.confirmTimer !== null) clearTimeout(this.confirmTimer);
+    this.confirmTimer = null;
+    // written and never confirmed: reported, not resent
+    const unconfirmed: DataCount = { msgs: this.writtenMsgs - this.confirmedMsgs, bytes: this.writtenBytes - this.confirmedBytes };
+    this.confirmedMsgs = this.writtenMsgs;
+    this.confirmedBytes = this.writtenBytes;
     const server = this.pool.current?.listen ?? "";
     if (!this.options.reconnect || this.closing || this.draining) {
       this.shutdown(err, false, { type: "disconnect", server, unconfirmed, state: "CLOSED" });
@@ -1003,9 +1024,12 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     this.sleepTimer = null;
     if (this.wake !== null) this.wake();
     this.wake = null;
-    const discarded: DataCount = { msgs: this.out.msgs, bytes: this.outBytesPayload };
+    if (this.confirmTimer !== null) clearTimeout(this.confirmTimer);
+    this.confirmTimer = null;
+    const discarded: DataCount = { msgs: this.acceptedMsgs - this.writtenMsgs, bytes: this.acceptedBytes - this.writtenBytes };
     this.out.clear();
-    this.outBytesPayload = 0;
+    this.writtenMsgs = this.acceptedMsgs;
+    this.writtenBytes = this.acceptedBytes;
     for (let i = this.pongHead; i < this.pongs.length; i++) {
       const w = this.pongs[i];
       if (w.reject !== null) w.reject(new ClosedConnectionError());
@@ -1030,8 +1054,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   /** Write what is buffered to a transport that is being closed gracefully. */
   private flushTo(t: Transport): void {
     if (this.out.length > 0) {
-      this.out.msgs = 0;
-      this.outBytesPayload = 0;
+      this.writtenMsgs = this.acceptedMsgs;
+      this.writtenBytes = this.acceptedBytes;
       t.write(this.out.take());
     }
   }
