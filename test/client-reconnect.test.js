@@ -289,6 +289,33 @@ for (const kind of serverKinds()) {
       }
     });
 
+    it("drain() while disconnected: waits for the reconnect, sends the buffer, then closes", async () => {
+      const s = await restartable(kind);
+      const nc = await connect({ servers: s.url, reconnectTimeWait: 100, reconnectJitter: 0, maxReconnectAttempts: -1 });
+      const events = recordStatus(nc);
+      const got = [];
+      // restored before the buffer is sent, and drained only after the server answered it
+      nc.subscribe("dd.x", { callback: (_e, m) => got.push(m.string()) });
+      await nc.flush();
+      try {
+        await s.kill();
+        await waitUntil(() => events.some((e) => e.type === "disconnect"), "the disconnect", 5000);
+        nc.publish("dd.x", "buffered");
+        const d = nc.drain();
+        assert.equal(nc.state, "DRAINING_SUBS");
+        await s.start();
+        await d;
+        assert.deepEqual(got, ["buffered"]);
+        assert.equal(await nc.closed(), undefined);
+        await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
+        const seq = events.map((e) => `${e.type}/${e.state}`).filter((x) => !x.startsWith("reconnecting/"));
+        assert.deepEqual(seq, ["disconnect/DISCONNECTED", "drainingSubs/DRAINING_SUBS", "reconnect/DRAINING_SUBS", "drainingPubs/DRAINING_PUBS", "close/CLOSED"]);
+      } finally {
+        if (!nc.isClosed()) await nc.close();
+        await s.stop();
+      }
+    });
+
     it("waitOnFirstConnect: connect() keeps trying until the server is there", async () => {
       const port = await freePort();
       const p = connect({ servers: `127.0.0.1:${port}`, waitOnFirstConnect: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });

@@ -164,6 +164,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   private sleepTimer: ReturnType<typeof setTimeout> | null = null;
   private wake: (() => void) | null = null;
   private draining = false;
+  private drainPhase: "DRAINING_SUBS" | "DRAINING_PUBS" | null = null;
   private mux: SubscriptionImpl | null = null;
   private muxPrefix = "";
   private readonly reqs = new Map<string, PendingRequest>();
@@ -455,6 +456,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     if (this.st === "CLOSED" || this.closing) throw new ClosedConnectionError();
     if (this.draining) throw new DrainingConnectionError();
     this.draining = true;
+    this.drainPhase = "DRAINING_SUBS";
     this.setState("DRAINING_SUBS", { type: "drainingSubs", state: "DRAINING_SUBS" });
     const subs = [...this.subs.values()];
     for (const s of subs) {
@@ -465,6 +467,7 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     await this.flush().catch(() => {});
     for (const s of subs) s.close(undefined);
     if (this.isClosed()) return;
+    this.drainPhase = "DRAINING_PUBS";
     this.setState("DRAINING_PUBS", { type: "drainingPubs", state: "DRAINING_PUBS" });
     await this.flush().catch(() => {});
     this.shutdown(undefined, true);
@@ -994,8 +997,10 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
         continue;
       }
       if (this.isClosed()) return;
-      if (announce) this.setState("CONNECTED", { type: "reconnect", server: srv.listen, state: "CONNECTED" });
-      else this.st = "CONNECTED";
+      // a drain started while disconnected goes on where it was
+      const st: ConnectionState = this.drainPhase ?? "CONNECTED";
+      if (announce) this.setState(st, { type: "reconnect", server: srv.listen, state: st });
+      else this.st = st;
       return;
     }
   }
