@@ -24,6 +24,7 @@
 //                      with git archive, for before/after figures (default: this checkout)
 //   --strict           exit 4 when a target does not hold
 //   --list             list the cases and exit
+//   --no-client        skip the client benchmark (bench/client.js) that follows the server one
 // Exit status: 0 done, 1 a run failed, 2 usage or missing prerequisites, 4 a target missed (--strict).
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -186,6 +187,8 @@ function parseArgs(argv) {
         break;
       case "--quick":
         o.quick = true;
+        break;
+      case "--no-client":
         break;
       case "--list":
         for (const c of CASES) process.stdout.write(`${c.name.padEnd(17)} natsbench ${c.args.join(" ")}  (~${msgsFor(c, o.duration)} msgs at --duration ${o.duration})\n`);
@@ -868,7 +871,10 @@ function describeProblem(res) {
   return parts.join("; ") || `not ok (exit ${res.exit})`;
 }
 
-main().catch((e) => {
+main()
+  // client library benchmark (bench/client.js, also runnable alone)
+  .then(() => (process.argv.includes("--no-client") ? null : import("./client.js").then((m) => m.runClientBench(process.argv.slice(2)))))
+  .catch((e) => {
   process.stderr.write(`bench: ${e.stack ?? e}\n`);
   cleanupAndExit(1);
 });

@@ -1,0 +1,237 @@
+// The tsnats client over TLS and with authentication. Certificates are made at test time
+// with openssl (a CA, a server certificate for 127.0.0.1/localhost, a client certificate).
+// TLS runs against every server kind that starts with TLS flags (tsnats-server refuses them
+// until its TLS lands, and is then skipped here); auth runs against every kind.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import tls from "node:tls";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createUser } from "@nats-io/nkeys";
+import { connect, errors, nkeyAuthenticator, credsAuthenticator, jwtAuthenticator } from "../dist/client/index.js";
+import { freePort, serverKinds, startServer } from "./helpers/servers.js";
+import { waitUntil } from "./helpers/wait.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "tsnats-client-tls-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const f = (n) => path.join(dir, n);
+
+function openssl(...args) {
+  execFileSync("openssl", args, { stdio: "pipe" });
+}
+
+function makeCerts() {
+  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tsnats test CA", "-keyout", f("ca-key.pem"), "-out", f("ca.pem"));
+  writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", f("server-key.pem"), "-out", f("server.csr"));
+  openssl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca-key.pem"), "-CAcreateserial", "-days", "1", "-extfile", f("server.ext"), "-out", f("server.pem"));
+  writeFileSync(f("client.ext"), "extendedKeyUsage=clientAuth\n");
+  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=client", "-keyout", f("client-key.pem"), "-out", f("client.csr"));
+  openssl("x509", "-req", "-in", f("client.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca-key.pem"), "-CAcreateserial", "-days", "1", "-extfile", f("client.ext"), "-out", f("client.pem"));
+}
+
+async function startTls(kind, extra = [], port = null) {
+  const args = ["--tls", "--tlscert", f("server.pem"), "--tlskey", f("server-key.pem"), ...extra];
+  if (port !== null) args.unshift("-a", "127.0.0.1", "-p", String(port));
+  try {
+    return await startServer(kind, args, port !== null ? { noDefaults: true } : {});
+  } catch (e) {
+    if (kind === "tsnats" && /not supported|exited/i.test(e.message)) return null;
+    throw e;
+  }
+}
+
+before(() => makeCerts());
+
+for (const kind of serverKinds()) {
+  describe(`tsnats client TLS [${kind}]`, () => {
+    it("tls:// with the CA: encrypted, verified, messages flow", async (t) => {
+      const srv = await startTls(kind);
+      if (srv === null) return t.skip("this server kind has no TLS yet");
+      try {
+        const nc = await connect({ servers: `tls://127.0.0.1:${srv.port}`, tls: { caFile: f("ca.pem") }, reconnect: false });
+        assert.equal(nc.info.tls_required, true);
+        const sub = nc.subscribe("tls.x", { max: 1 });
+        nc.publish("tls.x", "secret");
+        for await (const m of sub) assert.equal(m.string(), "secret");
+        await nc.close();
+        // a server certificate the client cannot verify is refused
+        await assert.rejects(connect({ servers: `tls://127.0.0.1:${srv.port}`, reconnect: false }), Error);
+        // a client that insists on TLS, against a server without it
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("client certificates (tlsverify), and TLS again on reconnect", async (t) => {
+      const port = await freePort();
+      const extra = ["--tlsverify", "--tlscacert", f("ca.pem")];
+      let srv = await startTls(kind, extra, port);
+      if (srv === null) return t.skip("this server kind has no TLS yet");
+      const nc = await connect({
+        servers: `127.0.0.1:${port}`,
+        tls: { caFile: f("ca.pem"), certFile: f("client.pem"), keyFile: f("client-key.pem") },
+        reconnectTimeWait: 100,
+        reconnectJitterTLS: 50,
+        maxReconnectAttempts: -1,
+      });
+      const events = [];
+      (async () => {
+        for await (const s of nc.status()) events.push(s.type);
+      })();
+      try {
+        const got = [];
+        nc.subscribe("tlsr.x", { callback: (_e, m) => got.push(m.string()) });
+        nc.publish("tlsr.x", "before");
+        await nc.flush();
+        await srv.stop("SIGKILL");
+        await waitUntil(() => events.includes("disconnect"), "the disconnect", 5000);
+        nc.publish("tlsr.x", "buffered");
+        srv = await startTls(kind, extra, port);
+        await waitUntil(() => events.includes("reconnect"), "the reconnect", 10000);
+        await nc.flush();
+        assert.deepEqual(got, ["before", "buffered"]);
+        await nc.close();
+        // without a client certificate the server refuses the handshake
+        await assert.rejects(connect({ servers: `127.0.0.1:${port}`, tls: { caFile: f("ca.pem") }, reconnect: false }), Error);
+      } finally {
+        if (!nc.isClosed()) await nc.close();
+        await srv.stop();
+      }
+    });
+
+    it("a client asking for TLS from a server without it gets a clear error", async () => {
+      const srv = await startServer(kind);
+      try {
+        await assert.rejects(connect({ servers: srv.url, tls: { caFile: f("ca.pem") }, reconnect: false }), (e) => e instanceof errors.InvalidArgumentError && /tls/.test(e.message));
+      } finally {
+        await srv.stop();
+      }
+    });
+  });
+
+  describe(`tsnats client auth [${kind}]`, () => {
+    it("user/pass and token", async () => {
+      const srv = await startServer(kind, ["--user", "alice", "--pass", "s3cret"]);
+      try {
+        const nc = await connect({ servers: srv.url, user: "alice", pass: "s3cret", reconnect: false });
+        await nc.flush();
+        await nc.close();
+        await assert.rejects(connect({ servers: srv.url, user: "alice", pass: "wrong", reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+        // credentials in the URL, when the options give none
+        const viaUrl = await connect({ servers: `nats://alice:s3cret@127.0.0.1:${srv.port}`, reconnect: false });
+        await viaUrl.flush();
+        await viaUrl.close();
+        await assert.rejects(connect({ servers: `nats://alice:nope@127.0.0.1:${srv.port}`, reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+      } finally {
+        await srv.stop();
+      }
+      const srv2 = await startServer(kind, ["--auth", "tok123"]);
+      try {
+        const nc = await connect({ servers: srv2.url, token: "tok123", reconnect: false });
+        await nc.flush();
+        await nc.close();
+        await assert.rejects(connect({ servers: srv2.url, token: "nope", reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+        const viaUrl = await connect({ servers: `nats://tok123@127.0.0.1:${srv2.port}`, reconnect: false });
+        await viaUrl.flush();
+        await viaUrl.close();
+      } finally {
+        await srv2.stop();
+      }
+    });
+
+    it("permission violations: the subscription fails with PermissionViolationError, a status error for publish", async () => {
+      const conf = f(`perm-${kind}.conf`);
+      writeFileSync(conf, 'authorization { users: [ { user: a, password: b, permissions: { publish: { deny: "nopub.>" }, subscribe: { deny: "nosub.>" } } } ] }\n');
+      const srv = await startServer(kind, ["-c", conf]);
+      try {
+        const nc = await connect({ servers: srv.url, user: "a", pass: "b", reconnect: false });
+        const events = [];
+        (async () => {
+          for await (const s of nc.status()) events.push(s);
+        })();
+        const sub = nc.subscribe("nosub.x");
+        const err = await sub.closed;
+        assert.ok(err instanceof errors.PermissionViolationError, `sub.closed gave ${err}`);
+        assert.equal(err.operation, "subscription");
+        assert.equal(err.subject, "nosub.x");
+        assert.equal(sub.isClosed(), true);
+        nc.publish("nopub.y", "x");
+        await nc.flush();
+        await waitUntil(() => events.some((e) => e.type === "error" && e.error.operation === "publish"), "the publish violation");
+        assert.equal(events.find((e) => e.error?.operation === "publish").error.subject, "nopub.y");
+        assert.equal(nc.state, "CONNECTED");
+        await nc.close();
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("nkey seed: the server's nonce is signed", async (t) => {
+      const kp = createUser();
+      const seed = new TextDecoder().decode(kp.getSeed());
+      const conf = f(`nkey-${kind}.conf`);
+      writeFileSync(conf, `authorization { users: [ { nkey: ${kp.getPublicKey()} } ] }\n`);
+      let srv;
+      try {
+        srv = await startServer(kind, ["-c", conf]);
+      } catch (e) {
+        if (kind === "tsnats") return t.skip(`tsnats-server did not start with nkey users: ${e.message.split("\n")[0]}`);
+        throw e;
+      }
+      try {
+        const nc = await connect({ servers: srv.url, authenticator: nkeyAuthenticator(seed), reconnect: false });
+        await nc.flush();
+        await nc.close();
+        const other = new TextDecoder().decode(createUser().getSeed());
+        await assert.rejects(connect({ servers: srv.url, authenticator: nkeyAuthenticator(other), reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+      } finally {
+        await srv.stop();
+      }
+    });
+  });
+}
+
+describe("handshakeFirst", () => {
+  // nats-server 2.9 has no handshake_first, so a stand-in TLS server plays the server: it
+  // expects the TLS handshake at once, then sends INFO and answers PING.
+  it("does the TLS handshake before the server's INFO", async () => {
+    const lines = [];
+    const srv = tls.createServer({ cert: readFileSync(f("server.pem")), key: readFileSync(f("server-key.pem")) }, (s) => {
+      s.write('INFO {"server_id":"TLSFIRST","version":"2.10.0","proto":1,"headers":true,"max_payload":1048576,"tls_required":true}\r\n');
+      s.on("data", (d) => {
+        lines.push(...d.toString().split("\r\n").filter(Boolean));
+        if (d.toString().includes("PING")) s.write("PONG\r\n");
+      });
+    });
+    await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+    try {
+      const nc = await connect({ servers: `tls://127.0.0.1:${srv.address().port}`, tls: { caFile: f("ca.pem"), handshakeFirst: true }, reconnect: false });
+      assert.equal(nc.info.server_id, "TLSFIRST");
+      await nc.flush();
+      const c = JSON.parse(lines.find((l) => l.startsWith("CONNECT ")).slice(8));
+      assert.equal(c.tls_required, true);
+      await nc.close();
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  });
+});
+
+describe("creds authenticator", () => {
+  it("reads the JWT and seed blocks of a creds file and signs the nonce", () => {
+    const kp = createUser();
+    const seed = new TextDecoder().decode(kp.getSeed());
+    const creds = `-----BEGIN NATS USER JWT-----\neyJhbGciOi.fake.jwt\n------END NATS USER JWT------\n\n************************* IMPORTANT *************************\nNKEY Seed printed below.\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`;
+    writeFileSync(f("u.creds"), creds);
+    const a = credsAuthenticator(readFileSync(f("u.creds")))("nonce-1");
+    assert.equal(a.jwt, "eyJhbGciOi.fake.jwt");
+    assert.equal(a.nkey, kp.getPublicKey());
+    assert.equal(kp.verify(Buffer.from("nonce-1"), Buffer.from(a.sig, "base64url")), true);
+    const b = jwtAuthenticator("j", seed)("n");
+    assert.equal(b.jwt, "j");
+    assert.throws(() => credsAuthenticator(Buffer.from("nothing here"))("x"), /unable to parse credentials/);
+  });
+});
