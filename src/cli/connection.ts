@@ -1,7 +1,6 @@
 // The one module through which the tsnats CLI reaches a NATS client library. Everything else in
 // src/cli/ uses only what this module exports, which is the public nats.js API surface
-// (@nats-io/transport-node 3.x names and shapes). Until the tsnats client (src/client/) lands,
-// this re-exports nats.js; switching to the tsnats client is changing the module name below.
+// (@nats-io/transport-node 3.x names and shapes), served by the tsnats client (src/client/).
 //
 // What the CLI uses of it:
 // - connect({ servers, name, timeout, user, pass, token, authenticator, reconnect,
@@ -12,5 +11,5 @@
 // - msg.subject, msg.reply, msg.data, msg.headers (iterable [key, values[]], code, description),
 //   msg.respond(data, { headers }), msg.string(), msg.json()
 // - headers() with append(), createInbox(), credsAuthenticator(bytes), nkeyAuthenticator(seed)
-export { connect, headers, createInbox, credsAuthenticator, nkeyAuthenticator } from "@nats-io/transport-node";
-export type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
+export { connect, headers, createInbox, credsAuthenticator, nkeyAuthenticator } from "../client/index.js";
+export type { Msg, MsgHdrs, NatsConnection, Subscription } from "../client/index.js";
