@@ -166,7 +166,9 @@ for (const kind of kinds) {
         assert.equal(await c.waitClosed(3000), true, "closed");
         assert.ok(Date.now() - t0 >= 400, "not before the timeout");
         assert.equal(c.text(), "", "the -ERR queued at the timeout is not written (skip flush)");
-        await waitUntil(() => /TLS handshake timeout/.test(srv.output()), "logged");
+        await waitUntil(() => /TLS handshake timeout/.test(srv.output()), "logged").catch((e) => {
+          throw new Error(`${e.message}; server output:\n${srv.output()}`);
+        });
       });
     });
 
