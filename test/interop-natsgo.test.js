@@ -5,21 +5,9 @@
 // (`npm test` installs them as root, or names them, before any test runs).
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { serverKinds, startServer } from "./helpers/servers.js";
+import { runLoadgen } from "./helpers/loadgen.js";
 import { buildLoadgen } from "../bench/loadgen/build.mjs";
-
-function run(bin, args) {
-  return new Promise((resolve) => {
-    execFile(bin, args, { timeout: 60000 }, (err, stdout, stderr) => {
-      const json = stdout
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .pop();
-      resolve({ code: err ? (err.code ?? 1) : 0, out: stdout + stderr, result: json ? JSON.parse(json) : null });
-    });
-  });
-}
 
 describe("nats.go interop (bench/loadgen)", () => {
   let bin;
@@ -41,7 +29,7 @@ describe("nats.go interop (bench/loadgen)", () => {
           ["reqrep", "--size", "128", "--msgs", "1000", "--conc", "4", "--conc-msgs", "2000"],
         ];
         for (const args of cases) {
-          const r = await run(bin, [...args, "--url", url, "--timeout", "5s"]);
+          const r = await runLoadgen(bin, [...args, "--url", url, "--timeout", "5s"]);
           assert.equal(r.code, 0, `loadgen ${args.join(" ")} failed:\n${r.out}`);
           assert.equal(r.result?.ok, true, `loadgen ${args.join(" ")} reported a problem:\n${r.out}`);
           if (args[0] === "reqrep") {
