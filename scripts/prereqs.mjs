@@ -11,6 +11,7 @@
 //     it, and exits 1 before any test runs.
 // Then it builds the load generator (bench/loadgen) unless it is up to date or --no-build is given.
 //
+// NATS_SERVER_BIN names another nats-server to use as the oracle, CHROMIUM_PATH another browser.
 // TSNATS_PREREQS_INSTALL=0 never installs (acts as a user that is not root), =1 installs even when
 // not root (the apt-get found on PATH must then cope). The tests and bench/run.js import
 // `missing`, `requirePrereqs` and `findCommand` from here, so every message names the same packages.
@@ -57,8 +58,8 @@ export function chromiumPath() {
 export const PREREQS = {
   "nats-server": {
     pkg: "nats-server",
-    why: "the reference server (the oracle) the tests compare tsnats with, and npm run bench measures",
-    find: () => findCommand("nats-server", SBIN),
+    why: "the reference server (the oracle) the tests compare tsnats with, and npm run bench measures (or set NATS_SERVER_BIN)",
+    find: () => (process.env.NATS_SERVER_BIN ? (executable(process.env.NATS_SERVER_BIN) ? path.resolve(process.env.NATS_SERVER_BIN) : null) : findCommand("nats-server", SBIN)),
   },
   "libnats-dev": {
     pkg: "libnats-dev",

@@ -21,6 +21,14 @@ function run(args, env) {
   });
 }
 
+/** serverKinds() of test/helpers/servers.js in a process with this environment. */
+function serverKindsIn(env) {
+  const code = `import("./test/helpers/servers.js").then((m) => console.log(m.serverKinds().join(",")));`;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["-e", code], { cwd: ROOT, env, timeout: 30000 }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
+  });
+}
+
 describe("scripts/prereqs.mjs", () => {
   let dir;
   /** An environment whose PATH holds only `dir`: gcc, go, openssl and script are not found
@@ -89,6 +97,17 @@ fi
     assert.match(r.stderr, /^prereqs: apt-get failed, and npm test still needs what is not installed:/);
     assert.ok(r.stderr.endsWith(`\n  ${ALL_MISSING}\n`), r.stderr);
     assert.ok(!existsSync(path.join(dir, "gcc")));
+  });
+
+  it("a missing oracle stops the tests that compare with it, with the install line", async () => {
+    const env = { ...process.env, NATS_SERVER_BIN: path.join(dir, "nats-server") };
+    const r = await serverKindsIn(env);
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.equal(r.stdout, "", "no thinned list of server kinds");
+    assert.match(r.stderr, /the tests against Debian's nats-server \(the oracle\) needs what is not installed:\n {2}- nats-server/);
+    assert.match(r.stderr, /\n {2}apt-get install -y nats-server\n/);
+    // chosen on purpose, a run without the oracle is allowed
+    assert.equal((await serverKindsIn({ ...env, TEST_SERVER_KINDS: "tsnats" })).stdout, "tsnats\n");
   });
 
   it("refuses an unknown command or option with exit 2", async () => {
