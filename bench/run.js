@@ -13,13 +13,12 @@
 //   --rounds N         alternating rounds (default 3)
 //   --duration S       target seconds per case run, from the reference rates (default 2)
 //   --cases a,b        only these cases (names as listed by --list)
-//   --generators a,b   load generators (default: every available one; today: natsbench)
+//   --generators a,b   load generators (default: every available one; today: loadgen)
 //   --quick            smoke run: 1 round, 0.3 s per case, 3 start-ups, 300 scale connections
 //   --scale-conns N    idle connections in the scale test (default 10000; 0 skips it)
 //   --startup-runs N   process start-ups per server (default 10; embedded: 2N)
 //   --no-throughput    skip the case matrix (start-up and scale figures only)
 //   --out DIR          results directory (default bench/results)
-//   --natsbench-dir D  natsbench sources (default ../shared/tools/natsbench, or $NATSBENCH_DIR)
 //   --tsnats-dir D     measure the tsnats build in D (its dist/), e.g. an older commit exported
 //                      with git archive, for before/after figures (default: this checkout)
 //   --strict           exit 4 when a target does not hold
@@ -27,24 +26,24 @@
 //   --no-client        skip the client benchmark (bench/client.js) that follows the server one
 // Exit status: 0 done, 1 a run failed, 2 usage or missing prerequisites, 4 a target missed (--strict).
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { renderSvg } from "./svg.js";
 import { monitorBurstMarkdown, monitorBurstTargets, runMonitorBursts } from "./monitor-burst.js";
+import { buildLoadgen } from "./loadgen/build.mjs";
+import { PREREQS, PROFILES, describeMissing, missing as missingPrereqs } from "../scripts/prereqs.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
 let TSNATS_DIR = ROOT;
 let TSNATS_BIN = path.join(ROOT, "dist", "cli", "server.js");
-const NATS_GO_DIR = "/usr/share/gocode/src/github.com/nats-io/nats.go";
-const INSTALL_HINT = "apt-get install -y nats-server golang-go golang-github-nats-io-go-nats-dev";
 
 // ---------------------------------------------------------------------------------------------
 // The matrix. `rate` is nats-server 2.9's reference rate on a 2-core machine (issue 8), used
-// only to size each case to about --duration seconds; `metric` is natsbench's JSON field.
+// only to size each case to about --duration seconds; `metric` is the load generator's JSON field.
 
 /**
  * @typedef {{name: string, label: string, args: string[], rate: number, min: number,
@@ -130,7 +129,6 @@ function parseArgs(argv) {
     startupRuns: 10,
     throughput: true,
     out: path.join(ROOT, "bench", "results"),
-    natsbenchDir: process.env.NATSBENCH_DIR || path.resolve(ROOT, "..", "shared", "tools", "natsbench"),
     strict: false,
     quick: false,
   };
@@ -175,9 +173,6 @@ function parseArgs(argv) {
       case "--out":
         o.out = path.resolve(need());
         break;
-      case "--natsbench-dir":
-        o.natsbenchDir = path.resolve(need());
-        break;
       case "--tsnats-dir":
         TSNATS_DIR = path.resolve(need());
         TSNATS_BIN = path.join(TSNATS_DIR, "dist", "cli", "server.js");
@@ -191,7 +186,7 @@ function parseArgs(argv) {
       case "--no-client":
         break;
       case "--list":
-        for (const c of CASES) process.stdout.write(`${c.name.padEnd(17)} natsbench ${c.args.join(" ")}  (~${msgsFor(c, o.duration)} msgs at --duration ${o.duration})\n`);
+        for (const c of CASES) process.stdout.write(`${c.name.padEnd(17)} loadgen ${c.args.join(" ")}  (~${msgsFor(c, o.duration)} msgs at --duration ${o.duration})\n`);
         process.exit(0);
         break;
       case "-h":
@@ -234,23 +229,6 @@ function summary(values) {
   const min = Math.min(...v);
   const max = Math.max(...v);
   return { values: v, median: med, min, max, spread: med !== 0 && v.length > 1 ? (max - min) / med : null };
-}
-
-function which(cmd) {
-  try {
-    return execFileSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-function findNatsServer() {
-  const inPath = which("nats-server");
-  if (inPath) return inPath;
-  for (const p of ["/usr/sbin/nats-server", "/usr/local/sbin/nats-server", "/usr/local/bin/nats-server", "/usr/bin/nats-server"]) {
-    if (existsSync(p)) return p;
-  }
-  return null;
 }
 
 /** Soft and hard open-file limits of this process. */
@@ -309,7 +287,7 @@ function machineInfo(natsServer) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server processes. Each runs in its own session (detached), so natsbench can add up the
+// Server processes. Each runs in its own session (detached), so the load generator can add up the
 // server's CPU from /proc by session id. Only processes started here are ever signalled.
 
 const live = new Set();
@@ -399,32 +377,15 @@ function startServer(kind, env, fds = 0) {
 // ---------------------------------------------------------------------------------------------
 // Load generators. Each one: name, why it cannot run (or null), prepare(), run(case, server).
 // `tsnats bench` (the tsnats client's benchmark command, not written yet) plugs in here as a
-// second entry with the same natsbench-style JSON result, so both clients measure both servers.
+// second entry with the same JSON result as bench/loadgen's, so both clients measure both servers.
 
-function natsbenchGenerator(o) {
-  const dir = o.natsbenchDir;
-  const cacheDir = path.join(ROOT, "bench", ".cache");
-  const bin = process.env.NATSBENCH || path.join(cacheDir, "natsbench");
+function loadgenGenerator() {
+  let bin = null;
   return {
-    name: "natsbench",
-    describe: "Go client nats.go (shared natsbench tool)",
-    missing() {
-      const m = [];
-      if (!existsSync(path.join(dir, "main.go")) || !existsSync(path.join(dir, "build.sh")))
-        m.push(`the natsbench load generator (main.go, build.sh) at ${dir}: check out the shared tools next to this repository (../shared/tools/natsbench) or pass --natsbench-dir / set NATSBENCH_DIR`);
-      if (!process.env.NATSBENCH) {
-        if (!which("go")) m.push("the Go toolchain: apt-get install -y golang-go");
-        if (!existsSync(path.join(NATS_GO_DIR, "nats.go"))) m.push("the nats.go sources: apt-get install -y golang-github-nats-io-go-nats-dev");
-      }
-      return m;
-    },
+    name: "loadgen",
+    describe: "Go client nats.go (bench/loadgen)",
     prepare() {
-      if (process.env.NATSBENCH) return;
-      const fresh = existsSync(bin) && statSync(bin).mtimeMs >= statSync(path.join(dir, "main.go")).mtimeMs;
-      if (fresh) return;
-      mkdirSync(cacheDir, { recursive: true });
-      process.stdout.write(`building natsbench into ${path.relative(ROOT, bin)} ...\n`);
-      execFileSync("bash", [path.join(dir, "build.sh"), bin], { stdio: ["ignore", "ignore", "inherit"], timeout: 300000 });
+      bin = buildLoadgen({ log: (line) => process.stdout.write(`${line}\n`) });
     },
     run(c, srv, msgs, extra) {
       const args = [...c.args, "--msgs", String(msgs), "--url", srv.url, "--cpu-sid", String(srv.pid), "--timeout", "5s", ...extra];
@@ -432,7 +393,7 @@ function natsbenchGenerator(o) {
       return runJson(bin, args, 180000);
     },
     warmup(srv, quick) {
-      return runJson(bin, ["pubsub", "--quiet", "--size", "128", "--msgs", quick ? "20000" : "200000", "--url", srv.url, "--timeout", "5s", "--subject", "natsbench.warmup"], 60000);
+      return runJson(bin, ["pubsub", "--quiet", "--size", "128", "--msgs", quick ? "20000" : "200000", "--url", srv.url, "--timeout", "5s", "--subject", "loadgen.warmup"], 60000);
     },
   };
 }
@@ -669,21 +630,22 @@ function markdown(report) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
-  const natsServer = findNatsServer();
+  const natsServer = PREREQS["nats-server"].find();
   const missing = [];
-  if (!natsServer) missing.push("nats-server (the reference server), not found in PATH or /usr/sbin: apt-get install -y nats-server");
   if (!existsSync(TSNATS_BIN)) missing.push(`${TSNATS_BIN}: run npm run build first (npm run bench does)`);
   let generators = [];
   if (o.throughput) {
-    const all = [natsbenchGenerator(o)];
+    const all = [loadgenGenerator()];
     const wanted = o.generators ?? all.map((g) => g.name);
     const unknown = wanted.filter((n) => !all.some((g) => g.name === n));
     if (unknown.length > 0) usage(2, `unknown generator(s) ${unknown.join(", ")}; available: ${all.map((g) => g.name).join(", ")}`);
     generators = all.filter((g) => wanted.includes(g.name));
-    for (const g of generators) for (const m of g.missing()) missing.push(`${m} (needed by the ${g.name} load generator)`);
   }
-  if (missing.length > 0) {
-    process.stderr.write(`bench: cannot run, missing:\n${missing.map((m) => `  - ${m}\n`).join("")}On Debian, as root: ${INSTALL_HINT}\n`);
+  // the same prerequisites `npm run bench` checks (scripts/prereqs.mjs), named the same way
+  const absent = missingPrereqs(PROFILES.bench);
+  if (missing.length > 0 || absent.length > 0) {
+    const lines = missing.map((m) => `  - ${m}\n`).join("");
+    process.stderr.write(`bench: cannot run${lines ? `, missing:\n${lines}` : ":\n"}${absent.length > 0 ? describeMissing(absent, "npm run bench") + "\n" : ""}`);
     process.exit(2);
   }
   const lim = fdLimits();
@@ -720,7 +682,7 @@ async function main() {
 
   // throughput and latency matrix, alternating rounds
   const cases = o.throughput ? CASES.filter((c) => !o.cases || o.cases.includes(c.name)) : [];
-  /** raw[generator][case][server] = natsbench results */
+  /** raw[generator][case][server] = the load generator's JSON results */
   const raw = {};
   for (const g of generators) {
     raw[g.name] = {};

@@ -1,42 +1,29 @@
 // The benchmark runner (`npm run bench`, bench/run.js): a very short run against both servers
 // must print the Markdown table and write well-formed JSON and SVG whose figures agree with
 // each other; missing prerequisites and bad options are refused with exit 2 and a clear message.
-// The natsbench (Go client) part is skipped, saying why, only when ../shared/tools/natsbench or Go
-// is missing; start-up and scale figures are checked in every case.
+// The load generator is the project's own bench/loadgen (nats.go); a missing nats-server, Go or
+// nats.go fails the file with the install line, it never thins the run.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ROOT, natsServerBin } from "./helpers/servers.js";
+import { ROOT } from "./helpers/servers.js";
+import { requirePrereqs } from "../scripts/prereqs.mjs";
 
 const RUN = path.join(ROOT, "bench", "run.js");
-const NATSBENCH_DIR = path.resolve(ROOT, "..", "shared", "tools", "natsbench");
+requirePrereqs(["nats-server", "go", "nats.go"], "test/bench.test.js (npm run bench)");
 
-function natsbenchMissing() {
-  if (!existsSync(path.join(NATSBENCH_DIR, "main.go"))) return `no natsbench sources at ${NATSBENCH_DIR}`;
-  try {
-    execFileSync("sh", ["-c", "command -v go"], { stdio: "ignore" });
-  } catch {
-    return "no Go toolchain (apt-get install golang-go)";
-  }
-  if (!existsSync("/usr/share/gocode/src/github.com/nats-io/nats.go/nats.go")) return "no nats.go sources (apt-get install golang-github-nats-io-go-nats-dev)";
-  return null;
-}
-
-function run(args, timeout = 60000) {
+function run(args, timeout = 60000, env = process.env) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [RUN, ...args], { cwd: ROOT, timeout }, (err, stdout, stderr) => {
+    execFile(process.execPath, [RUN, ...args], { cwd: ROOT, timeout, env }, (err, stdout, stderr) => {
       resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr });
     });
   });
 }
 
-const noNatsServer = natsServerBin() ? null : "nats-server is not installed (the runner compares against it)";
-const noNatsbench = natsbenchMissing();
-
-describe("npm run bench (bench/run.js)", { skip: noNatsServer ?? false }, () => {
+describe("npm run bench (bench/run.js)", () => {
   let dir;
   let res;
   let report;
@@ -44,9 +31,7 @@ describe("npm run bench (bench/run.js)", { skip: noNatsServer ?? false }, () => 
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "tsnats-bench-"));
-    const args = ["--quick", "--duration", "0.2", "--scale-conns", "200", "--startup-runs", "2", "--out", dir];
-    if (noNatsbench) args.push("--no-throughput");
-    else args.push("--cases", CASES.join(","));
+    const args = ["--quick", "--duration", "0.2", "--scale-conns", "200", "--startup-runs", "2", "--out", dir, "--cases", CASES.join(",")];
     res = await run(args);
     if (res.code === 0 || res.code === 1) report = JSON.parse(readFileSync(path.join(dir, "latest.json"), "utf8"));
   });
@@ -102,8 +87,8 @@ describe("npm run bench (bench/run.js)", { skip: noNatsServer ?? false }, () => 
     assert.ok(!report.targets.some((t) => t.name.startsWith("rss-")));
   });
 
-  it("has both medians, the ratio and the loss count for each case", { skip: noNatsbench ?? false }, () => {
-    assert.deepEqual(report.generators, ["natsbench"]);
+  it("has both medians, the ratio and the loss count for each case", () => {
+    assert.deepEqual(report.generators, ["loadgen"]);
     assert.deepEqual(
       report.cases.map((r) => r.case),
       CASES,
@@ -112,8 +97,9 @@ describe("npm run bench (bench/run.js)", { skip: noNatsServer ?? false }, () => 
       for (const k of ["nats-server", "tsnats"]) {
         assert.equal(r[k].values.length, 1, `${r.case} ${k}: one round`);
         assert.ok(r[k].median > 0, `${r.case} ${k} median`);
-        const raw = report.raw.natsbench[r.case][k][0];
+        const raw = report.raw.loadgen[r.case][k][0];
         assert.equal(raw.ok, true, `${r.case} ${k}: ${JSON.stringify(raw.errors)}`);
+        assert.equal(raw.tool, "loadgen");
         assert.equal(raw.label, k);
         assert.equal(r[k].median, raw[r.metric]);
       }
@@ -122,10 +108,10 @@ describe("npm run bench (bench/run.js)", { skip: noNatsServer ?? false }, () => 
     }
     const ps = report.cases.find((r) => r.case === "pubsub-1x1-128B");
     assert.deepEqual(ps.lost, { "nats-server": 0, tsnats: 0 });
-    assert.equal(report.raw.natsbench["pubsub-1x1-128B"].tsnats[0].delivered, report.raw.natsbench["pubsub-1x1-128B"].tsnats[0].expected);
+    assert.equal(report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].delivered, report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].expected);
   });
 
-  it("prints the Markdown table whose ratios match the JSON", { skip: noNatsbench ?? false }, () => {
+  it("prints the Markdown table whose ratios match the JSON", () => {
     const lines = res.stdout.split("\n");
     const head = lines.findIndex((l) => l.startsWith("| Case | nats-server | tsnats | ratio |"));
     assert.ok(head >= 0, res.stdout);
@@ -159,11 +145,24 @@ describe("npm run bench (bench/run.js)", { skip: noNatsServer ?? false }, () => 
 });
 
 describe("bench/run.js refuses to run without what it needs", () => {
-  it("a missing natsbench directory: exit 2 naming it and the packages to install", async () => {
-    const r = await run(["--quick", "--natsbench-dir", "/nonexistent/natsbench", "--out", "/nonexistent/out"]);
+  it("no Go toolchain: exit 2 naming it and the package to install, before writing anything", async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), "tsnats-bench-path-"));
+    try {
+      // an empty PATH: go is not found (nats-server still is, in /usr/sbin)
+      const r = await run(["--quick", "--out", "/nonexistent/out"], 60000, { ...process.env, PATH: empty });
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /- go \(Debian package golang-go\)/);
+      assert.match(r.stderr, /\n {2}apt-get install -y golang-go\n/);
+      assert.ok(!existsSync("/nonexistent/out"));
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("a missing tsnats build: exit 2 naming it", async () => {
+    const r = await run(["--quick", "--no-throughput", "--tsnats-dir", "/nonexistent/tsnats", "--out", "/nonexistent/out"]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stderr, /\/nonexistent\/natsbench/);
-    assert.match(r.stderr, /apt-get install -y nats-server golang-go golang-github-nats-io-go-nats-dev/);
+    assert.match(r.stderr, /\/nonexistent\/tsnats\/dist\/cli\/server\.js: run npm run build first/);
     assert.ok(!existsSync("/nonexistent/out"));
   });
 

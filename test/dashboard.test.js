@@ -366,7 +366,7 @@ describe("dashboard in headless Chromium [tsnats]", () => {
   });
 });
 
-describe("dashboard Routes section with a nats-server cluster", { skip: natsServerBin() ? false : "nats-server is not installed" }, () => {
+describe("dashboard Routes section with a nats-server cluster", () => {
   const procs = [];
   const clients = [];
   let timer;

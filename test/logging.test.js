@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT, TSNATS_BIN, freePort, natsServerBin, serverKinds } from "./helpers/servers.js";
+import { requirePrereqs } from "../scripts/prereqs.mjs";
 import { RawConn, rawConnect } from "./helpers/raw.js";
 import { waitUntil } from "./helpers/wait.js";
 
@@ -390,10 +391,11 @@ for (const kind of kinds) {
       assert.match(h.stderr, /\[INF\] File log re-open ignored, not a file logger\n/);
     });
 
-    it("on a terminal the level labels are coloured ([\\x1b[32mINF\\x1b[0m]), as nats-server's", { skip: !existsSync("/usr/bin/script") && "no script(1) to give the server a terminal" }, async () => {
+    it("on a terminal the level labels are coloured ([\\x1b[32mINF\\x1b[0m]), as nats-server's", async () => {
+      requirePrereqs(["script"], "the log colour test");
       const [cmd, argv] = kind === "tsnats" ? [process.execPath, [TSNATS_BIN]] : [natsServerBin(), []];
       const line = [cmd, ...argv, "-a", "127.0.0.1", "-p", "-1", "-D"].map((a) => `'${a}'`).join(" ");
-      const proc = spawn("/usr/bin/script", ["-qec", line, "/dev/null"], { stdio: ["ignore", "pipe", "pipe"] });
+      const proc = spawn("script", ["-qec", line, "/dev/null"], { stdio: ["ignore", "pipe", "pipe"] });
       children.add(proc);
       let out = "";
       proc.stdout.on("data", (d) => (out += d.toString()));

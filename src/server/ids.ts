@@ -2,7 +2,7 @@
 // nats-server advertises, made with Node's native crypto and encoded as NKeys are
 // (prefix byte, key, CRC-16/XMODEM little-endian, RFC 4648 base32 without padding). This
 // keeps start-up fast; the private keys stay in the server object for later use.
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 
 const PREFIX_SERVER = 13 << 3; // 'N'
 const PREFIX_CURVE = 23 << 3; // 'X'
@@ -44,9 +44,22 @@ export function encodePublicKey(prefix: number, key: Uint8Array): string {
   return base32(raw);
 }
 
-function rawPublic(k: KeyObject): Uint8Array {
-  const jwk = k.export({ format: "jwk" });
-  return Buffer.from(jwk.x as string, "base64url");
+const DER: { publicKeyEncoding: { type: "spki"; format: "der" }; privateKeyEncoding: { type: "pkcs8"; format: "der" } } = {
+  publicKeyEncoding: { type: "spki", format: "der" },
+  privateKeyEncoding: { type: "pkcs8", format: "der" },
+};
+
+/**
+ * A key pair made DER-encoded by the key generation itself: the raw 32-byte public key is the
+ * last 32 bytes of its SPKI form. Exporting a generated KeyObject afterwards instead (as JWK) can
+ * deadlock Node 20: a garbage collection during the export may free the pair's key-generation
+ * job, whose destructor takes the key's mutex that the export already holds (a rare hang at start).
+ */
+function keyPair(type: "ed25519" | "x25519"): { raw: Uint8Array; privateKey: KeyObject } {
+  // @types/node resolves these calls to its KeyObject overload; with both encodings given Node
+  // returns Buffers
+  const pair = generateKeyPairSync(type as "ed25519", DER) as unknown as { publicKey: Buffer; privateKey: Buffer };
+  return { raw: pair.publicKey.subarray(pair.publicKey.length - 32), privateKey: createPrivateKey({ key: pair.privateKey, format: "der", type: "pkcs8" }) };
 }
 
 export interface ServerIdentity {
@@ -59,11 +72,11 @@ export interface ServerIdentity {
 }
 
 export function newServerIdentity(): ServerIdentity {
-  const ed = generateKeyPairSync("ed25519");
-  const x = generateKeyPairSync("x25519");
+  const ed = keyPair("ed25519");
+  const x = keyPair("x25519");
   return {
-    id: encodePublicKey(PREFIX_SERVER, rawPublic(ed.publicKey)),
-    xkey: encodePublicKey(PREFIX_CURVE, rawPublic(x.publicKey)),
+    id: encodePublicKey(PREFIX_SERVER, ed.raw),
+    xkey: encodePublicKey(PREFIX_CURVE, x.raw),
     signingKey: ed.privateKey,
     curveKey: x.privateKey,
   };

@@ -1,44 +1,36 @@
 // Test harness: start tsnats-server or Debian's nats-server as a child process
 // on a random loopback port, and stop it again by its pid.
 import net from "node:net";
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { PREREQS, requirePrereqs } from "../../scripts/prereqs.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "..", "..");
 export const TSNATS_BIN = path.join(ROOT, "dist", "cli", "server.js");
 
 let natsServerPath;
-/** Path of Debian's nats-server binary, or null when it is not installed. */
+/**
+ * Path of Debian's nats-server binary. Throws, naming the package to install, when it is missing:
+ * the oracle runs are never dropped silently (`npm test` installs it or stops before any test).
+ */
 export function natsServerBin() {
-  if (natsServerPath !== undefined) return natsServerPath;
-  natsServerPath = null;
-  for (const p of ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]) {
-    if (existsSync(p)) {
-      natsServerPath = p;
-      break;
-    }
-  }
-  if (natsServerPath === null) {
-    try {
-      natsServerPath = execFileSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).trim() || null;
-    } catch {
-      natsServerPath = null;
-    }
-  }
+  if (natsServerPath) return natsServerPath;
+  requirePrereqs(["nats-server"], "the tests against Debian's nats-server (the oracle)");
+  natsServerPath = PREREQS["nats-server"].find();
   return natsServerPath;
 }
 
 /**
- * The server kinds to test against: always "tsnats", plus "nats-server" when installed.
+ * The server kinds to test against: "tsnats" and "nats-server" (the oracle, which must be installed).
  * TEST_SERVER_KINDS=nats-server (comma-separated) restricts a run to some of them.
  */
 export function serverKinds() {
-  const all = natsServerBin() ? ["tsnats", "nats-server"] : ["tsnats"];
   const only = process.env.TEST_SERVER_KINDS;
-  return only ? all.filter((k) => only.split(",").includes(k)) : all;
+  const kinds = ["tsnats", "nats-server"].filter((k) => !only || only.split(",").includes(k));
+  if (kinds.includes("nats-server")) natsServerBin();
+  return kinds;
 }
 
 const LISTEN_RE = /Listening for client connections on [^\s]*:(\d+)/;
@@ -58,8 +50,11 @@ export function startServer(kind, args = [], opts = {}) {
     cmd = process.execPath;
     argv = [TSNATS_BIN, ...base, ...args];
   } else if (kind === "nats-server") {
-    cmd = natsServerBin();
-    if (!cmd) return Promise.reject(new Error("nats-server is not installed"));
+    try {
+      cmd = natsServerBin();
+    } catch (e) {
+      return Promise.reject(e);
+    }
     argv = [...base, ...args];
   } else {
     return Promise.reject(new Error(`unknown server kind ${kind}`));
