@@ -109,7 +109,12 @@ export async function runClientBench(argv = []) {
   const cases = [
     { name: "pub-16B", label: "publish 16 B", unit: "msgs/s", run: (l, u) => pubCase(l, u, 16, nPub) },
     { name: "pub-128B", label: "publish 128 B", unit: "msgs/s", run: (l, u) => pubCase(l, u, 128, nPub) },
-    { name: "pubsub-1x1-128B", label: "pub/sub 1:1 128 B (delivered)", unit: "msgs/s", run: (l, u) => pubSubCase(l, u, 128, nPs) },
+    {
+      name: "pubsub-1x1-128B",
+      label: "pub/sub 1:1 128 B (delivered)",
+      unit: "msgs/s",
+      run: (l, u) => pubSubCase(l, u, 128, nPs),
+    },
     { name: "reqrep-128B", label: "request/reply 128 B", unit: "µs", run: (l, u) => reqRepCase(l, u, 128, nRr) },
   ];
   const srv = await startServer(o.server);
@@ -141,7 +146,14 @@ export async function runClientBench(argv = []) {
       for (const p of ["p50", "p99"]) {
         const a = median(raw[c.name].tsnats.map((x) => x[p]));
         const b = median(raw[c.name]["nats.js"].map((x) => x[p]));
-        rows.push({ case: `${c.name} ${p}`, label: `${c.label}, ${p} latency`, unit: c.unit, tsnats: a, natsjs: b, ratio: b / a });
+        rows.push({
+          case: `${c.name} ${p}`,
+          label: `${c.label}, ${p} latency`,
+          unit: c.unit,
+          tsnats: a,
+          natsjs: b,
+          ratio: b / a,
+        });
       }
     } else {
       const a = median(raw[c.name].tsnats);
@@ -150,13 +162,20 @@ export async function runClientBench(argv = []) {
     }
   }
   const fmt = (v) => (v >= 1000 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1));
-  const njsVersion = JSON.parse(readFileSync(path.join(ROOT, "node_modules", "@nats-io", "transport-node", "package.json"), "utf8")).version;
+  const njsVersion = JSON.parse(
+    readFileSync(path.join(ROOT, "node_modules", "@nats-io", "transport-node", "package.json"), "utf8"),
+  ).version;
   let md = `### Client: tsnats vs nats.js ${njsVersion} (server: ${o.server}, ${o.rounds} round${o.rounds > 1 ? "s" : ""}, medians)\n\n`;
   md += "| case | tsnats | nats.js | ratio (>1: tsnats ahead) |\n|---|---:|---:|---:|\n";
-  for (const r of rows) md += `| ${r.label} | ${fmt(r.tsnats)} ${r.unit} | ${fmt(r.natsjs)} ${r.unit} | ${r.ratio.toFixed(2)} |\n`;
+  for (const r of rows)
+    md += `| ${r.label} | ${fmt(r.tsnats)} ${r.unit} | ${fmt(r.natsjs)} ${r.unit} | ${r.ratio.toFixed(2)} |\n`;
   md += "\nIndicative only: one loaded machine, client and server on the same cores.\n";
   mkdirSync(o.out, { recursive: true });
-  writeFileSync(path.join(o.out, "client-latest.json"), JSON.stringify({ tool: "tsnats-client-bench", date: new Date().toISOString(), options: o, rows, raw }, null, 2) + "\n");
+  writeFileSync(
+    path.join(o.out, "client-latest.json"),
+    JSON.stringify({ tool: "tsnats-client-bench", date: new Date().toISOString(), options: o, rows, raw }, null, 2) +
+      "\n",
+  );
   writeFileSync(path.join(o.out, "client-latest.md"), md);
   process.stdout.write(`\n${md}`);
   return rows;

@@ -185,7 +185,10 @@ async function oneRound(kind, env, o, track) {
   const srv = await startWithMonitor(kind, env, track);
   let load = null;
   try {
-    load = childLine([path.join(HERE, "scale.js"), "--port", String(srv.port), "--conns", String(o.conns), "--subs", String(o.subs)], track);
+    load = childLine(
+      [path.join(HERE, "scale.js"), "--port", String(srv.port), "--conns", String(o.conns), "--subs", String(o.subs)],
+      track,
+    );
     const ready = await load.result;
     if (!ready.ready) throw new Error(`connections not ready: ${ready.error}`);
     const probe = new Prober(srv.port);
@@ -194,7 +197,17 @@ async function oneRound(kind, env, o, track) {
     await fetchOnce(srv.mport, o.path);
     probe.run();
     await new Promise((r) => setTimeout(r, 200));
-    const burst = childLine([fileURLToPath(import.meta.url), "--burst-child", String(srv.mport), String(o.requests), o.path, o.distinct ? "1" : "0"], track);
+    const burst = childLine(
+      [
+        fileURLToPath(import.meta.url),
+        "--burst-child",
+        String(srv.mport),
+        String(o.requests),
+        o.path,
+        o.distinct ? "1" : "0",
+      ],
+      track,
+    );
     const r = await burst.result;
     await burst.exited;
     await probe.stop();
@@ -203,7 +216,14 @@ async function oneRound(kind, env, o, track) {
     const start = r.t0;
     const w = probe.worstIn(start, r.t1);
     const idle = median(probe.samples.filter(([t]) => t < start).map(([, x]) => x));
-    return { worst_ms: round1(w.worst), pings: w.n, idle_rtt_ms: round1(idle ?? NaN), burst_ms: round1(r.t1 - r.t0), bytes: r.bytes, responses: r.responses };
+    return {
+      worst_ms: round1(w.worst),
+      pings: w.n,
+      idle_rtt_ms: round1(idle ?? NaN),
+      burst_ms: round1(r.t1 - r.t0),
+      bytes: r.bytes,
+      responses: r.responses,
+    };
   } finally {
     load?.proc.stdin.end();
     await srv.stop();
@@ -240,7 +260,9 @@ export async function runMonitorBurst(env, o = {}, track = () => {}, log = () =>
       try {
         const r = await oneRound(kind, env, o, track);
         per[kind].push(r);
-        log(`  monitor burst [${kind}] round ${round}: worst PING RTT ${r.worst_ms} ms over ${r.pings} PINGs (idle ${r.idle_rtt_ms} ms), ${r.responses} responses, ${(r.bytes / 2 ** 20).toFixed(1)} MB in ${r.burst_ms} ms`);
+        log(
+          `  monitor burst [${kind}] round ${round}: worst PING RTT ${r.worst_ms} ms over ${r.pings} PINGs (idle ${r.idle_rtt_ms} ms), ${r.responses} responses, ${(r.bytes / 2 ** 20).toFixed(1)} MB in ${r.burst_ms} ms`,
+        );
       } catch (e) {
         errors.push(`${kind} round ${round}: ${e.message}`);
         log(`  monitor burst [${kind}] round ${round}: FAILED ${e.message}`);
@@ -286,11 +308,16 @@ export function monitorBurstTargets(results) {
 /** Results as a Markdown table for bench/results/latest.md. */
 export function monitorBurstMarkdown(results) {
   const ms = (x) => (x === null ? "-" : `${x} ms`);
-  const L = ["| Monitoring burst: worst PING→PONG while it runs (median over rounds) | nats-server | tsnats | ratio | target | ok |", "| --- | ---: | ---: | ---: | ---: | :---: |"];
+  const L = [
+    "| Monitoring burst: worst PING→PONG while it runs (median over rounds) | nats-server | tsnats | ratio | target | ok |",
+    "| --- | ---: | ---: | ---: | ---: | :---: |",
+  ];
   for (const res of results) {
     const o = res.options;
     const what = `${o.requests} parallel \`${o.path}\`${o.distinct ? ", each its own query" : ""}, ${o.conns} conns × ${o.subs} subs, ${o.rounds} rounds`;
-    L.push(`| ${what} | ${ms(res["nats-server"].median_worst_ms)} | ${ms(res.tsnats.median_worst_ms)} | ${res.ratio === null ? "-" : res.ratio.toFixed(2)} | ≤ ${res.target} | ${res.pass ? "yes" : "**no**"} |`);
+    L.push(
+      `| ${what} | ${ms(res["nats-server"].median_worst_ms)} | ${ms(res.tsnats.median_worst_ms)} | ${res.ratio === null ? "-" : res.ratio.toFixed(2)} | ≤ ${res.target} | ${res.pass ? "yes" : "**no**"} |`,
+    );
   }
   L.push("");
   return L.join("\n");
@@ -311,7 +338,11 @@ async function burstChild(port, n, p, distinct) {
         res.on("end", () => {
           const len = res.headers["content-length"];
           const complete = res.complete && (len === undefined || Number(len) === bytes);
-          resolve(res.statusCode === 200 && complete ? { bytes } : { error: `status ${res.statusCode}, ${bytes} bytes, complete ${complete}` });
+          resolve(
+            res.statusCode === 200 && complete
+              ? { bytes }
+              : { error: `status ${res.statusCode}, ${bytes} bytes, complete ${complete}` },
+          );
         });
         res.on("error", (e) => resolve({ error: e.message }));
       });
@@ -321,7 +352,14 @@ async function burstChild(port, n, p, distinct) {
   const rs = await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
   const t1 = performance.now();
   const bad = rs.find((r) => r.error);
-  const out = { ok: !bad, error: bad?.error, responses: rs.filter((r) => !r.error).length, bytes: rs.reduce((s, r) => s + (r.bytes ?? 0), 0), t0: t0 + clockOffset, t1: t1 + clockOffset };
+  const out = {
+    ok: !bad,
+    error: bad?.error,
+    responses: rs.filter((r) => !r.error).length,
+    bytes: rs.reduce((s, r) => s + (r.bytes ?? 0), 0),
+    t0: t0 + clockOffset,
+    t1: t1 + clockOffset,
+  };
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 
@@ -345,7 +383,9 @@ async function cli(argv) {
       process.exit(2);
     }
   }
-  const natsServer = ["/usr/sbin/nats-server", "/usr/local/bin/nats-server", "/usr/bin/nats-server"].find((p) => existsSync(p));
+  const natsServer = ["/usr/sbin/nats-server", "/usr/local/bin/nats-server", "/usr/bin/nats-server"].find((p) =>
+    existsSync(p),
+  );
   if (!natsServer) {
     process.stderr.write("monitor-burst: nats-server not found (apt-get install -y nats-server)\n");
     process.exit(2);
@@ -365,6 +405,7 @@ async function cli(argv) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv[2] === "--burst-child") await burstChild(Number(process.argv[3]), Number(process.argv[4]), process.argv[5], process.argv[6] === "1");
+  if (process.argv[2] === "--burst-child")
+    await burstChild(Number(process.argv[3]), Number(process.argv[4]), process.argv[5], process.argv[6] === "1");
   else await cli(process.argv.slice(2));
 }

@@ -64,9 +64,24 @@ export const CASES = [
     rows: [{ metric: "pub_mb_per_s", label: "pub-only 64 KB", unit: "MB/s", lowerBetter: false, target: 0.9 }],
     lossCheck: false,
   },
-  deliveredCase("pubsub-1x1-128B", "pub/sub 1:1, 128 B (delivered)", ["pubsub", "--size", "128", "--pub", "1", "--sub", "1"], 1.7e6),
-  deliveredCase("pubsub-1x5-128B", "pub/sub 1:5, 128 B (delivered, all subs)", ["pubsub", "--size", "128", "--pub", "1", "--sub", "5"], 2.7e6 / 5),
-  deliveredCase("queue-1x4-128B", "queue group of 4, 128 B (delivered)", ["queue", "--size", "128", "--pub", "1", "--sub", "4"], 1.4e6),
+  deliveredCase(
+    "pubsub-1x1-128B",
+    "pub/sub 1:1, 128 B (delivered)",
+    ["pubsub", "--size", "128", "--pub", "1", "--sub", "1"],
+    1.7e6,
+  ),
+  deliveredCase(
+    "pubsub-1x5-128B",
+    "pub/sub 1:5, 128 B (delivered, all subs)",
+    ["pubsub", "--size", "128", "--pub", "1", "--sub", "5"],
+    2.7e6 / 5,
+  ),
+  deliveredCase(
+    "queue-1x4-128B",
+    "queue group of 4, 128 B (delivered)",
+    ["queue", "--size", "128", "--pub", "1", "--sub", "4"],
+    1.4e6,
+  ),
   {
     name: "reqrep-128B",
     label: "request/reply 128 B",
@@ -82,7 +97,15 @@ export const CASES = [
 ];
 
 function rateCase(name, label, args, rate, target) {
-  return { name, label, args, rate, min: 20000, rows: [{ metric: "pub_msgs_per_s", label, unit: "msgs/s", lowerBetter: false, target }], lossCheck: false };
+  return {
+    name,
+    label,
+    args,
+    rate,
+    min: 20000,
+    rows: [{ metric: "pub_msgs_per_s", label, unit: "msgs/s", lowerBetter: false, target }],
+    lossCheck: false,
+  };
 }
 
 function deliveredCase(name, label, args, rate) {
@@ -186,7 +209,10 @@ function parseArgs(argv) {
       case "--no-client":
         break;
       case "--list":
-        for (const c of CASES) process.stdout.write(`${c.name.padEnd(17)} loadgen ${c.args.join(" ")}  (~${msgsFor(c, o.duration)} msgs at --duration ${o.duration})\n`);
+        for (const c of CASES)
+          process.stdout.write(
+            `${c.name.padEnd(17)} loadgen ${c.args.join(" ")}  (~${msgsFor(c, o.duration)} msgs at --duration ${o.duration})\n`,
+          );
         process.exit(0);
         break;
       case "-h":
@@ -318,7 +344,10 @@ process.stdout.on("error", () => cleanupAndExit(1));
 
 /** Run a command with the open-file limit raised to `fds` where the hard limit allows. */
 function withFdLimit(cmd, args, fds) {
-  return ["bash", ["-c", `ulimit -n ${fds} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`, "bench", cmd, ...args]];
+  return [
+    "bash",
+    ["-c", `ulimit -n ${fds} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`, "bench", cmd, ...args],
+  ];
 }
 
 const LISTEN_RE = /Listening for client connections on [^\s]*:(\d+)/;
@@ -360,7 +389,15 @@ function startServer(kind, env, fds = 0) {
         settled = true;
         clearTimeout(timer);
         const port = Number(m[1]);
-        resolve({ kind, pid: proc.pid, port, url: `nats://127.0.0.1:${port}`, readyMs: performance.now() - t0, output: () => out, stop });
+        resolve({
+          kind,
+          pid: proc.pid,
+          port,
+          url: `nats://127.0.0.1:${port}`,
+          readyMs: performance.now() - t0,
+          output: () => out,
+          stop,
+        });
       }
     };
     proc.stdout.on("data", onData);
@@ -388,12 +425,40 @@ function loadgenGenerator() {
       bin = buildLoadgen({ log: (line) => process.stdout.write(`${line}\n`) });
     },
     run(c, srv, msgs, extra) {
-      const args = [...c.args, "--msgs", String(msgs), "--url", srv.url, "--cpu-sid", String(srv.pid), "--timeout", "5s", ...extra];
+      const args = [
+        ...c.args,
+        "--msgs",
+        String(msgs),
+        "--url",
+        srv.url,
+        "--cpu-sid",
+        String(srv.pid),
+        "--timeout",
+        "5s",
+        ...extra,
+      ];
       if (c.name.startsWith("reqrep")) args.push("--conc-msgs", String(Math.round(msgs * 2.5)));
       return runJson(bin, args, 180000);
     },
     warmup(srv, quick) {
-      return runJson(bin, ["pubsub", "--quiet", "--size", "128", "--msgs", quick ? "20000" : "200000", "--url", srv.url, "--timeout", "5s", "--subject", "loadgen.warmup"], 60000);
+      return runJson(
+        bin,
+        [
+          "pubsub",
+          "--quiet",
+          "--size",
+          "128",
+          "--msgs",
+          quick ? "20000" : "200000",
+          "--url",
+          srv.url,
+          "--timeout",
+          "5s",
+          "--subject",
+          "loadgen.warmup",
+        ],
+        60000,
+      );
     },
   };
 }
@@ -481,7 +546,11 @@ async function scalePhase(kind, env, conns, subs) {
   try {
     await sleep(300);
     out.rss_idle_server_mb = mb(rssOf(srv.pid));
-    const [cmd, args] = withFdLimit(process.execPath, [path.join(HERE, "scale.js"), "--port", String(srv.port), "--conns", String(conns), "--subs", String(subs)], fds);
+    const [cmd, args] = withFdLimit(
+      process.execPath,
+      [path.join(HERE, "scale.js"), "--port", String(srv.port), "--conns", String(conns), "--subs", String(subs)],
+      fds,
+    );
     const load = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
     live.add(load);
     const loadExit = new Promise((r) => load.once("exit", r));
@@ -508,7 +577,10 @@ async function scalePhase(kind, env, conns, subs) {
     // let the server settle (buffers released after the handshakes), then read its memory
     await sleep(conns >= 5000 ? 1500 : 500);
     out.rss_mb = mb(rssOf(srv.pid));
-    out.rss_per_conn_kb = out.rss_mb !== null && out.rss_idle_server_mb !== null ? Math.round(((out.rss_mb - out.rss_idle_server_mb) * 1024 * 10) / Math.max(1, conns)) / 10 : null;
+    out.rss_per_conn_kb =
+      out.rss_mb !== null && out.rss_idle_server_mb !== null
+        ? Math.round(((out.rss_mb - out.rss_idle_server_mb) * 1024 * 10) / Math.max(1, conns)) / 10
+        : null;
     // the server goes first, so the closing handshakes leave no TIME_WAIT on client ports
     await srv.stop();
     load.stdin.end();
@@ -531,7 +603,15 @@ async function scalePhaseSafe(kind, env, conns, subs) {
   try {
     return await scalePhase(kind, env, conns, subs);
   } catch (e) {
-    return { conns, subs_per_conn: subs, ready: false, error: e.message, accept_ms: null, rss_mb: null, rss_idle_server_mb: null };
+    return {
+      conns,
+      subs_per_conn: subs,
+      ready: false,
+      error: e.message,
+      accept_ms: null,
+      rss_mb: null,
+      rss_idle_server_mb: null,
+    };
   }
 }
 
@@ -541,10 +621,14 @@ async function measureScale(env, conns) {
   for (const kind of SERVERS) {
     process.stdout.write(`  scale [${kind}]: ${conns} idle connections ... `);
     res.idle[kind] = await scalePhaseSafe(kind, env, conns, 0);
-    process.stdout.write(`${fmtMs(res.idle[kind].accept_ms)}, ${res.idle[kind].rss_mb} MB${res.idle[kind].ready ? "" : " FAILED: " + res.idle[kind].error}\n`);
+    process.stdout.write(
+      `${fmtMs(res.idle[kind].accept_ms)}, ${res.idle[kind].rss_mb} MB${res.idle[kind].ready ? "" : " FAILED: " + res.idle[kind].error}\n`,
+    );
     process.stdout.write(`  scale [${kind}]: ${subConns} connections x 100 subscriptions ... `);
     res.subs[kind] = await scalePhaseSafe(kind, env, subConns, 100);
-    process.stdout.write(`${fmtMs(res.subs[kind].accept_ms)}, ${res.subs[kind].rss_mb} MB${res.subs[kind].ready ? "" : " FAILED: " + res.subs[kind].error}\n`);
+    process.stdout.write(
+      `${fmtMs(res.subs[kind].accept_ms)}, ${res.subs[kind].rss_mb} MB${res.subs[kind].ready ? "" : " FAILED: " + res.subs[kind].error}\n`,
+    );
   }
   return res;
 }
@@ -576,8 +660,12 @@ function markdown(report) {
     report.cases.length > 0
       ? `${report.options.rounds} alternating round(s), ~${report.options.duration} s per case; load generator(s): ${report.generators.join(", ")}`
       : "no throughput cases (start-up and scale only)";
-  L.push(`Benchmark of ${report.date.slice(0, 16).replace("T", " ")} UTC on ${m.cores} × ${m.cpu} (${m.memory_gb} GB), ${m.kernel}, Node ${m.node}, ${m.nats_server ?? "nats-server ?"}; ${matrix}.`);
-  L.push("Ratio is tsnats / nats-server (rates: higher is better; latency and memory: lower is better). Spread is (max - min) / median over rounds.");
+  L.push(
+    `Benchmark of ${report.date.slice(0, 16).replace("T", " ")} UTC on ${m.cores} × ${m.cpu} (${m.memory_gb} GB), ${m.kernel}, Node ${m.node}, ${m.nats_server ?? "nats-server ?"}; ${matrix}.`,
+  );
+  L.push(
+    "Ratio is tsnats / nats-server (rates: higher is better; latency and memory: lower is better). Spread is (max - min) / median over rounds.",
+  );
   L.push("");
   if (report.cases.length > 0) {
     L.push("| Case | nats-server | tsnats | ratio | target | spread ns / ts | lost | ok |");
@@ -595,27 +683,58 @@ function markdown(report) {
   if (sc) {
     L.push("| Scale | nats-server | tsnats | ratio |");
     L.push("| --- | ---: | ---: | ---: |");
-    const row = (label, a, b, fmt) => L.push(`| ${label} | ${fmt(a)} | ${fmt(b)} | ${a && b ? (b / a).toFixed(2) : "-"} |`);
+    const row = (label, a, b, fmt) =>
+      L.push(`| ${label} | ${fmt(a)} | ${fmt(b)} | ${a && b ? (b / a).toFixed(2) : "-"} |`);
     const n = sc.idle.tsnats.conns;
     const k = sc.subs.tsnats.conns;
-    row("RSS, idle server", sc.idle["nats-server"].rss_idle_server_mb, sc.idle.tsnats.rss_idle_server_mb, (x) => (x === null ? "-" : `${x} MB`));
-    row(`RSS, ${n.toLocaleString("en-US")} idle connections${n >= 10000 ? " (target ratio ≤ 2)" : ""}`, sc.idle["nats-server"].rss_mb, sc.idle.tsnats.rss_mb, (x) => (x === null ? "-" : `${x} MB`));
-    row(`time to accept ${n.toLocaleString("en-US")} connections (CONNECT + PING/PONG)`, sc.idle["nats-server"].accept_ms, sc.idle.tsnats.accept_ms, fmtMs);
-    row(`RSS, ${k.toLocaleString("en-US")} connections × 100 subscriptions`, sc.subs["nats-server"].rss_mb, sc.subs.tsnats.rss_mb, (x) => (x === null ? "-" : `${x} MB`));
-    row(`time to set up ${k.toLocaleString("en-US")} × 100 subscriptions`, sc.subs["nats-server"].accept_ms, sc.subs.tsnats.accept_ms, fmtMs);
+    row("RSS, idle server", sc.idle["nats-server"].rss_idle_server_mb, sc.idle.tsnats.rss_idle_server_mb, (x) =>
+      x === null ? "-" : `${x} MB`,
+    );
+    row(
+      `RSS, ${n.toLocaleString("en-US")} idle connections${n >= 10000 ? " (target ratio ≤ 2)" : ""}`,
+      sc.idle["nats-server"].rss_mb,
+      sc.idle.tsnats.rss_mb,
+      (x) => (x === null ? "-" : `${x} MB`),
+    );
+    row(
+      `time to accept ${n.toLocaleString("en-US")} connections (CONNECT + PING/PONG)`,
+      sc.idle["nats-server"].accept_ms,
+      sc.idle.tsnats.accept_ms,
+      fmtMs,
+    );
+    row(
+      `RSS, ${k.toLocaleString("en-US")} connections × 100 subscriptions`,
+      sc.subs["nats-server"].rss_mb,
+      sc.subs.tsnats.rss_mb,
+      (x) => (x === null ? "-" : `${x} MB`),
+    );
+    row(
+      `time to set up ${k.toLocaleString("en-US")} × 100 subscriptions`,
+      sc.subs["nats-server"].accept_ms,
+      sc.subs.tsnats.accept_ms,
+      fmtMs,
+    );
     L.push("");
   }
   const st = report.startup;
   if (st) {
     L.push("| Start-up (median) | nats-server | tsnats |");
     L.push("| --- | ---: | ---: |");
-    L.push(`| process start to "Server is ready" (${st.process.tsnats.runs} runs) | ${fmtMs(st.process["nats-server"].median_ms)} | ${fmtMs(st.process.tsnats.median_ms)} |`);
-    L.push(`| embedded \`new Server()\` + \`start()\` (${st.embedded.runs} runs; module import ${fmtMs(st.embedded.import_ms)}, first start ${fmtMs(st.embedded.first_ms)}) | - | ${st.embedded.median_ms} ms |`);
+    L.push(
+      `| process start to "Server is ready" (${st.process.tsnats.runs} runs) | ${fmtMs(st.process["nats-server"].median_ms)} | ${fmtMs(st.process.tsnats.median_ms)} |`,
+    );
+    L.push(
+      `| embedded \`new Server()\` + \`start()\` (${st.embedded.runs} runs; module import ${fmtMs(st.embedded.import_ms)}, first start ${fmtMs(st.embedded.first_ms)}) | - | ${st.embedded.median_ms} ms |`,
+    );
     L.push("");
   }
   if (report.monitor_burst) L.push(monitorBurstMarkdown(report.monitor_burst));
   const failed = report.targets.filter((t) => !t.pass);
-  L.push(failed.length === 0 ? `All ${report.targets.length} targets hold.` : `Targets missed: ${failed.map((t) => t.name).join(", ")}.`);
+  L.push(
+    failed.length === 0
+      ? `All ${report.targets.length} targets hold.`
+      : `Targets missed: ${failed.map((t) => t.name).join(", ")}.`,
+  );
   if (report.problems.length > 0) {
     L.push("");
     L.push("Problems:");
@@ -638,14 +757,17 @@ async function main() {
     const all = [loadgenGenerator()];
     const wanted = o.generators ?? all.map((g) => g.name);
     const unknown = wanted.filter((n) => !all.some((g) => g.name === n));
-    if (unknown.length > 0) usage(2, `unknown generator(s) ${unknown.join(", ")}; available: ${all.map((g) => g.name).join(", ")}`);
+    if (unknown.length > 0)
+      usage(2, `unknown generator(s) ${unknown.join(", ")}; available: ${all.map((g) => g.name).join(", ")}`);
     generators = all.filter((g) => wanted.includes(g.name));
   }
   // the same prerequisites `npm run bench` checks (scripts/prereqs.mjs), named the same way
   const absent = missingPrereqs(PROFILES.bench);
   if (missing.length > 0 || absent.length > 0) {
     const lines = missing.map((m) => `  - ${m}\n`).join("");
-    process.stderr.write(`bench: cannot run${lines ? `, missing:\n${lines}` : ":\n"}${absent.length > 0 ? describeMissing(absent, "npm run bench") + "\n" : ""}`);
+    process.stderr.write(
+      `bench: cannot run${lines ? `, missing:\n${lines}` : ":\n"}${absent.length > 0 ? describeMissing(absent, "npm run bench") + "\n" : ""}`,
+    );
     process.exit(2);
   }
   const lim = fdLimits();
@@ -668,13 +790,17 @@ async function main() {
   const env = { natsServer };
   const machine = machineInfo(natsServer);
   const date = new Date();
-  process.stdout.write(`tsnats benchmark: ${date.toISOString()}, ${machine.cores} × ${machine.cpu}, node ${machine.node}, ${machine.nats_server}\n`);
+  process.stdout.write(
+    `tsnats benchmark: ${date.toISOString()}, ${machine.cores} × ${machine.cpu}, node ${machine.node}, ${machine.nats_server}\n`,
+  );
   const problems = [];
 
   // start-up first, while the machine is quiet
   let startup = null;
   if (o.startupRuns > 0) {
-    process.stdout.write(`start-up: ${o.startupRuns * 2} embedded starts, ${o.startupRuns} process starts per server ...\n`);
+    process.stdout.write(
+      `start-up: ${o.startupRuns * 2} embedded starts, ${o.startupRuns} process starts per server ...\n`,
+    );
     const embedded = await measureEmbedded(o.startupRuns * 2);
     const proc = await measureProcessStartup(env, o.startupRuns);
     startup = { embedded, process: proc };
@@ -715,10 +841,18 @@ async function main() {
             }
             const msgs = msgsFor(c, o.duration);
             const r = await g.run(c, srv, msgs, ["--label", kind, "--case", c.name, "--round", String(round)]);
-            const res = r.result ?? { ok: false, errors: [`${g.name} gave no result (exit ${r.code}): ${r.out.slice(-300)}`] };
+            const res = r.result ?? {
+              ok: false,
+              errors: [`${g.name} gave no result (exit ${r.code}): ${r.out.slice(-300)}`],
+            };
             res.exit = r.code;
             raw[g.name][c.name][kind].push(res);
-            const shown = c.rows.map((row) => `${row.metric.replace(/_/g, " ")} ${fmtRate(typeof res[row.metric] === "number" ? res[row.metric] : null, row.unit)}`).join(", ");
+            const shown = c.rows
+              .map(
+                (row) =>
+                  `${row.metric.replace(/_/g, " ")} ${fmtRate(typeof res[row.metric] === "number" ? res[row.metric] : null, row.unit)}`,
+              )
+              .join(", ");
             const bad = describeProblem(res);
             process.stdout.write(`  ${c.name.padEnd(16)} ${shown}${bad ? `  PROBLEM: ${bad}` : ""}\n`);
             if (bad) problems.push(`${kind} round ${round} ${c.name} (${g.name}): ${bad}`);
@@ -736,15 +870,24 @@ async function main() {
   // memory and scale
   let scale = null;
   if (o.scaleConns > 0) {
-    process.stdout.write(`scale: ${o.scaleConns} idle connections, then ${Math.max(1, Math.round(o.scaleConns / 10))} connections × 100 subscriptions, per server ...\n`);
+    process.stdout.write(
+      `scale: ${o.scaleConns} idle connections, then ${Math.max(1, Math.round(o.scaleConns / 10))} connections × 100 subscriptions, per server ...\n`,
+    );
     scale = await measureScale(env, o.scaleConns);
-    for (const part of ["idle", "subs"]) for (const k of SERVERS) if (!scale[part][k].ready) problems.push(`scale ${part} [${k}]: ${scale[part][k].error}`);
+    for (const part of ["idle", "subs"])
+      for (const k of SERVERS)
+        if (!scale[part][k].ready) problems.push(`scale ${part} [${k}]: ${scale[part][k].error}`);
   }
 
   // monitoring must never stall messaging (bench/monitor-burst.js)
   process.stdout.write("monitor burst: worst PING round trip while parallel /connz?subs=detail requests run ...\n");
   const track = (p) => (live.add(p), p.once("exit", () => live.delete(p)));
-  const monitorBursts = await runMonitorBursts({ natsServer, tsnatsDir: TSNATS_DIR }, { rounds: o.rounds }, track, (l) => process.stdout.write(l + "\n"));
+  const monitorBursts = await runMonitorBursts(
+    { natsServer, tsnatsDir: TSNATS_DIR },
+    { rounds: o.rounds },
+    track,
+    (l) => process.stdout.write(l + "\n"),
+  );
   for (const b of monitorBursts) for (const e of b.errors) problems.push(`monitor burst: ${e}`);
 
   // results
@@ -757,7 +900,10 @@ async function main() {
         for (const k of SERVERS) {
           const recs = raw[g.name][c.name][k];
           side[k] = summary(recs.map((x) => x[row.metric]));
-          lost[k] = recs.reduce((n, x) => n + (Number(x.lost) || 0) + (Number(x.extra) || 0) + (Number(x.req_timeouts) || 0), 0);
+          lost[k] = recs.reduce(
+            (n, x) => n + (Number(x.lost) || 0) + (Number(x.extra) || 0) + (Number(x.req_timeouts) || 0),
+            0,
+          );
         }
         const a = side["nats-server"].median;
         const b = side.tsnats.median;
@@ -777,19 +923,36 @@ async function main() {
           tsnats: side.tsnats,
           ratio,
           lost,
-          server_cpu_pct: Object.fromEntries(SERVERS.map((k) => [k, median(raw[g.name][c.name][k].map((x) => x.server_cpu_pct).filter((x) => typeof x === "number"))])),
+          server_cpu_pct: Object.fromEntries(
+            SERVERS.map((k) => [
+              k,
+              median(raw[g.name][c.name][k].map((x) => x.server_cpu_pct).filter((x) => typeof x === "number")),
+            ]),
+          ),
           pass: meets && okRuns && lost.tsnats === 0,
         });
       }
     }
   }
-  const targets = rows.map((r) => ({ name: `${r.case}${r.unit === "µs" ? " " + r.metric.replace("lat_", "").replace("_us", "") : ""}${generators.length > 1 ? ` [${r.generator}]` : ""}`, ratio: r.ratio, target: r.target, lowerBetter: r.lowerBetter, pass: r.pass }));
+  const targets = rows.map((r) => ({
+    name: `${r.case}${r.unit === "µs" ? " " + r.metric.replace("lat_", "").replace("_us", "") : ""}${generators.length > 1 ? ` [${r.generator}]` : ""}`,
+    ratio: r.ratio,
+    target: r.target,
+    lowerBetter: r.lowerBetter,
+    pass: r.pass,
+  }));
   // the memory target is defined for 10,000 idle connections; smaller (--quick) runs only report
   if (scale && scale.idle.tsnats.conns >= 10000) {
     const a = scale.idle["nats-server"].rss_mb;
     const b = scale.idle.tsnats.rss_mb;
     const ratio = a && b ? Math.round((b / a) * 1000) / 1000 : null;
-    targets.push({ name: `rss-${scale.idle.tsnats.conns}-idle`, ratio, target: 2, lowerBetter: true, pass: ratio !== null && ratio <= 2 && scale.idle.tsnats.ready });
+    targets.push({
+      name: `rss-${scale.idle.tsnats.conns}-idle`,
+      ratio,
+      target: 2,
+      lowerBetter: true,
+      pass: ratio !== null && ratio <= 2 && scale.idle.tsnats.ready,
+    });
   }
   targets.push(...monitorBurstTargets(monitorBursts));
   const report = {
@@ -798,7 +961,14 @@ async function main() {
     date: date.toISOString(),
     machine,
     tsnats_dir: TSNATS_DIR === ROOT ? null : TSNATS_DIR,
-    options: { rounds: o.rounds, duration: o.duration, quick: o.quick, cases: cases.map((c) => c.name), scale_conns: o.scaleConns, startup_runs: o.startupRuns },
+    options: {
+      rounds: o.rounds,
+      duration: o.duration,
+      quick: o.quick,
+      cases: cases.map((c) => c.name),
+      scale_conns: o.scaleConns,
+      startup_runs: o.startupRuns,
+    },
     generators: generators.map((g) => g.name),
     cases: rows,
     scale,
@@ -817,7 +987,9 @@ async function main() {
   writeFileSync(path.join(o.out, "latest.json"), json);
   writeFileSync(path.join(o.out, "latest.md"), md);
   writeFileSync(path.join(o.out, "latest.svg"), renderSvg(report));
-  process.stdout.write(`\n${md}\nelapsed ${report.elapsed_s} s; results in ${path.relative(process.cwd(), o.out) || "."}/{${stamp}.json,latest.json,latest.md,latest.svg}\n`);
+  process.stdout.write(
+    `\n${md}\nelapsed ${report.elapsed_s} s; results in ${path.relative(process.cwd(), o.out) || "."}/{${stamp}.json,latest.json,latest.md,latest.svg}\n`,
+  );
   const runFailed = problems.length > 0;
   if (runFailed) process.exitCode = 1;
   else if (o.strict && targets.some((t) => !t.pass)) process.exitCode = 4;
@@ -835,8 +1007,12 @@ function describeProblem(res) {
 
 main()
   // client library benchmark (bench/client.js, also runnable alone)
-  .then(() => (process.argv.includes("--no-client") ? null : import("./client.js").then((m) => m.runClientBench(process.argv.slice(2)))))
+  .then(() =>
+    process.argv.includes("--no-client")
+      ? null
+      : import("./client.js").then((m) => m.runClientBench(process.argv.slice(2))),
+  )
   .catch((e) => {
-  process.stderr.write(`bench: ${e.stack ?? e}\n`);
-  cleanupAndExit(1);
-});
+    process.stderr.write(`bench: ${e.stack ?? e}\n`);
+    cleanupAndExit(1);
+  });

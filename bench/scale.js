@@ -107,7 +107,10 @@ function openNext() {
         if (done === opts.conns) finish(true);
         else openNext();
       } else if (seen.indexOf("-ERR") >= 0) {
-        failed ??= `connection ${i}: ${seen.toString("latin1").split("\r\n").find((l) => l.startsWith("-ERR"))}`;
+        failed ??= `connection ${i}: ${seen
+          .toString("latin1")
+          .split("\r\n")
+          .find((l) => l.startsWith("-ERR"))}`;
         finish(false, failed);
       }
     });
@@ -120,6 +123,9 @@ function openNext() {
   }
 }
 
-const timer = setTimeout(() => finish(false, `timed out after ${opts.timeoutMs} ms with ${done} of ${opts.conns} connections ready`), opts.timeoutMs);
+const timer = setTimeout(
+  () => finish(false, `timed out after ${opts.timeoutMs} ms with ${done} of ${opts.conns} connections ready`),
+  opts.timeoutMs,
+);
 if (opts.conns === 0) finish(true);
 else openNext();

@@ -59,7 +59,12 @@ export const PREREQS = {
   "nats-server": {
     pkg: "nats-server",
     why: "the reference server (the oracle) the tests compare tsnats with, and npm run bench measures (or set NATS_SERVER_BIN)",
-    find: () => (process.env.NATS_SERVER_BIN ? (executable(process.env.NATS_SERVER_BIN) ? path.resolve(process.env.NATS_SERVER_BIN) : null) : findCommand("nats-server", SBIN)),
+    find: () =>
+      process.env.NATS_SERVER_BIN
+        ? executable(process.env.NATS_SERVER_BIN)
+          ? path.resolve(process.env.NATS_SERVER_BIN)
+          : null
+        : findCommand("nats-server", SBIN),
   },
   "libnats-dev": {
     pkg: "libnats-dev",
@@ -67,7 +72,11 @@ export const PREREQS = {
     find: () => (existsSync(NATS_C_HEADER) ? NATS_C_HEADER : null),
   },
   gcc: { pkg: "gcc", why: "compiles the nats.c interop program", find: () => findCommand("gcc") },
-  go: { pkg: "golang-go", why: "builds the load generator bench/loadgen (nats.go interop, npm run bench)", find: () => findCommand("go") },
+  go: {
+    pkg: "golang-go",
+    why: "builds the load generator bench/loadgen (nats.go interop, npm run bench)",
+    find: () => findCommand("go"),
+  },
   "nats.go": {
     pkg: "golang-github-nats-io-go-nats-dev",
     why: "the official Go client's sources the load generator is built against",
@@ -79,7 +88,11 @@ export const PREREQS = {
     find: () => (executable(chromiumPath()) ? chromiumPath() : null),
   },
   openssl: { pkg: "openssl", why: "the TLS tests make their certificates with it", find: () => findCommand("openssl") },
-  script: { pkg: "bsdutils", why: "script(1) gives a server a terminal in the log colour tests", find: () => findCommand("script") },
+  script: {
+    pkg: "bsdutils",
+    why: "script(1) gives a server a terminal in the log colour tests",
+    find: () => findCommand("script"),
+  },
 };
 
 /** What each command needs. */
@@ -142,16 +155,22 @@ export async function main(argv) {
       return 1;
     }
     const pkgs = [...new Set(miss.map((m) => m.pkg))];
-    process.stdout.write(`prereqs: installing ${pkgs.join(" ")} for ${what} (apt-get update, then apt-get install -y)\n`);
+    process.stdout.write(
+      `prereqs: installing ${pkgs.join(" ")} for ${what} (apt-get update, then apt-get install -y)\n`,
+    );
     const ok = apt(["update", "-qq"]) && apt(["install", "-y", "-qq", ...pkgs]);
     miss = missing(PROFILES[profile]);
     if (!ok || miss.length > 0) {
-      process.stderr.write(`prereqs: apt-get ${ok ? "finished" : "failed"}, and ${what} still ${miss.length > 0 ? describeMissing(miss, "").trimStart() : "cannot go on"}\n`);
+      process.stderr.write(
+        `prereqs: apt-get ${ok ? "finished" : "failed"}, and ${what} still ${miss.length > 0 ? describeMissing(miss, "").trimStart() : "cannot go on"}\n`,
+      );
       return 1;
     }
   }
   if (build) {
-    const { buildLoadgen } = await import(pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "bench", "loadgen", "build.mjs")).href);
+    const { buildLoadgen } = await import(
+      pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "bench", "loadgen", "build.mjs")).href
+    );
     try {
       buildLoadgen({ log: (s) => process.stdout.write(`prereqs: ${s}\n`) });
     } catch (e) {

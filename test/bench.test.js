@@ -31,7 +31,19 @@ describe("npm run bench (bench/run.js)", () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "tsnats-bench-"));
-    const args = ["--quick", "--duration", "0.2", "--scale-conns", "200", "--startup-runs", "2", "--out", dir, "--cases", CASES.join(",")];
+    const args = [
+      "--quick",
+      "--duration",
+      "0.2",
+      "--scale-conns",
+      "200",
+      "--startup-runs",
+      "2",
+      "--out",
+      dir,
+      "--cases",
+      CASES.join(","),
+    ];
     res = await run(args);
     if (res.code === 0 || res.code === 1) report = JSON.parse(readFileSync(path.join(dir, "latest.json"), "utf8"));
   });
@@ -108,7 +120,10 @@ describe("npm run bench (bench/run.js)", () => {
     }
     const ps = report.cases.find((r) => r.case === "pubsub-1x1-128B");
     assert.deepEqual(ps.lost, { "nats-server": 0, tsnats: 0 });
-    assert.equal(report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].delivered, report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].expected);
+    assert.equal(
+      report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].delivered,
+      report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].expected,
+    );
   });
 
   it("prints the Markdown table whose ratios match the JSON", () => {
@@ -134,7 +149,11 @@ describe("npm run bench (bench/run.js)", () => {
       const close = (svg.match(new RegExp(`</${tag}>`, "g")) ?? []).length;
       assert.equal(open, close, `<${tag}> balance`);
     }
-    const bars = [...svg.matchAll(/<g class="bar" data-name="([^"]*)" data-ratio="([^"]*)" data-target="([^"]*)" data-pass="(true|false)">/g)];
+    const bars = [
+      ...svg.matchAll(
+        /<g class="bar" data-name="([^"]*)" data-ratio="([^"]*)" data-target="([^"]*)" data-pass="(true|false)">/g,
+      ),
+    ];
     assert.equal(bars.length, report.targets.length);
     bars.forEach((b, i) => {
       assert.equal(b[1], report.targets[i].name);
@@ -160,7 +179,14 @@ describe("bench/run.js refuses to run without what it needs", () => {
   });
 
   it("a missing tsnats build: exit 2 naming it", async () => {
-    const r = await run(["--quick", "--no-throughput", "--tsnats-dir", "/nonexistent/tsnats", "--out", "/nonexistent/out"]);
+    const r = await run([
+      "--quick",
+      "--no-throughput",
+      "--tsnats-dir",
+      "/nonexistent/tsnats",
+      "--out",
+      "/nonexistent/out",
+    ]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /\/nonexistent\/tsnats\/dist\/cli\/server\.js: run npm run build first/);
     assert.ok(!existsSync("/nonexistent/out"));

@@ -53,7 +53,11 @@ function cliStart(args, opts = {}) {
       let w;
       const timer = setTimeout(() => {
         waiters.delete(w);
-        reject(new Error(`timed out waiting for ${re} on ${stream} of tsnats ${args.join(" ")}:\nstdout:\n${h.stdout}\nstderr:\n${h.stderr}`));
+        reject(
+          new Error(
+            `timed out waiting for ${re} on ${stream} of tsnats ${args.join(" ")}:\nstdout:\n${h.stdout}\nstderr:\n${h.stderr}`,
+          ),
+        );
       }, ms);
       w = () => {
         if (re.test(h[stream])) {
@@ -63,7 +67,11 @@ function cliStart(args, opts = {}) {
         } else if (h.exit) {
           clearTimeout(timer);
           waiters.delete(w);
-          reject(new Error(`tsnats ${args.join(" ")} exited (${h.exit.code ?? h.exit.signal}) before ${re} on ${stream}:\nstdout:\n${h.stdout}\nstderr:\n${h.stderr}`));
+          reject(
+            new Error(
+              `tsnats ${args.join(" ")} exited (${h.exit.code ?? h.exit.signal}) before ${re} on ${stream}:\nstdout:\n${h.stdout}\nstderr:\n${h.stderr}`,
+            ),
+          );
         }
       };
       waiters.add(w);
@@ -116,7 +124,10 @@ for (const kind of kinds) {
         const sub = await subReady([...s, "cli.a", "--count", "2"]);
         const pub = await cli([...s, "pub", "cli.a", "msg {{Count}}", "--count", "2"]);
         assertOk(pub, "pub");
-        assert.match(pub.stderr, new RegExp(`^${LOG}Published 5 bytes to "cli.a"\n${LOG}Published 5 bytes to "cli.a"\n$`));
+        assert.match(
+          pub.stderr,
+          new RegExp(`^${LOG}Published 5 bytes to "cli.a"\n${LOG}Published 5 bytes to "cli.a"\n$`),
+        );
         assert.equal(pub.stdout, "");
         const { code } = await sub.exited;
         assert.equal(code, 0, sub.stderr);
@@ -210,7 +221,10 @@ for (const kind of kinds) {
         const req = await cli([...s, "request", "cli.svc", "ping"]);
         assertOk(req, "request");
         assert.equal(req.stdout, "pong ping #0\n\n\n");
-        assert.match(req.stderr, new RegExp(`^${LOG}Sending request on "cli.svc"\n${LOG}Received with rtt \\d+(\\.\\d+)?(ns|µs|ms|s)\n$`));
+        assert.match(
+          req.stderr,
+          new RegExp(`^${LOG}Sending request on "cli.svc"\n${LOG}Received with rtt \\d+(\\.\\d+)?(ns|µs|ms|s)\n$`),
+        );
         assert.equal((await rep.exited).code, 0, rep.stderr);
         assert.equal(rep.stdout, "\nping\n");
         assert.match(rep.stderr, /\[#0\] Received on subject "cli.svc":/);
@@ -240,16 +254,40 @@ for (const kind of kinds) {
         const r2 = await replyReady([...s, "cli.many", "two", "-q", "g2", "--count", "1"]);
         const req = await cli([...s, "request", "cli.many", "x", "--replies", "2", "--raw"]);
         assertOk(req, "request");
-        assert.deepEqual(req.stdout.split("\n").filter((l) => l).sort(), ["one", "two"]);
+        assert.deepEqual(
+          req.stdout
+            .split("\n")
+            .filter((l) => l)
+            .sort(),
+          ["one", "two"],
+        );
         await Promise.all([r1.exited, r2.exited]);
       });
 
       it("--replies 0 takes every reply within --timeout; --count sends several requests", async () => {
         const r1 = await replyReady([...s, "cli.all", "a{{Count}}", "-q", "g1", "--count", "2"]);
         const r2 = await replyReady([...s, "cli.all", "b{{Count}}", "-q", "g2", "--count", "2"]);
-        const req = await cli([...s, "--timeout", "500ms", "request", "cli.all", "x", "--replies", "0", "--count", "2", "--raw"]);
+        const req = await cli([
+          ...s,
+          "--timeout",
+          "500ms",
+          "request",
+          "cli.all",
+          "x",
+          "--replies",
+          "0",
+          "--count",
+          "2",
+          "--raw",
+        ]);
         assertOk(req, "request --replies 0 --count 2");
-        assert.deepEqual(req.stdout.split("\n").filter((l) => l).sort(), ["a0", "a1", "b0", "b1"]);
+        assert.deepEqual(
+          req.stdout
+            .split("\n")
+            .filter((l) => l)
+            .sort(),
+          ["a0", "a1", "b0", "b1"],
+        );
         await Promise.all([r1.exited, r2.exited]);
       });
 
@@ -285,12 +323,38 @@ for (const kind of kinds) {
 
     describe("bench", () => {
       it("pub/sub: nats bench's report and the results table, with the message counts adding up", async () => {
-        const r = await cli([...s, "bench", "cli.bench", "--pub", "2", "--sub", "2", "--msgs", "2000", "--size", "64", "--no-progress"]);
+        const r = await cli([
+          ...s,
+          "bench",
+          "cli.bench",
+          "--pub",
+          "2",
+          "--sub",
+          "2",
+          "--msgs",
+          "2000",
+          "--size",
+          "64",
+          "--no-progress",
+        ]);
         assertOk(r, "bench");
         const out = r.stdout;
         const rate = "[\\d,]+ msgs/sec ~ [\\d.]+ (B|KB|MB|GB)/sec";
-        assert.match(out, new RegExp(`^\nNATS Pub/Sub stats: ${rate}\n Pub stats: ${rate}\n  \\[1\\] ${rate} \\(1000 msgs\\)\n  \\[2\\] ${rate} \\(1000 msgs\\)\n  min [\\d,]+ \\| avg [\\d,]+ \\| max [\\d,]+ \\| stddev [\\d,]+ msgs\n Sub stats: ${rate}\n  \\[1\\] ${rate} \\(2000 msgs\\)\n  \\[2\\] ${rate} \\(2000 msgs\\)\n  min .* msgs\n\n`));
-        const rows = out.split("\n").filter((l) => l.startsWith("│")).map((l) => l.split("│").slice(1, -1).map((c) => c.trim()));
+        assert.match(
+          out,
+          new RegExp(
+            `^\nNATS Pub/Sub stats: ${rate}\n Pub stats: ${rate}\n  \\[1\\] ${rate} \\(1000 msgs\\)\n  \\[2\\] ${rate} \\(1000 msgs\\)\n  min [\\d,]+ \\| avg [\\d,]+ \\| max [\\d,]+ \\| stddev [\\d,]+ msgs\n Sub stats: ${rate}\n  \\[1\\] ${rate} \\(2000 msgs\\)\n  \\[2\\] ${rate} \\(2000 msgs\\)\n  min .* msgs\n\n`,
+          ),
+        );
+        const rows = out
+          .split("\n")
+          .filter((l) => l.startsWith("│"))
+          .map((l) =>
+            l
+              .split("│")
+              .slice(1, -1)
+              .map((c) => c.trim()),
+          );
         assert.deepEqual(rows[0], ["", "Client", "Msgs", "Bytes", "Seconds", "Msgs/sec", "MB/sec"]);
         const msgs = (role, client) => rows.find((x) => x[0] === role && x[1] === client)?.[2];
         assert.equal(msgs("Pub", "1"), "1,000");
@@ -300,7 +364,10 @@ for (const kind of kinds) {
         assert.equal(msgs("Sub", "all"), "4,000");
         assert.equal(msgs("Total", ""), "6,000");
         assert.equal(rows.find((x) => x[0] === "Total")[3], "384,000", "bytes: 6,000 messages of 64 B");
-        assert.match(r.stderr, /Starting Core NATS pub\/sub benchmark \[subject=cli.bench, msgs=2,000, msgsize=64 B, pubs=2, subs=2/);
+        assert.match(
+          r.stderr,
+          /Starting Core NATS pub\/sub benchmark \[subject=cli.bench, msgs=2,000, msgsize=64 B, pubs=2, subs=2/,
+        );
       });
 
       it("--json: one line whose counts add up (pub/sub)", async () => {
@@ -320,7 +387,19 @@ for (const kind of kinds) {
       });
 
       it("--queue: the group gets each message once", async () => {
-        const r = await cli([...s, "bench", "cli.bq", "--pub", "1", "--sub", "3", "--queue", "--msgs", "3000", "--json"]);
+        const r = await cli([
+          ...s,
+          "bench",
+          "cli.bq",
+          "--pub",
+          "1",
+          "--sub",
+          "3",
+          "--queue",
+          "--msgs",
+          "3000",
+          "--json",
+        ]);
         assertOk(r, "bench --queue");
         const j = JSON.parse(r.stdout);
         assert.equal(j.mode, "queue");
@@ -330,7 +409,19 @@ for (const kind of kinds) {
       });
 
       it("--request with --sub repliers: latency percentiles in order, every request answered", async () => {
-        const r = await cli([...s, "bench", "cli.brr", "--pub", "2", "--sub", "1", "--request", "--msgs", "300", "--json"]);
+        const r = await cli([
+          ...s,
+          "bench",
+          "cli.brr",
+          "--pub",
+          "2",
+          "--sub",
+          "1",
+          "--request",
+          "--msgs",
+          "300",
+          "--json",
+        ]);
         assertOk(r, "bench --request --json");
         const j = JSON.parse(r.stdout);
         assert.equal(j.mode, "reqrep");
@@ -338,7 +429,10 @@ for (const kind of kinds) {
         assert.equal(j.pub.msgs, 300);
         assert.equal(j.sub.msgs, 300);
         const l = j.latency_us;
-        assert.ok(l.min > 0 && l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p99_9 && l.p99_9 <= l.max, JSON.stringify(l));
+        assert.ok(
+          l.min > 0 && l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p99_9 && l.p99_9 <= l.max,
+          JSON.stringify(l),
+        );
         assert.equal(j.lat_p50_us, l.p50);
         const h = await cli([...s, "bench", "cli.brr", "--pub", "1", "--sub", "1", "--request", "--msgs", "50"]);
         assertOk(h, "bench --request");
@@ -358,9 +452,31 @@ for (const kind of kinds) {
         const sj = JSON.parse(sub.stdout);
         assert.deepEqual([sj.mode, sj.sub.clients, sj.sub.msgs, sj.lost], ["sub", 2, 2000, 0]);
 
-        const serve = cliStart([...s, "bench", "service", "serve", "cli.bsvc", "--clients", "2", "--msgs", "200", "--json"]);
+        const serve = cliStart([
+          ...s,
+          "bench",
+          "service",
+          "serve",
+          "cli.bsvc",
+          "--clients",
+          "2",
+          "--msgs",
+          "200",
+          "--json",
+        ]);
         await serve.waitFor("stderr", /\[2\] Starting replier/);
-        const req = await cli([...s, "bench", "service", "request", "cli.bsvc", "--clients", "2", "--msgs", "200", "--json"]);
+        const req = await cli([
+          ...s,
+          "bench",
+          "service",
+          "request",
+          "cli.bsvc",
+          "--clients",
+          "2",
+          "--msgs",
+          "200",
+          "--json",
+        ]);
         assertOk(req, "bench service request");
         const r = JSON.parse(req.stdout);
         assert.deepEqual([r.mode, r.pub.clients, r.requests], ["reqrep", 2, 200]);
@@ -401,7 +517,19 @@ for (const kind of kinds) {
 
       it("the progress bar goes to stderr only when asked for (stderr is not a terminal here)", async () => {
         const bar = /^Publishing \d+s \[.+\] 100% \| 1000\/1000$/m;
-        const on = await cli([...s, "bench", "cli.prog", "--pub", "1", "--sub", "1", "--msgs", "1000", "--progress", "--json"]);
+        const on = await cli([
+          ...s,
+          "bench",
+          "cli.prog",
+          "--pub",
+          "1",
+          "--sub",
+          "1",
+          "--msgs",
+          "1000",
+          "--progress",
+          "--json",
+        ]);
         assertOk(on, "--progress");
         assert.match(on.stderr, bar);
         assert.match(on.stderr, /^Receiving {2}\d+s \[.+\] 100% \| 1000\/1000$/m);
@@ -422,10 +550,16 @@ for (const kind of kinds) {
       it(`${kind === "tsnats" ? "tsnats-server has no system account yet: " : "a user outside the system account: "}a 503 status and exit 1`, async () => {
         const r = await cli([...s, "server", "ping"]);
         assert.equal(r.code, 1, r.stdout + r.stderr);
-        assert.equal(r.stderr, "tsnats: error: 503 status from $SYS.REQ.SERVER.PING, ensure a system account is used with appropriate permissions\n");
+        assert.equal(
+          r.stderr,
+          "tsnats: error: 503 status from $SYS.REQ.SERVER.PING, ensure a system account is used with appropriate permissions\n",
+        );
         const i = await cli([...s, "server", "info"]);
         assert.equal(i.code, 1);
-        assert.match(i.stderr, /^tsnats: error: no results received, ensure the account used has system privileges and appropriate permissions\n$/);
+        assert.match(
+          i.stderr,
+          /^tsnats: error: no results received, ensure the account used has system privileges and appropriate permissions\n$/,
+        );
       });
     });
 
@@ -455,7 +589,10 @@ for (const kind of kinds) {
       it("--token, --user without a password (a token, as in nats), and NATS_URL/NATS_TOKEN from the environment", async () => {
         assertOk(await cli(["-s", tokenSrv.url, "--token", "tok3n", "pub", "cli.t", "x"]), "--token");
         assertOk(await cli(["-s", tokenSrv.url, "--user", "tok3n", "pub", "cli.t", "x"]), "--user as token");
-        assertOk(await cli(["pub", "cli.t", "x"], { env: { NATS_URL: tokenSrv.url, NATS_TOKEN: "tok3n" } }), "environment");
+        assertOk(
+          await cli(["pub", "cli.t", "x"], { env: { NATS_URL: tokenSrv.url, NATS_TOKEN: "tok3n" } }),
+          "environment",
+        );
         const bad = await cli(["-s", tokenSrv.url, "--token", "nope", "rtt"]);
         assert.equal(bad.code, 1);
         assert.match(bad.stderr, /Authorization Violation/);
@@ -464,7 +601,9 @@ for (const kind of kinds) {
   });
 }
 
-describe("tsnats CLI: server ping and info with a system account (nats-server)", { skip: !kinds.includes("nats-server") && "nats-server is not installed" }, () => {
+describe("tsnats CLI: server ping and info with a system account (nats-server)", {
+  skip: !kinds.includes("nats-server") && "nats-server is not installed",
+}, () => {
   let srv;
   let dir;
   before(async () => {
@@ -484,7 +623,10 @@ describe("tsnats CLI: server ping and info with a system account (nats-server)",
   it("server ping lists the server and its rtt, then the statistics", async () => {
     const r = await cli(["-s", srv.url, "--user", "sys", "--password", "sys", "server", "ping"]);
     assertOk(r, "server ping");
-    assert.match(r.stdout, /^oracle1 {53} rtt=\d+(\.\d+)?(µs|ms|s)\n\n---- ping statistics ----\n1 replies max: \d+\.00 min: \d+\.00 avg: \d+\.00\n$/);
+    assert.match(
+      r.stdout,
+      /^oracle1 {53} rtt=\d+(\.\d+)?(µs|ms|s)\n\n---- ping statistics ----\n1 replies max: \d+\.00 min: \d+\.00 avg: \d+\.00\n$/,
+    );
   });
 
   it("server ping --id shows the server id", async () => {
@@ -496,8 +638,18 @@ describe("tsnats CLI: server ping and info with a system account (nats-server)",
   it("server info shows the varz sections", async () => {
     const r = await cli(["-s", srv.url, "--user", "sys", "--password", "sys", "server", "info", "oracle1"]);
     assertOk(r, "server info");
-    assert.match(r.stdout, /^Server information for oracle1 \(N[A-Z0-9]{55}\)\n\nProcess Details:\n\n {18}Version: 2\.\d+\.\d+\n/);
-    for (const line of ["Connection Details:", "            Auth Required: true", `                     Host: 127.0.0.1:${srv.port}`, "Limits:", "          Maximum Payload: 1.0 MiB", "Statistics:"]) {
+    assert.match(
+      r.stdout,
+      /^Server information for oracle1 \(N[A-Z0-9]{55}\)\n\nProcess Details:\n\n {18}Version: 2\.\d+\.\d+\n/,
+    );
+    for (const line of [
+      "Connection Details:",
+      "            Auth Required: true",
+      `                     Host: 127.0.0.1:${srv.port}`,
+      "Limits:",
+      "          Maximum Payload: 1.0 MiB",
+      "Statistics:",
+    ]) {
       assert.ok(r.stdout.includes(`\n${line}\n`), `missing ${JSON.stringify(line)} in:\n${r.stdout}`);
     }
   });
@@ -536,7 +688,23 @@ function makeCerts(dir) {
   ]) {
     writeFileSync(path.join(dir, `${who}.ext`), ext);
     ossl("req", ...ec, "-keyout", `${who}-key.pem`, "-out", `${who}.csr`, "-subj", `/CN=${who}`);
-    ossl("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", `${who}.pem`, "-days", "2", "-extfile", `${who}.ext`);
+    ossl(
+      "x509",
+      "-req",
+      "-in",
+      `${who}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca-key.pem",
+      "-CAcreateserial",
+      "-out",
+      `${who}.pem`,
+      "-days",
+      "2",
+      "-extfile",
+      `${who}.ext`,
+    );
   }
 }
 
@@ -560,14 +728,35 @@ for (const kind of kinds) {
       if (!srv) return t.skip(`${kind} does not support TLS yet`);
       try {
         const url = `tls://127.0.0.1:${srv.port}`;
-        const ok = await cli(["-s", url, "--tlsca", f("ca.pem"), "--tlscert", f("client.pem"), "--tlskey", f("client-key.pem"), "rtt", "1"]);
+        const ok = await cli([
+          "-s",
+          url,
+          "--tlsca",
+          f("ca.pem"),
+          "--tlscert",
+          f("client.pem"),
+          "--tlskey",
+          f("client-key.pem"),
+          "rtt",
+          "1",
+        ]);
         assertOk(ok, "rtt over TLS");
         assert.match(ok.stdout, new RegExp(`^${url}:\n\n {3}${url}: `));
         // (nats.js notices the refused client certificate only at its connect timeout.)
         const noCert = await cli(["-s", url, "--timeout", "1s", "--tlsca", f("ca.pem"), "pub", "x", "y"]);
         assert.equal(noCert.code, 1, "without a client certificate");
         assert.match(noCert.stderr, /^tsnats: error: could not connect to tls:\/\/127\.0\.0\.1:\d+: .+\n$/);
-        const noCa = await cli(["-s", url, "--tlscert", f("client.pem"), "--tlskey", f("client-key.pem"), "pub", "x", "y"]);
+        const noCa = await cli([
+          "-s",
+          url,
+          "--tlscert",
+          f("client.pem"),
+          "--tlskey",
+          f("client-key.pem"),
+          "pub",
+          "x",
+          "y",
+        ]);
         assert.equal(noCa.code, 1, "without the CA the server certificate does not verify");
         const missing = await cli(["-s", url, "--tlsca", f("nope.pem"), "pub", "x", "y"]);
         assert.equal(missing.code, 1);
@@ -584,7 +773,12 @@ for (const kind of kinds) {
       const otherFile = path.join(dir, "other.nk");
       writeFileSync(seedFile, new TextDecoder().decode(user.getSeed()) + "\n");
       writeFileSync(otherFile, new TextDecoder().decode(other.getSeed()) + "\n");
-      const srv = await startWithConfig(kind, dir, "nkey.conf", `authorization {\n  users = [ { nkey: ${user.getPublicKey()} } ]\n}\n`);
+      const srv = await startWithConfig(
+        kind,
+        dir,
+        "nkey.conf",
+        `authorization {\n  users = [ { nkey: ${user.getPublicKey()} } ]\n}\n`,
+      );
       if (!srv) return t.skip(`${kind} does not support NKey users yet`);
       try {
         assertOk(await cli(["-s", srv.url, "--nkey", seedFile, "pub", "cli.nk", "x"]), "--nkey");
@@ -610,29 +804,57 @@ describe("tsnats CLI: usage errors", () => {
   };
 
   it("a missing argument, an unknown verb or option, and bad values name the problem and the help", async () => {
-    await usage(["pub"], /^tsnats: error: missing required argument 'subject'\n\(run "tsnats pub --help" for usage\)\n$/);
+    await usage(
+      ["pub"],
+      /^tsnats: error: missing required argument 'subject'\n\(run "tsnats pub --help" for usage\)\n$/,
+    );
     await usage(["frobnicate"], /^tsnats: error: unknown command 'frobnicate'\n/);
-    await usage(["sub", "x", "--bogus"], /^tsnats: error: unknown option '--bogus'\n\(run "tsnats sub --help" for usage\)\n$/);
-    await usage(["pub", "x", "--count", "many"], /^tsnats: error: option '--count <n>' argument 'many' is invalid\. expected a non-negative integer\n/);
-    await usage(["pub", "x", "y", "--count", "2", "--sleep", "5"], /^tsnats: error: option '--sleep <duration>' argument '5' is invalid\. time: missing unit in duration "5"\n/);
-    await usage(["server", "ping", "--bogus"], /^tsnats: error: unknown option '--bogus'\n\(run "tsnats server ping --help" for usage\)\n$/);
+    await usage(
+      ["sub", "x", "--bogus"],
+      /^tsnats: error: unknown option '--bogus'\n\(run "tsnats sub --help" for usage\)\n$/,
+    );
+    await usage(
+      ["pub", "x", "--count", "many"],
+      /^tsnats: error: option '--count <n>' argument 'many' is invalid\. expected a non-negative integer\n/,
+    );
+    await usage(
+      ["pub", "x", "y", "--count", "2", "--sleep", "5"],
+      /^tsnats: error: option '--sleep <duration>' argument '5' is invalid\. time: missing unit in duration "5"\n/,
+    );
+    await usage(
+      ["server", "ping", "--bogus"],
+      /^tsnats: error: unknown option '--bogus'\n\(run "tsnats server ping --help" for usage\)\n$/,
+    );
   });
 
   it("bad input found after parsing: a header without a colon, a bad size, no subject, an unreachable server", async () => {
     const port = await freePort();
     const s = ["-s", `127.0.0.1:${port}`];
     await usage([...s, "reply", "x", "-H", "nocolon"], /^tsnats: error: invalid header "nocolon"\n$/);
-    await usage([...s, "bench", "x", "--pub", "1", "--size", "big"], /^tsnats: error: Can not parse or invalid the value specified for the message size: big\n$/);
+    await usage(
+      [...s, "bench", "x", "--pub", "1", "--size", "big"],
+      /^tsnats: error: Can not parse or invalid the value specified for the message size: big\n$/,
+    );
     await usage([...s, "sub"], /^tsnats: error: subject is required\n$/);
-    await usage([...s, "--creds", "/nonexistent/user.creds", "pub", "x", "y"], /^tsnats: error: could not read the credentials file \/nonexistent\/user\.creds: ENOENT\n$/);
-    await usage([...s, "--timeout", "soon", "pub", "x", "y"], /^tsnats: error: invalid --timeout "soon": time: invalid duration "soon"\n$/);
-    await usage([...s, "pub", "x", "y"], new RegExp(`^tsnats: error: could not connect to 127\\.0\\.0\\.1:${port}: .+\n$`));
+    await usage(
+      [...s, "--creds", "/nonexistent/user.creds", "pub", "x", "y"],
+      /^tsnats: error: could not read the credentials file \/nonexistent\/user\.creds: ENOENT\n$/,
+    );
+    await usage(
+      [...s, "--timeout", "soon", "pub", "x", "y"],
+      /^tsnats: error: invalid --timeout "soon": time: invalid duration "soon"\n$/,
+    );
+    await usage(
+      [...s, "pub", "x", "y"],
+      new RegExp(`^tsnats: error: could not connect to 127\\.0\\.0\\.1:${port}: .+\n$`),
+    );
   });
 
   it("--help and --version", async () => {
     const h = await cli(["--help"]);
     assertOk(h, "--help");
-    for (const verb of ["pub", "sub", "request", "reply", "rtt", "bench", "server"]) assert.match(h.stdout, new RegExp(`\n  ${verb}\\b`));
+    for (const verb of ["pub", "sub", "request", "reply", "rtt", "bench", "server"])
+      assert.match(h.stdout, new RegExp(`\n  ${verb}\\b`));
     const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
     const v = await cli(["--version"]);
     assert.equal(v.stdout, `${pkg.version}\n`);

@@ -222,7 +222,10 @@ for (const kind of kinds) {
       try {
         const code = await h.exited;
         assert.notEqual(code, 0);
-        assert.match(h.all, /Error setting server INFO with ClientAdvertise value of a:b:c, err=address a:b:c: too many colons in address/);
+        assert.match(
+          h.all,
+          /Error setting server INFO with ClientAdvertise value of a:b:c, err=address a:b:c: too many colons in address/,
+        );
       } finally {
         await h.kill();
       }
@@ -364,8 +367,13 @@ for (const kind of kinds) {
       const logFile = tmpFile("server.log");
       const h = spawnServer(kind, ["-a", "127.0.0.1", "-p", "-1", "-l", logFile]);
       try {
-        await waitUntil(() => existsSync(logFile) && readFileSync(logFile, "utf8").includes("Server is ready"), "Server is ready in the log file");
-        const port = Number(/Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(readFileSync(logFile, "utf8"))[1]);
+        await waitUntil(
+          () => existsSync(logFile) && readFileSync(logFile, "utf8").includes("Server is ready"),
+          "Server is ready in the log file",
+        );
+        const port = Number(
+          /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(readFileSync(logFile, "utf8"))[1],
+        );
         const { c } = await raw(port);
         await c.flush();
         c.close();
@@ -410,7 +418,9 @@ for (const kind of kinds) {
       });
 
       it("every line matches, with the process id and the local time", () => {
-        const re = new RegExp(`^\\[(\\d+)\\] (\\d{4})/(\\d{2})/(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{6}) \\[${LEVEL}\\] .+$`);
+        const re = new RegExp(
+          `^\\[(\\d+)\\] (\\d{4})/(\\d{2})/(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{6}) \\[${LEVEL}\\] .+$`,
+        );
         assert.ok(lines.length > 600, `expected the trace lines, got ${lines.length} lines`);
         for (const l of lines) {
           const m = re.exec(l);
@@ -445,7 +455,10 @@ for (const kind of kinds) {
       await waitUntil(() => /Client connection closed/.test(s.output()), "the close debug line");
       const out = s.output();
       assert.match(out, new RegExp(`\\[DBG\\] 127\\.0\\.0\\.1:${port} - cid:${cid} - Client connection created\\n`));
-      assert.match(out, new RegExp(`\\[DBG\\] 127\\.0\\.0\\.1:${port} - cid:${cid} - Client connection closed: Client Closed\\n`));
+      assert.match(
+        out,
+        new RegExp(`\\[DBG\\] 127\\.0\\.0\\.1:${port} - cid:${cid} - Client connection closed: Client Closed\\n`),
+      );
       await s.stop("SIGKILL");
     });
 
@@ -512,7 +525,10 @@ for (const kind of kinds) {
       const { c, info } = await raw(s.port);
       c.write("PUB foo 5\r\nhello\r\n");
       await c.flush();
-      await waitUntil(() => connLines(s.output(), info.client_id).some((l) => l.endsWith("->> [PONG]")), "the traced PONG");
+      await waitUntil(
+        () => connLines(s.output(), info.client_id).some((l) => l.endsWith("->> [PONG]")),
+        "the traced PONG",
+      );
       assert.ok(connLines(s.output(), info.client_id).includes('<<- MSG_PAYLOAD: ["hel..."]'), s.output());
       await s.stop("SIGKILL");
     });
@@ -579,7 +595,7 @@ for (const kind of kinds) {
       });
 
       it("an unknown field: exit 1, '<file>:line:col: unknown field'", async () => {
-        const f = tmpFile("unknown.conf", 'port: 4333\n\nbogus_field: 1\n');
+        const f = tmpFile("unknown.conf", "port: 4333\n\nbogus_field: 1\n");
         const r = await runToExit(kind, ["-c", f, "-t"]);
         assert.equal(r.code, 1);
         assert.equal(r.stderr.trimEnd(), `${exe}: ${f}:3:1: unknown field "bogus_field"`);
@@ -588,21 +604,30 @@ for (const kind of kinds) {
       it("-t without -c: exit 1 with nats-server's message", async () => {
         const r = await runToExit(kind, ["-t"]);
         assert.equal(r.code, 1);
-        assert.equal(r.stderr.trimEnd(), `${exe}: must specify [-c, --config] option to check configuration file syntax`);
+        assert.equal(
+          r.stderr.trimEnd(),
+          `${exe}: must specify [-c, --config] option to check configuration file syntax`,
+        );
       });
 
       it('lame_duck_duration "2s" is refused (minimum 30 seconds)', async () => {
         const f = tmpFile("ldm2.conf", 'lame_duck_duration: "2s"\nlame_duck_grace_period: "500ms"\n');
         const r = await runToExit(kind, ["-c", f, "-t"]);
         assert.equal(r.code, 1);
-        assert.match(r.stderr, new RegExp(`^${exe}: ${escapeRe(f)}:1:\\d+: invalid lame_duck_duration of 2s, minimum is 30 seconds\\n`));
+        assert.match(
+          r.stderr,
+          new RegExp(`^${exe}: ${escapeRe(f)}:1:\\d+: invalid lame_duck_duration of 2s, minimum is 30 seconds\\n`),
+        );
       });
 
       it("a negative lame_duck_grace_period is refused", async () => {
         const f = tmpFile("ldmneg.conf", 'lame_duck_duration: "30s"\nlame_duck_grace_period: "-1s"\n');
         const r = await runToExit(kind, ["-c", f, "-t"]);
         assert.equal(r.code, 1);
-        assert.match(r.stderr, new RegExp(`^${exe}: ${escapeRe(f)}:2:\\d+: invalid lame_duck_grace_period, needs to be positive\\n`));
+        assert.match(
+          r.stderr,
+          new RegExp(`^${exe}: ${escapeRe(f)}:2:\\d+: invalid lame_duck_grace_period, needs to be positive\\n`),
+        );
       });
 
       it("a grace period not below the duration stops the start-up", async () => {
@@ -610,7 +635,10 @@ for (const kind of kinds) {
         const r = await runToExit(kind, ["-c", f, "-a", "127.0.0.1", "-p", "-1"], 2000);
         assert.equal(r.timedOut, false, `the server started:\n${r.stderr}`);
         assert.equal(r.code, 1);
-        assert.equal(r.stderr.trimEnd(), `${exe}: lame duck grace period (40s) should be strictly lower than lame duck duration (30s)`);
+        assert.equal(
+          r.stderr.trimEnd(),
+          `${exe}: lame duck grace period (40s) should be strictly lower than lame duck duration (30s)`,
+        );
       });
     });
 
@@ -723,7 +751,8 @@ for (const kind of kinds) {
         // the first at the end of the grace period, not one interval later
         assert.ok(at[0] >= 450 && at[0] < 2500, `first close at ${at[0].toFixed(0)} ms`);
         const gaps = at.slice(1).map((t, i) => t - at[i]);
-        for (const g of gaps) assert.ok(g >= 300 && g < 2500, `closes at ${at.map((t) => t.toFixed(0))} ms: a gap of ${g.toFixed(0)} ms`);
+        for (const g of gaps)
+          assert.ok(g >= 300 && g < 2500, `closes at ${at.map((t) => t.toFixed(0))} ms: a gap of ${g.toFixed(0)} ms`);
       });
 
       it("the ldm INFO is per client (client_id, client_ip), as generateClientInfoJSON builds it", () => {
@@ -797,7 +826,9 @@ for (const kind of kinds) {
           () => "ok",
           (e) => e.message,
         );
-        await waitUntil(() => /Slow Consumer Detected/.test(s.output()), "Slow Consumer Detected", 10000).catch(() => {});
+        await waitUntil(() => /Slow Consumer Detected/.test(s.output()), "Slow Consumer Detected", 10000).catch(
+          () => {},
+        );
         // read again: nats-server closes the socket once its blocked write returns
         slow.c.sock.resume();
         obs.slowClosed = await slow.c.waitClosed(5000);
@@ -808,7 +839,10 @@ for (const kind of kinds) {
       });
 
       it('the server logs "Slow Consumer Detected: MaxPending of 102400 Exceeded" for the stalled one', () => {
-        assert.match(obs.output(), new RegExp(`- cid:${obs.slowCid} - Slow Consumer Detected: MaxPending of 102400 Exceeded\\n`));
+        assert.match(
+          obs.output(),
+          new RegExp(`- cid:${obs.slowCid} - Slow Consumer Detected: MaxPending of 102400 Exceeded\\n`),
+        );
       });
 
       it("the stalled subscriber is closed without any -ERR", () => {
@@ -818,7 +852,14 @@ for (const kind of kinds) {
 
       it("the well-behaved subscriber on the same server gets every message and stays connected", () => {
         assert.equal(obs.pub, "ok");
-        assert.equal(obs.good.closed, false, `well-behaved subscriber was closed after ${obs.good.msgs} of ${N} messages:\n${obs.output().match(/.*Slow Consumer.*/g)?.join("\n")}`);
+        assert.equal(
+          obs.good.closed,
+          false,
+          `well-behaved subscriber was closed after ${obs.good.msgs} of ${N} messages:\n${obs
+            .output()
+            .match(/.*Slow Consumer.*/g)
+            ?.join("\n")}`,
+        );
         assert.deepEqual(obs.good.other, []);
         assert.equal(obs.good.msgs, N);
         assert.doesNotMatch(obs.output(), new RegExp(`- cid:${obs.goodCid} - Slow Consumer Detected`));

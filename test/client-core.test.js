@@ -38,7 +38,8 @@ describe("client options", () => {
     assert.equal(DEFAULTS.maxPendingBytes, 64 * 1024 * 1024);
     assert.equal(DEFAULTS.reconnectBufSize, 8 * 1024 * 1024);
     assert.equal(DEFAULTS.reconnect, true);
-    for (const k of ["noRandomize", "noEcho", "verbose", "pedantic", "waitOnFirstConnect"]) assert.equal(DEFAULTS[k], false, k);
+    for (const k of ["noRandomize", "noEcho", "verbose", "pedantic", "waitOnFirstConnect"])
+      assert.equal(DEFAULTS[k], false, k);
     assert.deepEqual(DEFAULTS.servers, ["127.0.0.1:4222"]);
   });
 
@@ -90,7 +91,11 @@ describe("client options", () => {
   });
 
   it("examples/client/hello.mjs (the docs' example) runs and prints what it received", () => {
-    const out = execFileSync(process.execPath, [path.join(ROOT, "examples", "client", "hello.mjs")], { cwd: ROOT, encoding: "utf8", timeout: 20000 });
+    const out = execFileSync(process.execPath, [path.join(ROOT, "examples", "client", "hello.mjs")], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 20000,
+    });
     assert.equal(out, "greet.en: hello (from hello.mjs)\ngreet.fr: bonjour (from -)\ntime: 1970-01-01T00:00:00.000Z\n");
   });
 
@@ -107,7 +112,12 @@ describe("client options", () => {
     });
     await new Promise((r) => fake.listen(0, "127.0.0.1", r));
     try {
-      const nc = await connect({ servers: `127.0.0.1:${fake.address().port}`, pingInterval: 40, maxPingOut: 2, reconnect: false });
+      const nc = await connect({
+        servers: `127.0.0.1:${fake.address().port}`,
+        pingInterval: 40,
+        maxPingOut: 2,
+        reconnect: false,
+      });
       const events = recordStatus(nc);
       await nc.closed();
       await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
@@ -232,7 +242,10 @@ for (const kind of serverKinds()) {
       await p.flush();
       await sub.drain();
       assert.equal(sub.isClosed(), true);
-      assert.deepEqual(got, Array.from({ length: 500 }, (_, i) => i));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 500 }, (_, i) => i),
+      );
       p.publish("sd.x", "late");
       await p.flush();
       await nc.flush();
@@ -271,7 +284,10 @@ for (const kind of serverKinds()) {
       const h = headers();
       h.set("Req", "1");
       const rs = await Promise.all([1, 2, 3].map((i) => nc.request("rr.echo", `q${i}`, { timeout: 2000, headers: h })));
-      assert.deepEqual(rs.map((r) => r.string()), ["re:q1", "re:q2", "re:q3"]);
+      assert.deepEqual(
+        rs.map((r) => r.string()),
+        ["re:q1", "re:q2", "re:q3"],
+      );
       assert.equal(rs[0].headers.get("Seen"), "1");
       // one multiplexed inbox: the three requests share a subscription
       assert.equal(new Set(rs.map((r) => r.subject.split(".").slice(0, 2).join("."))).size, 1);
@@ -287,7 +303,10 @@ for (const kind of serverKinds()) {
       await assert.rejects(nc.request("rr.none", "x", { timeout: 2000, noMux: true }), (e) => e.isNoResponders());
       // a responder that never answers: TimeoutError
       nc.subscribe("rr.silent", { callback: () => {} });
-      await assert.rejects(nc.request("rr.silent", "x", { timeout: 100 }), (e) => e instanceof errors.TimeoutError && e.name === "TimeoutError");
+      await assert.rejects(
+        nc.request("rr.silent", "x", { timeout: 100 }),
+        (e) => e instanceof errors.TimeoutError && e.name === "TimeoutError",
+      );
       svc.unsubscribe();
     });
 
@@ -300,10 +319,12 @@ for (const kind of serverKinds()) {
         },
       });
       const a = [];
-      for await (const m of await nc.requestMany("many.x", "", { strategy: "count", maxMessages: 2, maxWait: 2000 })) a.push(m.string());
+      for await (const m of await nc.requestMany("many.x", "", { strategy: "count", maxMessages: 2, maxWait: 2000 }))
+        a.push(m.string());
       assert.deepEqual(a, ["r0", "r1"]);
       const b = [];
-      for await (const m of await nc.requestMany("many.x", "", { strategy: "sentinel", maxWait: 2000 })) b.push(m.string());
+      for await (const m of await nc.requestMany("many.x", "", { strategy: "sentinel", maxWait: 2000 }))
+        b.push(m.string());
       assert.deepEqual(b, ["r0", "r1", "r2"]);
     });
 
@@ -322,7 +343,10 @@ for (const kind of serverKinds()) {
       await a.flush();
       await b.flush();
       const all = [...ga, ...gb].sort((x, y) => x - y);
-      assert.deepEqual(all, Array.from({ length: 200 }, (_, i) => i));
+      assert.deepEqual(
+        all,
+        Array.from({ length: 200 }, (_, i) => i),
+      );
       assert.ok(ga.length > 0 && gb.length > 0, `both members got messages (${ga.length}/${gb.length})`);
     });
 
@@ -414,7 +438,10 @@ for (const kind of serverKinds()) {
       await d;
       states.push(nc.state);
       assert.deepEqual(states, ["DRAINING_SUBS", "CLOSED"]);
-      assert.deepEqual(got, Array.from({ length: N }, (_, i) => i));
+      assert.deepEqual(
+        got,
+        Array.from({ length: N }, (_, i) => i),
+      );
       assert.equal(sub.isClosed(), true);
       await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
       assert.deepEqual(

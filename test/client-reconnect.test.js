@@ -56,7 +56,12 @@ for (const kind of serverKinds()) {
   describe(`tsnats client reconnect [${kind}]`, () => {
     it("a steady publisher through a 3 s outage: everything published while disconnected arrives, in order", async () => {
       const s = await restartable(kind);
-      const nc = await connect({ servers: s.url, reconnectTimeWait: 250, reconnectJitter: 50, maxReconnectAttempts: -1 });
+      const nc = await connect({
+        servers: s.url,
+        reconnectTimeWait: 250,
+        reconnectJitter: 50,
+        maxReconnectAttempts: -1,
+      });
       const events = recordStatus(nc);
       // the subscription is on the publishing connection: after the reconnect it is
       // restored before the buffer is sent, so every buffered message must come back
@@ -90,7 +95,8 @@ for (const kind of serverKinds()) {
         await waitUntil(() => got.at(-1) === last, "the last message", 5000);
         assert.ok(whileDown.length > 1000, `published ${whileDown.length} messages during the outage`);
         // in order, no duplicates
-        for (let i = 1; i < got.length; i++) assert.ok(got[i] > got[i - 1], `in order at ${i}: ${got[i - 1]} then ${got[i]}`);
+        for (let i = 1; i < got.length; i++)
+          assert.ok(got[i] > got[i - 1], `in order at ${i}: ${got[i - 1]} then ${got[i]}`);
         // every message published while disconnected arrived
         const have = new Set(got);
         const missingDown = whileDown.filter((n) => !have.has(n));
@@ -99,7 +105,10 @@ for (const kind of serverKinds()) {
         const disc = events.find((e) => e.type === "disconnect");
         const missing = [];
         for (let i = 0; i <= last; i++) if (!have.has(i)) missing.push(i);
-        assert.ok(missing.length <= disc.unconfirmed.msgs, `${missing.length} lost <= ${disc.unconfirmed.msgs} reported unconfirmed`);
+        assert.ok(
+          missing.length <= disc.unconfirmed.msgs,
+          `${missing.length} lost <= ${disc.unconfirmed.msgs} reported unconfirmed`,
+        );
         // the status stream: disconnect, attempts, reconnect, each with its state
         const seqTypes = events.filter((e) => ["disconnect", "reconnecting", "reconnect"].includes(e.type));
         assert.equal(seqTypes[0].type, "disconnect");
@@ -124,7 +133,12 @@ for (const kind of serverKinds()) {
 
     it("reconnect buffer full: publish throws ReconnectBufferFullError, nothing accepted before is lost", async () => {
       const s = await restartable(kind);
-      const nc = await connect({ servers: s.url, reconnectTimeWait: 100, maxReconnectAttempts: -1, reconnectBufSize: 4096 });
+      const nc = await connect({
+        servers: s.url,
+        reconnectTimeWait: 100,
+        maxReconnectAttempts: -1,
+        reconnectBufSize: 4096,
+      });
       const events = recordStatus(nc);
       const got = [];
       nc.subscribe("buf.x", { callback: (_e, m) => got.push(m.string()) });
@@ -168,7 +182,10 @@ for (const kind of serverKinds()) {
       await s.kill();
       await waitUntil(() => events.some((e) => e.type === "disconnect"), "the disconnect", 5000);
       assert.equal(nc.state, "CLOSED");
-      assert.throws(() => nc.publish("off.x", "after"), (e) => e instanceof errors.ClosedConnectionError);
+      assert.throws(
+        () => nc.publish("off.x", "after"),
+        (e) => e instanceof errors.ClosedConnectionError,
+      );
       await nc.closed();
       await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
       assert.deepEqual(
@@ -207,7 +224,8 @@ for (const kind of serverKinds()) {
       assert.deepEqual(events.at(-1).discarded, { msgs: 5, bytes: 40 });
       // attempts on the same server are reconnectTimeWait apart (jitter 0 here)
       const at = events.filter((e) => e.type === "reconnecting").map((e) => e.at);
-      for (let i = 1; i < at.length; i++) assert.ok(at[i] - at[i - 1] >= 45, `attempt ${i + 1} came ${at[i] - at[i - 1]} ms after the one before`);
+      for (let i = 1; i < at.length; i++)
+        assert.ok(at[i] - at[i - 1] >= 45, `attempt ${i + 1} came ${at[i] - at[i - 1]} ms after the one before`);
       await s.stop();
     });
 
@@ -262,7 +280,10 @@ for (const kind of serverKinds()) {
         assert.equal(events.find((e) => e.type === "ldm").state, "CONNECTED");
         await nc.closed();
         await waitUntil(() => events.some((e) => e.type === "close"), "the close event", 5000);
-        assert.deepEqual(events.map((e) => e.type).filter((t) => t !== "reconnecting"), ["ldm", "disconnect", "close"]);
+        assert.deepEqual(
+          events.map((e) => e.type).filter((t) => t !== "reconnecting"),
+          ["ldm", "disconnect", "close"],
+        );
       } finally {
         if (!nc.isClosed()) await nc.close();
         await srv.stop();
@@ -291,7 +312,12 @@ for (const kind of serverKinds()) {
 
     it("drain() while disconnected: waits for the reconnect, sends the buffer, then closes", async () => {
       const s = await restartable(kind);
-      const nc = await connect({ servers: s.url, reconnectTimeWait: 100, reconnectJitter: 0, maxReconnectAttempts: -1 });
+      const nc = await connect({
+        servers: s.url,
+        reconnectTimeWait: 100,
+        reconnectJitter: 0,
+        maxReconnectAttempts: -1,
+      });
       const events = recordStatus(nc);
       const got = [];
       // restored before the buffer is sent, and drained only after the server answered it
@@ -309,7 +335,13 @@ for (const kind of serverKinds()) {
         assert.equal(await nc.closed(), undefined);
         await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
         const seq = events.map((e) => `${e.type}/${e.state}`).filter((x) => !x.startsWith("reconnecting/"));
-        assert.deepEqual(seq, ["disconnect/DISCONNECTED", "drainingSubs/DRAINING_SUBS", "reconnect/DRAINING_SUBS", "drainingPubs/DRAINING_PUBS", "close/CLOSED"]);
+        assert.deepEqual(seq, [
+          "disconnect/DISCONNECTED",
+          "drainingSubs/DRAINING_SUBS",
+          "reconnect/DRAINING_SUBS",
+          "drainingPubs/DRAINING_PUBS",
+          "close/CLOSED",
+        ]);
       } finally {
         if (!nc.isClosed()) await nc.close();
         await s.stop();
@@ -318,7 +350,12 @@ for (const kind of serverKinds()) {
 
     it("waitOnFirstConnect: connect() keeps trying until the server is there", async () => {
       const port = await freePort();
-      const p = connect({ servers: `127.0.0.1:${port}`, waitOnFirstConnect: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+      const p = connect({
+        servers: `127.0.0.1:${port}`,
+        waitOnFirstConnect: true,
+        reconnectTimeWait: 100,
+        maxReconnectAttempts: -1,
+      });
       await sleep(400);
       const srv = await startServer(kind, ["-a", "127.0.0.1", "-p", String(port)], { noDefaults: true });
       try {
@@ -332,7 +369,10 @@ for (const kind of serverKinds()) {
 
     it("without waitOnFirstConnect, a failed first connect rejects with ConnectionError", async () => {
       const port = await freePort();
-      await assert.rejects(connect({ servers: `127.0.0.1:${port}` }), (e) => e instanceof errors.ConnectionError && e.message.includes(String(port)));
+      await assert.rejects(
+        connect({ servers: `127.0.0.1:${port}` }),
+        (e) => e instanceof errors.ConnectionError && e.message.includes(String(port)),
+      );
     });
 
     it("close() while disconnected reports the buffered messages it discards", async () => {
@@ -354,10 +394,28 @@ for (const kind of serverKinds()) {
   });
 }
 
-describe("tsnats client failover in a nats-server cluster", { skip: serverKinds().includes("nats-server") ? false : "nats-server is not installed" }, () => {
+describe("tsnats client failover in a nats-server cluster", {
+  skip: serverKinds().includes("nats-server") ? false : "nats-server is not installed",
+}, () => {
   it("learns the other server from INFO connect_urls and fails over to it, subscriptions and buffer intact", async () => {
     const [pa, pb, ca, cb] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const node = (port, cport, peer) => startServer("nats-server", ["-a", "127.0.0.1", "-p", String(port), "--cluster_name", "c1", "--cluster", `nats://127.0.0.1:${cport}`, "--routes", `nats://127.0.0.1:${peer}`], { noDefaults: true });
+    const node = (port, cport, peer) =>
+      startServer(
+        "nats-server",
+        [
+          "-a",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "--cluster_name",
+          "c1",
+          "--cluster",
+          `nats://127.0.0.1:${cport}`,
+          "--routes",
+          `nats://127.0.0.1:${peer}`,
+        ],
+        { noDefaults: true },
+      );
     const a = await node(pa, ca, cb);
     const b = await node(pb, cb, ca);
     started.add({ stop: () => a.stop() });

@@ -23,13 +23,81 @@ function openssl(...args) {
 }
 
 function makeCerts() {
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tsnats test CA", "-keyout", f("ca-key.pem"), "-out", f("ca.pem"));
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=tsnats test CA",
+    "-keyout",
+    f("ca-key.pem"),
+    "-out",
+    f("ca.pem"),
+  );
   writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", f("server-key.pem"), "-out", f("server.csr"));
-  openssl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca-key.pem"), "-CAcreateserial", "-days", "1", "-extfile", f("server.ext"), "-out", f("server.pem"));
+  openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    f("server-key.pem"),
+    "-out",
+    f("server.csr"),
+  );
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    f("server.csr"),
+    "-CA",
+    f("ca.pem"),
+    "-CAkey",
+    f("ca-key.pem"),
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    f("server.ext"),
+    "-out",
+    f("server.pem"),
+  );
   writeFileSync(f("client.ext"), "extendedKeyUsage=clientAuth\n");
-  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=client", "-keyout", f("client-key.pem"), "-out", f("client.csr"));
-  openssl("x509", "-req", "-in", f("client.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca-key.pem"), "-CAcreateserial", "-days", "1", "-extfile", f("client.ext"), "-out", f("client.pem"));
+  openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=client",
+    "-keyout",
+    f("client-key.pem"),
+    "-out",
+    f("client.csr"),
+  );
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    f("client.csr"),
+    "-CA",
+    f("ca.pem"),
+    "-CAkey",
+    f("ca-key.pem"),
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    f("client.ext"),
+    "-out",
+    f("client.pem"),
+  );
 }
 
 async function startTls(kind, extra = [], port = null) {
@@ -51,7 +119,11 @@ for (const kind of serverKinds()) {
       const srv = await startTls(kind);
       if (srv === null) return t.skip("this server kind has no TLS yet");
       try {
-        const nc = await connect({ servers: `tls://127.0.0.1:${srv.port}`, tls: { caFile: f("ca.pem") }, reconnect: false });
+        const nc = await connect({
+          servers: `tls://127.0.0.1:${srv.port}`,
+          tls: { caFile: f("ca.pem") },
+          reconnect: false,
+        });
         assert.equal(nc.info.tls_required, true);
         const sub = nc.subscribe("tls.x", { max: 1 });
         nc.publish("tls.x", "secret");
@@ -95,7 +167,10 @@ for (const kind of serverKinds()) {
         assert.deepEqual(got, ["before", "buffered"]);
         await nc.close();
         // without a client certificate the server refuses the handshake
-        await assert.rejects(connect({ servers: `127.0.0.1:${port}`, tls: { caFile: f("ca.pem") }, reconnect: false }), Error);
+        await assert.rejects(
+          connect({ servers: `127.0.0.1:${port}`, tls: { caFile: f("ca.pem") }, reconnect: false }),
+          Error,
+        );
       } finally {
         if (!nc.isClosed()) await nc.close();
         await srv.stop();
@@ -105,7 +180,10 @@ for (const kind of serverKinds()) {
     it("a client asking for TLS from a server without it gets a clear error", async () => {
       const srv = await startServer(kind);
       try {
-        await assert.rejects(connect({ servers: srv.url, tls: { caFile: f("ca.pem") }, reconnect: false }), (e) => e instanceof errors.InvalidArgumentError && /tls/.test(e.message));
+        await assert.rejects(
+          connect({ servers: srv.url, tls: { caFile: f("ca.pem") }, reconnect: false }),
+          (e) => e instanceof errors.InvalidArgumentError && /tls/.test(e.message),
+        );
       } finally {
         await srv.stop();
       }
@@ -119,12 +197,18 @@ for (const kind of serverKinds()) {
         const nc = await connect({ servers: srv.url, user: "alice", pass: "s3cret", reconnect: false });
         await nc.flush();
         await nc.close();
-        await assert.rejects(connect({ servers: srv.url, user: "alice", pass: "wrong", reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+        await assert.rejects(
+          connect({ servers: srv.url, user: "alice", pass: "wrong", reconnect: false }),
+          (e) => e instanceof errors.AuthorizationError,
+        );
         // credentials in the URL, when the options give none
         const viaUrl = await connect({ servers: `nats://alice:s3cret@127.0.0.1:${srv.port}`, reconnect: false });
         await viaUrl.flush();
         await viaUrl.close();
-        await assert.rejects(connect({ servers: `nats://alice:nope@127.0.0.1:${srv.port}`, reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+        await assert.rejects(
+          connect({ servers: `nats://alice:nope@127.0.0.1:${srv.port}`, reconnect: false }),
+          (e) => e instanceof errors.AuthorizationError,
+        );
       } finally {
         await srv.stop();
       }
@@ -133,7 +217,10 @@ for (const kind of serverKinds()) {
         const nc = await connect({ servers: srv2.url, token: "tok123", reconnect: false });
         await nc.flush();
         await nc.close();
-        await assert.rejects(connect({ servers: srv2.url, token: "nope", reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+        await assert.rejects(
+          connect({ servers: srv2.url, token: "nope", reconnect: false }),
+          (e) => e instanceof errors.AuthorizationError,
+        );
         const viaUrl = await connect({ servers: `nats://tok123@127.0.0.1:${srv2.port}`, reconnect: false });
         await viaUrl.flush();
         await viaUrl.close();
@@ -144,7 +231,10 @@ for (const kind of serverKinds()) {
 
     it("permission violations: the subscription fails with PermissionViolationError, a status error for publish", async () => {
       const conf = f(`perm-${kind}.conf`);
-      writeFileSync(conf, 'authorization { users: [ { user: a, password: b, permissions: { publish: { deny: "nopub.>" }, subscribe: { deny: "nosub.>" } } } ] }\n');
+      writeFileSync(
+        conf,
+        'authorization { users: [ { user: a, password: b, permissions: { publish: { deny: "nopub.>" }, subscribe: { deny: "nosub.>" } } } ] }\n',
+      );
       const srv = await startServer(kind, ["-c", conf]);
       try {
         const nc = await connect({ servers: srv.url, user: "a", pass: "b", reconnect: false });
@@ -160,7 +250,10 @@ for (const kind of serverKinds()) {
         assert.equal(sub.isClosed(), true);
         nc.publish("nopub.y", "x");
         await nc.flush();
-        await waitUntil(() => events.some((e) => e.type === "error" && e.error.operation === "publish"), "the publish violation");
+        await waitUntil(
+          () => events.some((e) => e.type === "error" && e.error.operation === "publish"),
+          "the publish violation",
+        );
         assert.equal(events.find((e) => e.error?.operation === "publish").error.subject, "nopub.y");
         assert.equal(nc.state, "CONNECTED");
         await nc.close();
@@ -178,7 +271,8 @@ for (const kind of serverKinds()) {
       try {
         srv = await startServer(kind, ["-c", conf]);
       } catch (e) {
-        if (kind === "tsnats") return t.skip(`tsnats-server did not start with nkey users: ${e.message.split("\n")[0]}`);
+        if (kind === "tsnats")
+          return t.skip(`tsnats-server did not start with nkey users: ${e.message.split("\n")[0]}`);
         throw e;
       }
       try {
@@ -186,7 +280,10 @@ for (const kind of serverKinds()) {
         await nc.flush();
         await nc.close();
         const other = new TextDecoder().decode(createUser().getSeed());
-        await assert.rejects(connect({ servers: srv.url, authenticator: nkeyAuthenticator(other), reconnect: false }), (e) => e instanceof errors.AuthorizationError);
+        await assert.rejects(
+          connect({ servers: srv.url, authenticator: nkeyAuthenticator(other), reconnect: false }),
+          (e) => e instanceof errors.AuthorizationError,
+        );
       } finally {
         await srv.stop();
       }
@@ -199,16 +296,25 @@ describe("handshakeFirst", () => {
   // expects the TLS handshake at once, then sends INFO and answers PING.
   it("does the TLS handshake before the server's INFO", async () => {
     const lines = [];
-    const srv = tls.createServer({ cert: readFileSync(f("server.pem")), key: readFileSync(f("server-key.pem")) }, (s) => {
-      s.write('INFO {"server_id":"TLSFIRST","version":"2.10.0","proto":1,"headers":true,"max_payload":1048576,"tls_required":true}\r\n');
-      s.on("data", (d) => {
-        lines.push(...d.toString().split("\r\n").filter(Boolean));
-        if (d.toString().includes("PING")) s.write("PONG\r\n");
-      });
-    });
+    const srv = tls.createServer(
+      { cert: readFileSync(f("server.pem")), key: readFileSync(f("server-key.pem")) },
+      (s) => {
+        s.write(
+          'INFO {"server_id":"TLSFIRST","version":"2.10.0","proto":1,"headers":true,"max_payload":1048576,"tls_required":true}\r\n',
+        );
+        s.on("data", (d) => {
+          lines.push(...d.toString().split("\r\n").filter(Boolean));
+          if (d.toString().includes("PING")) s.write("PONG\r\n");
+        });
+      },
+    );
     await new Promise((r) => srv.listen(0, "127.0.0.1", r));
     try {
-      const nc = await connect({ servers: `tls://127.0.0.1:${srv.address().port}`, tls: { caFile: f("ca.pem"), handshakeFirst: true }, reconnect: false });
+      const nc = await connect({
+        servers: `tls://127.0.0.1:${srv.address().port}`,
+        tls: { caFile: f("ca.pem"), handshakeFirst: true },
+        reconnect: false,
+      });
       assert.equal(nc.info.server_id, "TLSFIRST");
       await nc.flush();
       const c = JSON.parse(lines.find((l) => l.startsWith("CONNECT ")).slice(8));

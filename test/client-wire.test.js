@@ -18,7 +18,9 @@ async function fakeServer({ info = {}, answerPings = true } = {}) {
   const srv = net.createServer((s) => {
     const c = { socket: s, lines: [], buf: "", pings: 0 };
     conns.push(c);
-    s.write(`INFO ${JSON.stringify({ server_id: "FAKE", version: "2.10.0", proto: 1, headers: true, max_payload: 1048576, ...info })}\r\n`);
+    s.write(
+      `INFO ${JSON.stringify({ server_id: "FAKE", version: "2.10.0", proto: 1, headers: true, max_payload: 1048576, ...info })}\r\n`,
+    );
     s.on("error", () => {});
     s.on("data", (d) => {
       c.buf += d.toString("latin1");
@@ -115,7 +117,10 @@ describe("tsnats client on the wire", () => {
     const events = recordStatus(nc);
     try {
       for (let i = 0; i < 7; i++) nc.publish("u.x", "abc");
-      await waitUntil(() => fs.conns[0].lines.filter((l) => l.startsWith("PUB ")).length === 7 && fs.conns[0].pings === 2, "7 PUBs and a confirming PING");
+      await waitUntil(
+        () => fs.conns[0].lines.filter((l) => l.startsWith("PUB ")).length === 7 && fs.conns[0].pings === 2,
+        "7 PUBs and a confirming PING",
+      );
       // the confirming PING follows the PUBs it confirms
       assert.equal(fs.conns[0].lines.at(-1), "PING");
       fs.conns[0].socket.destroy();
@@ -186,7 +191,12 @@ describe("tsnats client on the wire", () => {
     try {
       for (let i = 0; i < 8; i++) {
         const nc = await connect({ servers: [fs.url, ...others], reconnect: false });
-        orders.add(nc.getServers().map((x) => x.listen).join(","));
+        orders.add(
+          nc
+            .getServers()
+            .map((x) => x.listen)
+            .join(","),
+        );
         await nc.close();
       }
       // 8 draws of 120 orders all alike would be a 1 in 10^14 event
@@ -203,7 +213,10 @@ describe("tsnats client on the wire", () => {
     silent.on("connection", (s) => socks.push(s));
     try {
       const t0 = performance.now();
-      await assert.rejects(connect({ servers: `127.0.0.1:${silent.address().port}`, timeout: 300 }), (e) => e instanceof errors.ConnectionError && /timeout/.test(e.message));
+      await assert.rejects(
+        connect({ servers: `127.0.0.1:${silent.address().port}`, timeout: 300 }),
+        (e) => e instanceof errors.ConnectionError && /timeout/.test(e.message),
+      );
       const dt = performance.now() - t0;
       assert.ok(dt >= 290 && dt < 2000, `failed after ${dt} ms`);
     } finally {
@@ -251,7 +264,9 @@ describe("tsnats client on the wire", () => {
           ["127.0.0.1:2", true],
         ],
       );
-      fs.conns[0].socket.write(`INFO ${JSON.stringify({ server_id: "FAKE", version: "2.10.0", proto: 1, max_payload: 1048576, connect_urls: ["127.0.0.1:2", "127.0.0.1:5"] })}\r\n`);
+      fs.conns[0].socket.write(
+        `INFO ${JSON.stringify({ server_id: "FAKE", version: "2.10.0", proto: 1, max_payload: 1048576, connect_urls: ["127.0.0.1:2", "127.0.0.1:5"] })}\r\n`,
+      );
       await waitUntil(() => events.some((e) => e.type === "update"), "the update event");
       const u = events.find((e) => e.type === "update");
       assert.deepEqual([u.added, u.deleted], [["127.0.0.1:5"], ["127.0.0.1:1"]]);

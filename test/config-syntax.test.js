@@ -53,7 +53,10 @@ describe("config syntax: the documented forms (docs.nats.io Configuration)", () 
   });
 
   it("'#' and '//' start comments, on their own line or after a value", () => {
-    assert.deepEqual(plain("# heading\n// another\nport: 4333 # trailing\nname: x // trailing too\n"), { port: 4333, name: "x" });
+    assert.deepEqual(plain("# heading\n// another\nport: 4333 # trailing\nname: x // trailing too\n"), {
+      port: 4333,
+      name: "x",
+    });
   });
 
   it('arrays are in brackets (["a", "b", "c"]) and maps in braces ({foo: 2})', () => {
@@ -98,7 +101,9 @@ describe("config syntax: the documented forms (docs.nats.io Configuration)", () 
   });
 
   it("variables fall back to the environment (TOKEN=hello nats-server -c file)", () => {
-    assert.deepEqual(plain("authorization { token: $TOKEN }\n", { TOKEN: "hello" }), { authorization: { token: "hello" } });
+    assert.deepEqual(plain("authorization { token: $TOKEN }\n", { TOKEN: "hello" }), {
+      authorization: { token: "hello" },
+    });
   });
 
   it("a variable defined in no block and not in the environment is an error naming it", () => {
@@ -107,32 +112,72 @@ describe("config syntax: the documented forms (docs.nats.io Configuration)", () 
   });
 
   it("the configuration can be JSON, with comments", () => {
-    const text = '{\n  // the port\n  "port": 4333,\n  "authorization": {"users": [{"user": "a", "password": "b"}]},\n  "debug": true\n}\n';
-    assert.deepEqual(plain(text), { port: 4333, authorization: { users: [{ user: "a", password: "b" }] }, debug: true });
+    const text =
+      '{\n  // the port\n  "port": 4333,\n  "authorization": {"users": [{"user": "a", "password": "b"}]},\n  "debug": true\n}\n';
+    assert.deepEqual(plain(text), {
+      port: 4333,
+      authorization: { users: [{ user: "a", password: "b" }] },
+      debug: true,
+    });
   });
 });
 
 describe("config syntax: behaviours pinned by nats-server's conf tests", () => {
   it("every size unit: k/m/g (1000s), kb/ki/kib, mb/mi/mib, gb/gi/gib, tb/ti/tib, pb/pi/pib (1024s), any case", () => {
     const K = 1024;
-    assert.deepEqual(plain("a 7k\nb 3kb\nc 3KI\nd 3KiB\ne 5m\nf 5Mb\ng 5mi\nh 5mib\ni 2g\nj 2GB\nk 2gi\nl 2gib\nm 1tb\nn 1ti\no 1tib\np 1pb\nq 1pi\nr 1PIB\n"), {
-      a: 7000, b: 3 * K, c: 3 * K, d: 3 * K, e: 5e6, f: 5 * K ** 2, g: 5 * K ** 2, h: 5 * K ** 2,
-      i: 2e9, j: 2 * K ** 3, k: 2 * K ** 3, l: 2 * K ** 3, m: K ** 4, n: K ** 4, o: K ** 4, p: K ** 5, q: K ** 5, r: K ** 5,
-    });
+    assert.deepEqual(
+      plain(
+        "a 7k\nb 3kb\nc 3KI\nd 3KiB\ne 5m\nf 5Mb\ng 5mi\nh 5mib\ni 2g\nj 2GB\nk 2gi\nl 2gib\nm 1tb\nn 1ti\no 1tib\np 1pb\nq 1pi\nr 1PIB\n",
+      ),
+      {
+        a: 7000,
+        b: 3 * K,
+        c: 3 * K,
+        d: 3 * K,
+        e: 5e6,
+        f: 5 * K ** 2,
+        g: 5 * K ** 2,
+        h: 5 * K ** 2,
+        i: 2e9,
+        j: 2 * K ** 3,
+        k: 2 * K ** 3,
+        l: 2 * K ** 3,
+        m: K ** 4,
+        n: K ** 4,
+        o: K ** 4,
+        p: K ** 5,
+        q: K ** 5,
+        r: K ** 5,
+      },
+    );
   });
 
   it("booleans: true/false, yes/no, on/off in any case", () => {
-    assert.deepEqual(plain("a true\nb FALSE\nc yes\nd No\ne on\nf OFF\n"), { a: true, b: false, c: true, d: false, e: true, f: false });
-  });
-
-  it("nested maps, single-quoted strings and a one-line array", () => {
-    assert.deepEqual(plain("outer  {\n  inner {\n    addr   = '10.1.2.3'\n    port = 4777\n  }\n  names = [ \"p.org\", \"q.org\" ]\n}\n"), {
-      outer: { inner: { addr: "10.1.2.3", port: 4777 }, names: ["p.org", "q.org"] },
+    assert.deepEqual(plain("a true\nb FALSE\nc yes\nd No\ne on\nf OFF\n"), {
+      a: true,
+      b: false,
+      c: true,
+      d: false,
+      e: true,
+      f: false,
     });
   });
 
+  it("nested maps, single-quoted strings and a one-line array", () => {
+    assert.deepEqual(
+      plain(
+        'outer  {\n  inner {\n    addr   = \'10.1.2.3\'\n    port = 4777\n  }\n  names = [ "p.org", "q.org" ]\n}\n',
+      ),
+      {
+        outer: { inner: { addr: "10.1.2.3", port: 4777 }, names: ["p.org", "q.org"] },
+      },
+    );
+  });
+
   it("both comment styles and URL values inside a block; an array one element per line without commas", () => {
-    const m = plain("cluster {\n  port: 6333\n  # solicited routes\n  // both styles\n  routes = [\n    nats-route://u:p@127.0.0.1:6334\n    nats-route://u:p@127.0.0.1:6335\n  ]\n}\n");
+    const m = plain(
+      "cluster {\n  port: 6333\n  # solicited routes\n  // both styles\n  routes = [\n    nats-route://u:p@127.0.0.1:6334\n    nats-route://u:p@127.0.0.1:6335\n  ]\n}\n",
+    );
     assert.deepEqual(m.cluster.routes, ["nats-route://u:p@127.0.0.1:6334", "nats-route://u:p@127.0.0.1:6335"]);
   });
 
@@ -143,7 +188,7 @@ describe("config syntax: behaviours pinned by nats-server's conf tests", () => {
   });
 
   it("an array of maps, one per line", () => {
-    assert.deepEqual(plain("list [\n  { id: 7 }\n  { tag: \"w\" }\n]\n"), { list: [{ id: 7 }, { tag: "w" }] });
+    assert.deepEqual(plain('list [\n  { id: 7 }\n  { tag: "w" }\n]\n'), { list: [{ id: 7 }, { tag: "w" }] });
   });
 
   it("ISO-8601 Zulu dates and a false boolean", () => {
@@ -159,7 +204,7 @@ describe("config syntax: behaviours pinned by nats-server's conf tests", () => {
     assert.match(m.text, /line one\n {2}line two/);
   });
 
-  it("double-quoted escapes: \\t \\n \\r \\\" \\\\ and \\xNN", () => {
+  it('double-quoted escapes: \\t \\n \\r \\" \\\\ and \\xNN', () => {
     assert.equal(plain('s: "a\\tb\\nc\\rd\\"e\\\\f\\x41"\n').s, 'a\tb\nc\rd"e\\fA');
   });
 
@@ -220,8 +265,18 @@ describe("config syntax: errors name file:line:column", () => {
     // [text, line, column, reason]
     ["port: 4333\nhost =\n", 3, 1, "Parse error on line 3: 'Expected value but found new line'"],
     ["a = 1\nlist = [1, 2,, 3]\n", 2, 15, "Parse error on line 2: 'Unexpected array value terminator ','.'"],
-    ["a = 1\n\nm { k = 1 ] }\n", 3, 12, "Parse error on line 3: 'Expected a map value terminator \",\" or a map terminator \"}\", but got ']' instead.'"],
-    ['s = "bad \\q escape"\n', 1, 11, "Parse error on line 1: 'Invalid escape character 'q'. Only the following escape characters are allowed: \\xXX, \\t, \\n, \\r, \\\", \\\\.'"],
+    [
+      "a = 1\n\nm { k = 1 ] }\n",
+      3,
+      12,
+      "Parse error on line 3: 'Expected a map value terminator \",\" or a map terminator \"}\", but got ']' instead.'",
+    ],
+    [
+      's = "bad \\q escape"\n',
+      1,
+      11,
+      "Parse error on line 1: 'Invalid escape character 'q'. Only the following escape characters are allowed: \\xXX, \\t, \\n, \\r, \\\", \\\\.'",
+    ],
     ["v = .25\n", 1, 5, "Parse error on line 1: 'Floats must start with a digit'"],
   ];
   for (const [text, line, col, reason] of cases) {
@@ -250,7 +305,11 @@ describe("config files through the option loader", () => {
   it("include is relative to the including file (not the working directory), and its keys are variables", () => {
     const dir = path.join(tmp, "inc");
     writeConf("PASS: from_include\n", "vars.conf", path.join(dir, "sub"));
-    const main = writeConf('include "sub/vars.conf"\nauthorization { user: u, password: $PASS }\nport: 4333\n', "main.conf", dir);
+    const main = writeConf(
+      'include "sub/vars.conf"\nauthorization { user: u, password: $PASS }\nport: 4333\n',
+      "main.conf",
+      dir,
+    );
     const o = loadConfigOptions(main);
     assert.equal(o.authorization.password, "from_include");
     assert.equal(o.port, 4333);
@@ -269,8 +328,10 @@ describe("config files through the option loader", () => {
     assert.equal(tsnatsCheck(g), `${g}:1:0: error parsing debug: expected a boolean, got an integer ("12")`);
   });
 
-  it("durations: Go strings (\"2s\", \"1m30s\") and bare seconds", () => {
-    const o = loadConfigOptions(writeConf('ping_interval: "1m30s"\nwrite_deadline: 3\nlame_duck_duration: "45s"\nlame_duck_grace_period: "2s"\n'));
+  it('durations: Go strings ("2s", "1m30s") and bare seconds', () => {
+    const o = loadConfigOptions(
+      writeConf('ping_interval: "1m30s"\nwrite_deadline: 3\nlame_duck_duration: "45s"\nlame_duck_grace_period: "2s"\n'),
+    );
     assert.equal(o.ping_interval, 90000);
     assert.equal(o.write_deadline, 3000);
     assert.equal(o.lame_duck_duration, 45000);
@@ -318,45 +379,45 @@ const ORACLE = natsServerBin();
 // "Parse error on line N: '...'" without a file; tsnats prints file:line:column first (on
 // purpose), then the same text (see helpers/config-oracle.js).
 const CORPUS = [
-  "port = 4333\nserver_name: \"a\"\nmax_payload 512KB\n",
+  'port = 4333\nserver_name: "a"\nmax_payload 512KB\n',
   "port: 4333; debug: true; trace: false;\n",
-  "{\n  \"port\": 4333,\n  \"debug\": false,\n}\n",
-  "authorization {\n  users = [\n    {user: a, password: b}\n    {user: c, password: d, permissions: {publish: \"x.>\", subscribe: [\"y\", \"z\"]}}\n  ]\n}\n",
+  '{\n  "port": 4333,\n  "debug": false,\n}\n',
+  'authorization {\n  users = [\n    {user: a, password: b}\n    {user: c, password: d, permissions: {publish: "x.>", subscribe: ["y", "z"]}}\n  ]\n}\n',
   "authorization { token: 3secret }\n",
   "authorization { user: u\n password: p\n timeout: 2 }\n",
   "P: 4333\nport: $P\n",
   "P: 4333\nport: 4334\n",
   "max_payload: 1MB\nmax_pending: 64MB\nmax_connections: 1K\n",
   "logtime: yes\ndebug: on\ntrace: off\n",
-  "ping_interval: \"2m\"\nping_max: 3\nwrite_deadline: \"5s\"\n",
+  'ping_interval: "2m"\nping_max: 3\nwrite_deadline: "5s"\n',
   "ping_interval: 30\n",
-  "ping_interval: \"soon\"\n",
-  "port: \"4333\"\n",
+  'ping_interval: "soon"\n',
+  'port: "4333"\n',
   "debug: 1\n",
   "no_such_option: 1\n",
   "port: 4333\nhost =\n",
   "port: 4333\nauthorization {\n  user: a\n",
   "x = [1, 2,, 3]\n",
-  "s = \"\\q\"\n",
+  's = "\\q"\n',
   "port: 4333 4334\n",
   "text (\nline\n)\nport: 4333\n",
   "listen: 127.0.0.1:4333\n",
-  "listen: \"nonsense\"\n",
+  'listen: "nonsense"\n',
   "port: $UNDEFINED_TSNATS_VAR\n",
   "listen: 4333\n",
-  "listen: \"[::1]:4333\"\n",
-  "write_deadline: \"2\"\n",
-  "write_deadline: \"2x\"\n",
-  "write_deadline: \"1h2q\"\n",
-  "server_name: \"with space\"\n",
+  'listen: "[::1]:4333"\n',
+  'write_deadline: "2"\n',
+  'write_deadline: "2x"\n',
+  'write_deadline: "1h2q"\n',
+  'server_name: "with space"\n',
   "authorization { token: abc, user: a }\n",
   "authorization { user: a, password: b, users: [{user: c}] }\n",
   "authorization {\n  users: [\n    {password: x}\n  ]\n}\n",
   "authorization { users: [{user: a},{user: b},{user: a}] }\n",
   "authorization { bogus: 1 }\n",
   "authorization { users: [{user: a, colour: red}] }\n",
-  "authorization { users: [{user: a, permissions: { pub: \"a\", sub: { allow: \"b\" } }}] }\n",
-  "authorization { users: [{user: a, permissions: { publish: { allow: \"a\", other: \"b\" } }}] }\n",
+  'authorization { users: [{user: a, permissions: { pub: "a", sub: { allow: "b" } }}] }\n',
+  'authorization { users: [{user: a, permissions: { publish: { allow: "a", other: "b" } }}] }\n',
   "authorization { users: [{user: a, permissions: { nope: 1 }}] }\n",
   // valid for -t: only building the server rejects these (cli.test.js checks the start)
   "no_auth_user: nobody\n",

@@ -42,15 +42,136 @@ function writeConf(text) {
 
 // ------------------------------------------------------------------ 1. -t on both servers
 
-const INT_VALUES = ["0", "-1", "2147483647", "2147483648", "3GB", "9223372036854775807", "9223372036854775808", "-9223372036854775809", '"12"', "true", "1.5", "2.0"];
-const INT_OPTIONS = ["port", "http_port", "max_payload", "max_control_line", "max_connections", "max_subscriptions", "max_pending", "ping_max", "max_traced_msg_len", "logfile_size_limit"];
-const DURATION_VALUES = ["0", "-1", "30", "2m", "1.5", "true", '"0s"', '"-1s"', '"45s"', '"1.5m"', '"1h"', '"2562047h"', '"2562048h"', '"5"', '""', '"5x"'];
+const INT_VALUES = [
+  "0",
+  "-1",
+  "2147483647",
+  "2147483648",
+  "3GB",
+  "9223372036854775807",
+  "9223372036854775808",
+  "-9223372036854775809",
+  '"12"',
+  "true",
+  "1.5",
+  "2.0",
+];
+const INT_OPTIONS = [
+  "port",
+  "http_port",
+  "max_payload",
+  "max_control_line",
+  "max_connections",
+  "max_subscriptions",
+  "max_pending",
+  "ping_max",
+  "max_traced_msg_len",
+  "logfile_size_limit",
+];
+const DURATION_VALUES = [
+  "0",
+  "-1",
+  "30",
+  "2m",
+  "1.5",
+  "true",
+  '"0s"',
+  '"-1s"',
+  '"45s"',
+  '"1.5m"',
+  '"1h"',
+  '"2562047h"',
+  '"2562048h"',
+  '"5"',
+  '""',
+  '"5x"',
+];
 const DURATION_OPTIONS = ["ping_interval", "write_deadline", "lame_duck_duration", "lame_duck_grace_period"];
-const BOOL_SPELLINGS = ["true", "TRUE", "True", "yes", "YES", "Yes", "on", "ON", "false", "FALSE", "no", "NO", "off", "Off", "t", "f", "y", "1", "0", '"true"', "'yes'", "enabled"];
+const BOOL_SPELLINGS = [
+  "true",
+  "TRUE",
+  "True",
+  "yes",
+  "YES",
+  "Yes",
+  "on",
+  "ON",
+  "false",
+  "FALSE",
+  "no",
+  "NO",
+  "off",
+  "Off",
+  "t",
+  "f",
+  "y",
+  "1",
+  "0",
+  '"true"',
+  "'yes'",
+  "enabled",
+];
 const BOOL_OPTIONS = ["trace", "trace_verbose", "logtime", "no_header_support"];
-const STRING_OPTIONS = ["host", "server_name", "client_advertise", "http_base_path", "pid_file", "ports_file_dir", "log_file", "no_auth_user", "remote_syslog"];
-const LISTEN_VALUES = ["42", '"42"', "127.0.0.1:42", '":42"', '"127.0.0.1"', '"127.0.0.1:x"', '"h:"', '"[::1]:4222"', '"::1:4222"', '"h:-1"', '"h:99999"', "-1", "true", "1.5"];
-const SIZE_SUFFIXES = ["k", "K", "kb", "KB", "kB", "ki", "KiB", "KIB", "m", "M", "mb", "MB", "mi", "MiB", "g", "G", "gb", "GB", "gib", "t", "T", "tb", "TiB", "p", "pb", "e", "EB", "b", "B", "x", "ib"];
+const STRING_OPTIONS = [
+  "host",
+  "server_name",
+  "client_advertise",
+  "http_base_path",
+  "pid_file",
+  "ports_file_dir",
+  "log_file",
+  "no_auth_user",
+  "remote_syslog",
+];
+const LISTEN_VALUES = [
+  "42",
+  '"42"',
+  "127.0.0.1:42",
+  '":42"',
+  '"127.0.0.1"',
+  '"127.0.0.1:x"',
+  '"h:"',
+  '"[::1]:4222"',
+  '"::1:4222"',
+  '"h:-1"',
+  '"h:99999"',
+  "-1",
+  "true",
+  "1.5",
+];
+const SIZE_SUFFIXES = [
+  "k",
+  "K",
+  "kb",
+  "KB",
+  "kB",
+  "ki",
+  "KiB",
+  "KIB",
+  "m",
+  "M",
+  "mb",
+  "MB",
+  "mi",
+  "MiB",
+  "g",
+  "G",
+  "gb",
+  "GB",
+  "gib",
+  "t",
+  "T",
+  "tb",
+  "TiB",
+  "p",
+  "pb",
+  "e",
+  "EB",
+  "b",
+  "B",
+  "x",
+  "ib",
+];
 
 const CASES = [
   ...INT_OPTIONS.flatMap((k) => INT_VALUES.map((v) => `${k}: ${v}\n`)),
@@ -64,31 +185,74 @@ const CASES = [
   "syslog: no\n",
   "syslog: 1\n",
   ...STRING_OPTIONS.flatMap((k) => ["42", "1.5", "true", '""'].map((v) => `${k}: ${v}\n`)),
-  ...["42", "1.5", "true", "{a: 1}", "[]", '""', '"a,b"', "[a, b, ]", "[a, 1, ]", "[a, [b, ], ]"].map((v) => `server_tags: ${v}\n`),
+  ...["42", "1.5", "true", "{a: 1}", "[]", '""', '"a,b"', "[a, b, ]", "[a, 1, ]", "[a, [b, ], ]"].map(
+    (v) => `server_tags: ${v}\n`,
+  ),
   ...LISTEN_VALUES.flatMap((v) => [`listen: ${v}\n`, `http: ${v}\n`]),
   ...SIZE_SUFFIXES.map((s) => `max_pending: 3${s}\n`),
   // number-like words: strings, floats or syntax errors, as nats-server's lexer makes them
-  ...["1_000", "0x10", "010", "+5", "-0", "1.", ".5", "-1.5", "00", "1.0.0", "10.0.0.1", "1K5", "1.5K", "-1KB", "9EB", "16EB", "-8EB", "2k_", "1 000", "5KB5"].map(
-    (v) => `max_pending: ${v}\n`,
+  ...[
+    "1_000",
+    "0x10",
+    "010",
+    "+5",
+    "-0",
+    "1.",
+    ".5",
+    "-1.5",
+    "00",
+    "1.0.0",
+    "10.0.0.1",
+    "1K5",
+    "1.5K",
+    "-1KB",
+    "9EB",
+    "16EB",
+    "-8EB",
+    "2k_",
+    "1 000",
+    "5KB5",
+  ].map((v) => `max_pending: ${v}\n`),
+  ...["0", "-1", "5", "0.5", '"5s"', '"5"', "true", "3GB", "[1, ]", "{a: 1}"].map(
+    (v) => `authorization { user: a, password: b, timeout: ${v} }\n`,
   ),
-  ...["0", "-1", "5", "0.5", '"5s"', '"5"', "true", "3GB", "[1, ]", "{a: 1}"].map((v) => `authorization { user: a, password: b, timeout: ${v} }\n`),
   "authorization { token: 1234 }\n",
   'authorization { token: "1234" }\n',
   "authorization { user: 42, password: x }\n",
   "authorization { users: [{user: a, password: 42}] }\n",
   "authorization { users: [{user: true, password: x}] }\n",
   "disable_short_first_ping: true\n",
-  "authorization { user: \"\", token: x }\n",
+  'authorization { user: "", token: x }\n',
   "authorization { users: [{user: a, account: A}] }\n",
   // permissions: nats-server's own texts for each wrong shape, and its subject check
   ...[
-    "42", "[a, 42, ]", "true", "{allow: 42}", "{allow: [1, ]}", '"a b c"', '"a..b"', '""', '">.a"', '["foo q1", "a..b"]', '"foo  q1"',
-    '{deny: ">.a"}', "{allow: [], deny: {}}",
+    "42",
+    "[a, 42, ]",
+    "true",
+    "{allow: 42}",
+    "{allow: [1, ]}",
+    '"a b c"',
+    '"a..b"',
+    '""',
+    '">.a"',
+    '["foo q1", "a..b"]',
+    '"foo  q1"',
+    '{deny: ">.a"}',
+    "{allow: [], deny: {}}",
   ].map((v) => `authorization { permissions: { publish: ${v} } }\n`),
   'authorization { permissions: { subscribe: "foo q1 q2" } }\n',
-  ...["5", '"yes"', "false", "{max: \"x\"}", "{max: 1.5}", "{max: 0, expires: \"0s\"}", "{max: -1}", "{expires: 5}", '{ttl: "5x"}', "{bogus: 1}"].map(
-    (v) => `authorization { users: [{user: a, permissions: { allow_responses: ${v} }}] }\n`,
-  ),
+  ...[
+    "5",
+    '"yes"',
+    "false",
+    '{max: "x"}',
+    "{max: 1.5}",
+    '{max: 0, expires: "0s"}',
+    "{max: -1}",
+    "{expires: 5}",
+    '{ttl: "5x"}',
+    "{bogus: 1}",
+  ].map((v) => `authorization { users: [{user: a, permissions: { allow_responses: ${v} }}] }\n`),
   ...["42", "true", '"x"'].flatMap((v) => [
     `authorization: ${v}\n`,
     `authorization { users: ${v} }\n`,
@@ -98,10 +262,12 @@ const CASES = [
   ]),
   "authorization { users: [] }\n",
   // (not {user: "", password: x}: nats-server reports it at whichever field Go's map order gives last)
-  "authorization { users: [{user: \"\"}] }\n",
+  'authorization { users: [{user: ""}] }\n',
 ];
 
-describe("config values against the oracle (nats-server -t)", { skip: ORACLE === null && "nats-server is not installed" }, () => {
+describe("config values against the oracle (nats-server -t)", {
+  skip: ORACLE === null && "nats-server is not installed",
+}, () => {
   CASES.forEach((text, i) => {
     it(`#${i} ${JSON.stringify(text).slice(0, 70)}`, async () => {
       const f = writeConf(text);
@@ -112,7 +278,24 @@ describe("config values against the oracle (nats-server -t)", { skip: ORACLE ===
 
 describe("config values: what the loader makes of them", () => {
   it("size suffixes: k, m, g, t, p, e are powers of 1000; kb/ki/kib (any case) of 1024", () => {
-    const want = { k: 3e3, K: 3e3, kb: 3072, KB: 3072, kB: 3072, ki: 3072, KiB: 3072, m: 3e6, MB: 3 * 2 ** 20, MiB: 3 * 2 ** 20, G: 3e9, GB: 3 * 2 ** 30, T: 3e12, TiB: 3 * 2 ** 40, p: 3e15, pb: 3 * 2 ** 50 };
+    const want = {
+      k: 3e3,
+      K: 3e3,
+      kb: 3072,
+      KB: 3072,
+      kB: 3072,
+      ki: 3072,
+      KiB: 3072,
+      m: 3e6,
+      MB: 3 * 2 ** 20,
+      MiB: 3 * 2 ** 20,
+      G: 3e9,
+      GB: 3 * 2 ** 30,
+      T: 3e12,
+      TiB: 3 * 2 ** 40,
+      p: 3e15,
+      pb: 3 * 2 ** 50,
+    };
     for (const [s, n] of Object.entries(want)) {
       assert.equal(loadConfigOptions(writeConf(`max_pending: 3${s}\n`)).max_pending, n, s);
     }
@@ -135,7 +318,8 @@ describe("config values: what the loader makes of them", () => {
   });
 
   it('authorization timeout: seconds as a number; anything else (a string such as "5s") is 1 second', () => {
-    const t = (v) => loadConfigOptions(writeConf(`authorization { user: a, password: b, timeout: ${v} }\n`)).authorization.timeout;
+    const t = (v) =>
+      loadConfigOptions(writeConf(`authorization { user: a, password: b, timeout: ${v} }\n`)).authorization.timeout;
     assert.equal(t("5"), 5000);
     assert.equal(t("0.5"), 500);
     assert.equal(t('"5s"'), 1000);
@@ -309,8 +493,8 @@ for (const kind of serverKinds()) {
       const WARN = "[WRN] Plaintext passwords detected, use nkeys or bcrypt";
       for (const [text, warned] of [
         ["authorization { user: a, password: b }\n", true],
-        ["authorization { users: [{user: a, password: \"$2a$11$ooo\"}, {user: b, password: c}] }\n", true],
-        ["authorization { users: [{user: a, password: \"$2a$11$ooo\"}] }\n", false],
+        ['authorization { users: [{user: a, password: "$2a$11$ooo"}, {user: b, password: c}] }\n', true],
+        ['authorization { users: [{user: a, password: "$2a$11$ooo"}] }\n', false],
         ["authorization { token: secret }\n", false],
       ]) {
         await withServer(kind, text, async (srv) => {
@@ -346,23 +530,44 @@ for (const kind of serverKinds()) {
           srv.proc.kill("SIGHUP");
           await waitUntil(() => srv.output().includes(want), want);
         };
-        await reload("max_payload: 3GB\n", `[ERR] Failed to reload server configuration: ${f}:1:0: max_payload value is too big`);
-        await reload('authorization { user: a, password: b, timeout: "5s" }\n', "[INF] Reloaded: authorization timeout = 1\n");
-        await reload("max_payload: 100MB\n", "[ERR] Failed to reload server configuration: max_payload (104857600) cannot be higher than max_pending (67108864)");
+        await reload(
+          "max_payload: 3GB\n",
+          `[ERR] Failed to reload server configuration: ${f}:1:0: max_payload value is too big`,
+        );
+        await reload(
+          'authorization { user: a, password: b, timeout: "5s" }\n',
+          "[INF] Reloaded: authorization timeout = 1\n",
+        );
+        await reload(
+          "max_payload: 100MB\n",
+          "[ERR] Failed to reload server configuration: max_payload (104857600) cannot be higher than max_pending (67108864)",
+        );
       } finally {
         await srv.stop();
       }
     });
 
     it("validateOptions at start: nats-server's texts", async () => {
-      assert.match(await startError(kind, "max_pending: -1\n"), /max_payload \(1048576\) cannot be higher than max_pending \(-1\)/);
-      assert.match(await startError(kind, "max_pending: 1KB\nmax_payload: 2KB\n"), /max_payload \(2048\) cannot be higher than max_pending \(1024\)/);
+      assert.match(
+        await startError(kind, "max_pending: -1\n"),
+        /max_payload \(1048576\) cannot be higher than max_pending \(-1\)/,
+      );
+      assert.match(
+        await startError(kind, "max_pending: 1KB\nmax_payload: 2KB\n"),
+        /max_payload \(2048\) cannot be higher than max_pending \(1024\)/,
+      );
     });
 
     it("ports out of range: Go's 'invalid port' (only -1 means a random port)", async () => {
-      assert.match(await startError(kind, "port: -2\n"), /\[FTL\] Error listening on port: 127\.0\.0\.1:-2, "listen tcp: address -2: invalid port"/);
+      assert.match(
+        await startError(kind, "port: -2\n"),
+        /\[FTL\] Error listening on port: 127\.0\.0\.1:-2, "listen tcp: address -2: invalid port"/,
+      );
       assert.match(await startError(kind, "port: 70000\n"), /"listen tcp: address 70000: invalid port"/);
-      assert.match(await startError(kind, "port: -1\nhttp_port: -2\n"), /\[FTL\] Can't start monitoring: can't listen to the monitor port: listen tcp: address -2: invalid port/);
+      assert.match(
+        await startError(kind, "port: -1\nhttp_port: -2\n"),
+        /\[FTL\] Can't start monitoring: can't listen to the monitor port: listen tcp: address -2: invalid port/,
+      );
     });
   });
 }
@@ -375,7 +580,11 @@ function runToExit(kind, args) {
   return new Promise((resolve) => {
     execFile(cmd, argv, { timeout: 5000 }, (err, stdout, stderr) => {
       const exe = kind === "tsnats" ? "tsnats-server" : "nats-server";
-      resolve({ code: err ? err.code : 0, stdout: stdout.replaceAll(exe, "EXE"), stderr: stderr.replaceAll(exe, "EXE") });
+      resolve({
+        code: err ? err.code : 0,
+        stdout: stdout.replaceAll(exe, "EXE"),
+        stderr: stderr.replaceAll(exe, "EXE"),
+      });
     });
   });
 }
@@ -397,7 +606,11 @@ const FLAG_CASES = [
   [["-p", "9223372036854775807"], 0, "EXE: configuration file FILE is valid"],
   [["-p", "9223372036854775808"], 0, 'invalid value "9223372036854775808" for flag -p: value out of range'],
   [["-p", "-9223372036854775809"], 0, 'invalid value "-9223372036854775809" for flag -p: value out of range'],
-  [["--max_traced_msg_len", "99999999999999999999"], 0, 'invalid value "99999999999999999999" for flag -max_traced_msg_len: value out of range'],
+  [
+    ["--max_traced_msg_len", "99999999999999999999"],
+    0,
+    'invalid value "99999999999999999999" for flag -max_traced_msg_len: value out of range',
+  ],
   [["--log_size_limit", "1GB"], 0, 'invalid value "1GB" for flag -log_size_limit: parse error'],
   [["-D=T"], 0, "EXE: configuration file FILE is valid"],
   [["-D=False"], 0, "EXE: configuration file FILE is valid"],
@@ -434,8 +647,16 @@ const CASES_210 = [
   ["logtime_utc: true\n", "", "logtime_utc is new in 2.10"],
   ["logfile_max_num: 3\n", "", "logfile_max_num is new in 2.10"],
   ["log_max_num: -1\n", "", "log_max_num is new in 2.10"],
-  ["port\n", "FILE:2:1: config is invalid (FILE:2:1)", "2.10's parser refuses a key without a value at the end (conf/parse.go)"],
-  ['logfile_max_num: "3"\n', 'FILE:1:0: error parsing logfile_max_num: expected an integer, got a string ("3")', "a wrong type for the 2.10 key"],
+  [
+    "port\n",
+    "FILE:2:1: config is invalid (FILE:2:1)",
+    "2.10's parser refuses a key without a value at the end (conf/parse.go)",
+  ],
+  [
+    'logfile_max_num: "3"\n',
+    'FILE:1:0: error parsing logfile_max_num: expected an integer, got a string ("3")',
+    "a wrong type for the 2.10 key",
+  ],
 ];
 
 describe("config values: nats-server 2.10's answer where the 2.9 oracle differs", () => {

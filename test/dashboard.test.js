@@ -88,9 +88,13 @@ describe("dashboard in headless Chromium [tsnats]", () => {
   let dashURL;
 
   async function serve() {
-    srv = await startServer("tsnats", ["-a", "127.0.0.1", "-p", String(clientPort), "-m", String(monPort), "-n", "dash-test"], {
-      noDefaults: true,
-    });
+    srv = await startServer(
+      "tsnats",
+      ["-a", "127.0.0.1", "-p", String(clientPort), "-m", String(monPort), "-n", "dash-test"],
+      {
+        noDefaults: true,
+      },
+    );
     assert.match(srv.output(), new RegExp(`Starting http monitor on 127\\.0\\.0\\.1:${monPort}`));
   }
 
@@ -321,13 +325,18 @@ describe("dashboard in headless Chromium [tsnats]", () => {
       await p2.goto(`http://127.0.0.1:${mp}/mon/nats/dashboard`);
       const nc = await connect({ servers: other.url, name: "base-path-client" });
       try {
-        await p2.waitForFunction(() => document.querySelector("#status").textContent === "live", null, { timeout: 10000 });
-        await p2.waitForFunction(() => document.querySelector("#stat-connections").textContent === "1", null, { timeout: 10000 });
+        await p2.waitForFunction(() => document.querySelector("#status").textContent === "live", null, {
+          timeout: 10000,
+        });
+        await p2.waitForFunction(() => document.querySelector("#stat-connections").textContent === "1", null, {
+          timeout: 10000,
+        });
         await p2.waitForSelector("#conn-rows td.name >> text=base-path-client", { timeout: 10000 });
       } finally {
         await nc.close();
       }
-      for (const ep of ["/mon/nats/varz", "/mon/nats/connz", "/mon/nats/routez"]) assert.ok(asked.includes(ep), `${ep} in ${asked}`);
+      for (const ep of ["/mon/nats/varz", "/mon/nats/connz", "/mon/nats/routez"])
+        assert.ok(asked.includes(ep), `${ep} in ${asked}`);
       assert.ok(!asked.some((p) => /^\/(varz|connz|routez)$/.test(p)), "nothing outside the base path");
     } finally {
       await p2.close();
@@ -385,13 +394,21 @@ describe("dashboard Routes section with a nats-server cluster", () => {
     requireChromium();
     const [mA, cA, cB] = [await freePort(), await freePort(), await freePort()];
     const common = ["-a", "127.0.0.1", "-p", "-1", "--cluster_name", "dash"];
-    const a = await startServer("nats-server", [...common, "-n", "dash-a", "-m", String(mA), "--cluster", `nats://127.0.0.1:${cA}`], {
-      noDefaults: true,
-    });
+    const a = await startServer(
+      "nats-server",
+      [...common, "-n", "dash-a", "-m", String(mA), "--cluster", `nats://127.0.0.1:${cA}`],
+      {
+        noDefaults: true,
+      },
+    );
     procs.push(a);
-    const b = await startServer("nats-server", [...common, "-n", "dash-b", "--cluster", `nats://127.0.0.1:${cB}`, "--routes", `nats://127.0.0.1:${cA}`], {
-      noDefaults: true,
-    });
+    const b = await startServer(
+      "nats-server",
+      [...common, "-n", "dash-b", "--cluster", `nats://127.0.0.1:${cB}`, "--routes", `nats://127.0.0.1:${cA}`],
+      {
+        noDefaults: true,
+      },
+    );
     procs.push(b);
     await waitUntil(() => /Route connection created/.test(a.output()), "the route between the two servers", 5000);
 

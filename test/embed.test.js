@@ -191,8 +191,18 @@ describe("embedded server: API surface", () => {
       // option checking comes before the server's reload
       await assert.rejects(srv.reload({ debugg: true }), /unknown server option "debugg"/);
       const a = await connect({ servers: srv.url, user: "a", pass: "pa" });
-      await assert.rejects(connect({ servers: srv.url, user: "b", pass: "pb", reconnect: false }), /Authorization Violation|AUTHORIZATION_VIOLATION/i);
-      await srv.reload({ authorization: { users: [{ user: "a", password: "pa" }, { user: "b", password: "pb" }] } });
+      await assert.rejects(
+        connect({ servers: srv.url, user: "b", pass: "pb", reconnect: false }),
+        /Authorization Violation|AUTHORIZATION_VIOLATION/i,
+      );
+      await srv.reload({
+        authorization: {
+          users: [
+            { user: "a", password: "pa" },
+            { user: "b", password: "pb" },
+          ],
+        },
+      });
       const b = await connect({ servers: srv.url, user: "b", pass: "pb" });
       const sub = a.subscribe("x", { max: 1 });
       await a.flush();
@@ -220,7 +230,10 @@ describe("embedded server: API surface", () => {
       assert.equal(varz.server_id, srv.id);
       assert.equal(varz.port, srv.port);
       const connz = await (await fetch(`${srv.monitorUrl}/connz`)).json();
-      assert.deepEqual(connz.connections.map((c) => c.name), ["probe"]);
+      assert.deepEqual(
+        connz.connections.map((c) => c.name),
+        ["probe"],
+      );
       await nc.close();
     } finally {
       await srv.shutdown();
@@ -288,7 +301,10 @@ describe("embedded server: API surface", () => {
     await assert.rejects(startServer({}, { logger: 42 }), /logger must be/);
     // options the server itself refuses
     await assert.rejects(startServer({ no_auth_user: "ghost" }), /no_auth_user: "ghost" not present/);
-    await assert.rejects(startServer({ max_payload: 2048, max_pending: 1024 }), /max_payload \(2048\) cannot be higher than max_pending \(1024\)/);
+    await assert.rejects(
+      startServer({ max_payload: 2048, max_pending: 1024 }),
+      /max_payload \(2048\) cannot be higher than max_pending \(1024\)/,
+    );
     await settle();
     assert.deepEqual(handles(), before);
   });
@@ -331,9 +347,12 @@ describe("embedded server: API surface", () => {
     } finally {
       await srv.shutdown();
     }
-    assert.ok(sink.lines.some((l) => /^\[\d+\] \[INF\] Server is ready\n$/.test(l)), sink.lines.join(""));
+    assert.ok(
+      sink.lines.some((l) => /^\[\d+\] \[INF\] Server is ready\n$/.test(l)),
+      sink.lines.join(""),
+    );
     assert.ok(sink.lines.some((l) => l.includes("[DBG] ") && l.includes("Client connection created")));
-    assert.ok(sink.lines.some((l) => l.includes("[TRC] ") && l.includes('<<- [SUB dbg 1]')));
+    assert.ok(sink.lines.some((l) => l.includes("[TRC] ") && l.includes("<<- [SUB dbg 1]")));
     // a Logger instance is used as is
     const sink2 = new MemorySink();
     const srv2 = await startServer({}, { logger: new Logger(sink2, { time: false }) });
@@ -362,7 +381,10 @@ describe("embedded server: a port that is taken", () => {
     const fds = fdCount();
     try {
       await assert.rejects(startServer({ port, log_file: path.join(dir, "taken.log") }), (e) => {
-        assert.equal(e.message, `tsnats: cannot listen for clients on 127.0.0.1:${port}: address already in use (EADDRINUSE)`);
+        assert.equal(
+          e.message,
+          `tsnats: cannot listen for clients on 127.0.0.1:${port}: address already in use (EADDRINUSE)`,
+        );
         assert.equal(e.code, "EADDRINUSE");
         assert.equal(e.cause?.code, "EADDRINUSE");
         return true;
@@ -405,7 +427,10 @@ describe("embedded server: a port that is taken", () => {
   it("a second embedded server on the first one's port is refused; the first keeps serving", async () => {
     const a = await startServer();
     try {
-      await assert.rejects(startServer({ port: a.port }), new RegExp(`127\\.0\\.0\\.1:${a.port}: address already in use`));
+      await assert.rejects(
+        startServer({ port: a.port }),
+        new RegExp(`127\\.0\\.0\\.1:${a.port}: address already in use`),
+      );
       const nc = await connect({ servers: a.url });
       await nc.flush();
       await nc.close();
@@ -448,7 +473,10 @@ describe("embedded server: events to await instead of sleeping", () => {
   it("once() rejects on timeout, on abort and when the server shuts down first, leaving no timer", async () => {
     const srv = await startServer();
     const before = handles();
-    await assert.rejects(srv.once("client:connect", { timeout: 30 }), /timed out after 30 ms waiting for "client:connect"/);
+    await assert.rejects(
+      srv.once("client:connect", { timeout: 30 }),
+      /timed out after 30 ms waiting for "client:connect"/,
+    );
     const ac = new AbortController();
     const aborted = srv.once("client:connect", { signal: ac.signal });
     ac.abort(new Error("test gave up"));
@@ -477,7 +505,10 @@ describe("embedded server: events to await instead of sleeping", () => {
       const sc = srv.once("slow_consumer", { timeout: 20_000 });
       const closed = srv.once("client:close", { filter: (c) => c.cid === info.client_id, timeout: 20_000 });
       let fired = false;
-      sc.then(() => (fired = true), () => (fired = true));
+      sc.then(
+        () => (fired = true),
+        () => (fired = true),
+      );
       const payload = Buffer.alloc(32 * 1024, 0x61);
       const frame = Buffer.concat([Buffer.from(`PUB flood ${payload.length}\r\n`), payload, Buffer.from("\r\n")]);
       // publish until the server gives up on the subscriber (bounded by the waits' timeouts)
@@ -501,7 +532,12 @@ describe("embedded server: two servers in one process do not share state", () =>
   it("users on one, a token on the other: credentials, subscriptions and messages stay apart", async () => {
     const a = await startServer({
       server_name: "A",
-      authorization: { users: [{ user: "alice", password: "pa" }, { user: "bob", password: "pb" }] },
+      authorization: {
+        users: [
+          { user: "alice", password: "pa" },
+          { user: "bob", password: "pb" },
+        ],
+      },
     });
     const b = await startServer({ server_name: "B", authorization: { token: "tok-b" } });
     const open = [];
@@ -531,8 +567,14 @@ describe("embedded server: two servers in one process do not share state", () =>
       // users and connections are per server (client ids start at 1 on each)
       const ca = [...a.server.clients.values()];
       const cb = [...b.server.clients.values()];
-      assert.deepEqual(ca.map((c) => c.user), ["alice"]);
-      assert.deepEqual(cb.map((c) => c.user), [""]);
+      assert.deepEqual(
+        ca.map((c) => c.user),
+        ["alice"],
+      );
+      assert.deepEqual(
+        cb.map((c) => c.user),
+        [""],
+      );
       assert.ok(ca.every((c) => c.name === "on-a") && cb.every((c) => c.name === "on-b"));
 
       // messages published on one server are never seen on the other
@@ -588,7 +630,10 @@ describe("embedded server: disable_short_first_ping", () => {
       const [short, full] = await Promise.all(servers.map(firstPing));
       // never early (timers do not fire early); the upper ends leave slack for a loaded machine
       assert.ok(short >= 1990 && short < 4500, `first PING after ${short.toFixed(0)} ms, expected 2-2.4 s`);
-      assert.ok(full >= 4990 && full < 8500, `first PING after ${full.toFixed(0)} ms with disable_short_first_ping, expected 5-6 s`);
+      assert.ok(
+        full >= 4990 && full < 8500,
+        `first PING after ${full.toFixed(0)} ms with disable_short_first_ping, expected 5-6 s`,
+      );
     } finally {
       await Promise.all(servers.map((s) => s.shutdown()));
     }
@@ -596,7 +641,9 @@ describe("embedded server: disable_short_first_ping", () => {
 });
 
 describe("embedded server: 100 start/stop cycles", () => {
-  it("leave no handles, no file descriptors, no live server objects and no memory growth beyond noise", { timeout: 120_000 }, async () => {
+  it("leave no handles, no file descriptors, no live server objects and no memory growth beyond noise", {
+    timeout: 120_000,
+  }, async () => {
     v8.setFlagsFromString("--expose-gc");
     const gc = vm.runInNewContext("gc");
     const heap = () => {

@@ -38,7 +38,11 @@ test("allow_responses: reply permissions of a responder that never answers are p
   const emb = await startServer({
     authorization: {
       users: [
-        { user: "svc", password: "s", permissions: { subscribe: { allow: ["svc.>"] }, allow_responses: { max: 1, expires: 50 } } },
+        {
+          user: "svc",
+          password: "s",
+          permissions: { subscribe: { allow: ["svc.>"] }, allow_responses: { max: 1, expires: 50 } },
+        },
         { user: "req", password: "r" },
       ],
     },

@@ -64,7 +64,10 @@ describe("fresh project: npm install tsnats, three lines, a running server", () 
 
   it("installs from the tarball into an empty project", { timeout: 180_000 }, async () => {
     mkdirSync(proj);
-    writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fresh-app", version: "1.0.0", private: true, type: "module" }));
+    writeFileSync(
+      path.join(proj, "package.json"),
+      JSON.stringify({ name: "fresh-app", version: "1.0.0", private: true, type: "module" }),
+    );
     const inst = await run(
       npm,
       ["install", "--prefer-offline", "--no-audit", "--no-fund", "--fetch-retries=1", "--fetch-timeout=30000", tgz],
@@ -78,17 +81,22 @@ describe("fresh project: npm install tsnats, three lines, a running server", () 
     );
     const pkg = JSON.parse(readFileSync(path.join(proj, "node_modules", "tsnats", "package.json"), "utf8"));
     assert.equal(pkg.name, "tsnats");
-    assert.ok(existsSync(path.join(proj, "node_modules", "tsnats", "docs", "embedding.md")), "docs/embedding.md ships in the package");
+    assert.ok(
+      existsSync(path.join(proj, "node_modules", "tsnats", "docs", "embedding.md")),
+      "docs/embedding.md ships in the package",
+    );
   });
 
-  it("a three-line script runs a server a client can talk to, and exits once it is stopped", { timeout: 60_000 }, async () => {
+  it("a three-line script runs a server a client can talk to, and exits once it is stopped", {
+    timeout: 60_000,
+  }, async () => {
     assert.ok(existsSync(path.join(proj, "node_modules", "tsnats")), "the install step must have passed");
     // the three lines of the README, then a way for this test to stop it: end of stdin
     const script = [
       'import { startServer } from "tsnats/server";',
       "const server = await startServer();",
       "console.log(server.url);",
-      "process.stdin.on(\"data\", () => {}).on(\"end\", () => server.shutdown());",
+      'process.stdin.on("data", () => {}).on("end", () => server.shutdown());',
     ].join("\n");
     writeFileSync(path.join(proj, "app.js"), script + "\n");
     const env = { ...process.env };

@@ -17,7 +17,8 @@ import { serverKinds, startServer } from "./helpers/servers.js";
 import { splitFrames, sleep } from "./helpers/protocol-cases.js";
 import { prng } from "./helpers/prng.js";
 
-const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
+const SEED =
+  process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
 const N_MSGS = Number(process.env.FUZZ_MSGS ?? 2000);
 const MAX_CONNS = Number(process.env.FUZZ_CONNS ?? 4000);
 const MIN_CONNS = Math.min(MAX_CONNS, 300);
@@ -163,7 +164,9 @@ class GoodSubscriber {
         const want = this.msgs[i].expect(sid);
         if (f !== want) {
           const got = /G(\d+):/.exec(f);
-          this.problem(`sid ${sid}: expected message #${i}, got ${got ? "#" + got[1] : JSON.stringify(f.slice(0, 80))}${got && Number(got[1]) === i ? " (bytes differ)" : ""}`);
+          this.problem(
+            `sid ${sid}: expected message #${i}, got ${got ? "#" + got[1] : JSON.stringify(f.slice(0, 80))}${got && Number(got[1]) === i ? " (bytes differ)" : ""}`,
+          );
         }
         this.next[sid] = i + 1;
       } else if (f === "PING\r\n") {
@@ -202,7 +205,16 @@ function fuzzFrames(rand) {
   const size = () => pick(["x", "-1", "+1", "1234567890", "99999999999", "1 2", "", "0x10", "1e3", " "]);
   const data = (n) => randBytes(rand, n);
   const long = (n) => "L".repeat(n);
-  const hdr = () => pick(["NATS/1.0\r\n\r\n", "NATS/1.0\r\nA: b\r\n\r\n", "NATS/1.0 503\r\n\r\n", "garbage", "", "NATS/1.0\r\n", "\r\n\r\n"]);
+  const hdr = () =>
+    pick([
+      "NATS/1.0\r\n\r\n",
+      "NATS/1.0\r\nA: b\r\n\r\n",
+      "NATS/1.0 503\r\n\r\n",
+      "garbage",
+      "",
+      "NATS/1.0\r\n",
+      "\r\n\r\n",
+    ]);
   const connects = [
     "CONNECT {}\r\n",
     'CONNECT {"verbose":true}\r\n',
@@ -224,7 +236,7 @@ function fuzzFrames(rand) {
     'CONNECT {"no_responders":true}\r\n',
     'CONNECT {"user":"u","pass":"p","auth_token":1,"nkey":[],"sig":{},"jwt":null}\r\n',
     'CONNECT {"name":"\\ud800\\udfff\\u0000"}\r\n',
-    "CONNECT {\"name\":\"\xc3\x28\xff\"}\r\n",
+    'CONNECT {"name":"\xc3\x28\xff"}\r\n',
     'CONNECT {"a":{"b":{"c":{"d":[[[[[[[[[[]]]]]]]]]]}}}}\r\n',
     'CONNECT {"verbose":true}{"verbose":false}\r\n',
     "CONNECT {} trailing\r\n",
@@ -248,7 +260,21 @@ function fuzzFrames(rand) {
     () => `SUB ${goodSub()} ${sid()}\r\n`,
     () => `SUB ${goodSub()} fq ${sid()}\r\n`,
     () => `SUB ${goodSub()} ${sid()}\r\nUNSUB ${sid()} ${int(4)}\r\n`,
-    () => pick(["SUB\r\n", "SUB a\r\n", "SUB a b c d\r\n", "SUB a.. 1\r\n", "SUB a.>.b 1\r\n", "SUB . 1\r\n", "SUB \t \r\n", "UNSUB\r\n", "UNSUB 1 2 3\r\n", "UNSUB 1 x\r\n", "UNSUB 1 -5\r\n", "UNSUB x\r\n"]),
+    () =>
+      pick([
+        "SUB\r\n",
+        "SUB a\r\n",
+        "SUB a b c d\r\n",
+        "SUB a.. 1\r\n",
+        "SUB a.>.b 1\r\n",
+        "SUB . 1\r\n",
+        "SUB \t \r\n",
+        "UNSUB\r\n",
+        "UNSUB 1 2 3\r\n",
+        "UNSUB 1 x\r\n",
+        "UNSUB 1 -5\r\n",
+        "UNSUB x\r\n",
+      ]),
     () => `UNSUB ${sid()}${rand() < 0.5 ? " " + size() : ""}\r\n`,
     // PUB, good and bad
     () => {
@@ -256,7 +282,16 @@ function fuzzFrames(rand) {
       return `PUB ${subj()}${rand() < 0.3 ? " _INBOX.r" : ""} ${p.length}\r\n${p}\r\n`;
     },
     () => `PUB ${subj()} ${size()}\r\n${data(int(10))}\r\n`,
-    () => pick(["PUB\r\n", "PUB a\r\n", "PUB a b c d\r\n", "PUB a b c 1\r\n", "PUB  \t\r\n", "PUB a 5\r\n", "PUB a 3\r\nabcdef\r\n"]),
+    () =>
+      pick([
+        "PUB\r\n",
+        "PUB a\r\n",
+        "PUB a b c d\r\n",
+        "PUB a b c 1\r\n",
+        "PUB  \t\r\n",
+        "PUB a 5\r\n",
+        "PUB a 3\r\nabcdef\r\n",
+      ]),
     () => {
       // wrong payload size
       const p = data(int(50));
@@ -286,7 +321,16 @@ function fuzzFrames(rand) {
       return `${pick(variants)}\r\n${h}${b}\r\n`;
     },
     // operations only a server sends
-    () => pick(["MSG a 1 2\r\nhi\r\n", "HMSG a 1 0 2\r\nhi\r\n", "INFO {}\r\n", "INFO {bad\r\n", 'INFO {"server_id":"x"} \r\n', "-ERR 'boom'\r\n", "-ERR\r\n"]),
+    () =>
+      pick([
+        "MSG a 1 2\r\nhi\r\n",
+        "HMSG a 1 0 2\r\nhi\r\n",
+        "INFO {}\r\n",
+        "INFO {bad\r\n",
+        'INFO {"server_id":"x"} \r\n',
+        "-ERR 'boom'\r\n",
+        "-ERR\r\n",
+      ]),
     // oversized control lines, with and without their end
     () => `SUB ${long(4097 + int(8000))} 1\r\n`,
     () => `PUB fz.a ${long(4090 + int(20))} 1\r\nx\r\n`,
@@ -295,11 +339,18 @@ function fuzzFrames(rand) {
     // very deep subjects, long but within limits
     () => `SUB ${"t.".repeat(1000)}> 77\r\nPUB ${"t.".repeat(1000)}x 1\r\nq\r\n`,
     // requests to nobody (no responders path for clients that asked for it)
-    () => `SUB _INBOX.fz.* 50\r\nPUB fz.nobody _INBOX.fz.1 2\r\nhi\r\nHPUB fz.nobody _INBOX.fz.2 12 12\r\nNATS/1.0\r\n\r\n\r\n`,
+    () =>
+      `SUB _INBOX.fz.* 50\r\nPUB fz.nobody _INBOX.fz.1 2\r\nhi\r\nHPUB fz.nobody _INBOX.fz.2 12 12\r\nNATS/1.0\r\n\r\n\r\n`,
   ];
   const frames = [];
   // half of the connections first say a proper CONNECT with headers, to get past the first checks
-  if (rand() < 0.5) frames.push(pick(['CONNECT {"verbose":false,"headers":true}\r\n', 'CONNECT {"verbose":true,"pedantic":true,"headers":true,"no_responders":true}\r\n']));
+  if (rand() < 0.5)
+    frames.push(
+      pick([
+        'CONNECT {"verbose":false,"headers":true}\r\n',
+        'CONNECT {"verbose":true,"pedantic":true,"headers":true,"no_responders":true}\r\n',
+      ]),
+    );
   const n = 1 + int(8);
   for (let i = 0; i < n; i++) frames.push(pick(gens)());
   let s = frames.join("");
@@ -315,7 +366,10 @@ function fuzzFrames(rand) {
         s = s.slice(0, at) + s.slice(at + 1);
         break;
       case 2: // insert a byte (often a delimiter)
-        s = s.slice(0, at) + pick(["\r", "\n", " ", "\t", "\0", ".", "*", ">", String.fromCharCode(int(256))]) + s.slice(at);
+        s =
+          s.slice(0, at) +
+          pick(["\r", "\n", " ", "\t", "\0", ".", "*", ">", String.fromCharCode(int(256))]) +
+          s.slice(at);
         break;
       case 3: {
         // duplicate a slice
@@ -403,7 +457,11 @@ function logSummary(log) {
   for (const line of log.split("\n")) {
     const m = /\[(ERR|WRN|INF|DBG|FTL)\] (?:\S+:\d+ - [cr]id:\d+ - )?(.*)$/.exec(line);
     if (!m || m[1] === "INF") continue;
-    const key = m[2].replace(/(["'])(?:\\.|(?!\1).)*\1/g, "…").replace(/\d+/g, "#").replace(/snip: .*/, "snip").slice(0, 70);
+    const key = m[2]
+      .replace(/(["'])(?:\\.|(?!\1).)*\1/g, "…")
+      .replace(/\d+/g, "#")
+      .replace(/snip: .*/, "snip")
+      .slice(0, 70);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).slice(0, 25));
@@ -413,7 +471,9 @@ function logSummary(log) {
 
 for (const kind of kinds) {
   describe(`fuzz [${kind}]`, () => {
-    it("malformed traffic on other connections does not disturb a good publisher/subscriber", { timeout: 20000 }, async (t) => {
+    it("malformed traffic on other connections does not disturb a good publisher/subscriber", {
+      timeout: 20000,
+    }, async (t) => {
       t.diagnostic(`FUZZ_SEED=${SEED}`);
       const srv = await startServer(kind, ["-D"]);
       const sockets = new Set();
@@ -425,7 +485,9 @@ for (const kind of kinds) {
         const subConn = await Conn.open(srv.port);
         good.push(subConn);
         const sub = new GoodSubscriber(subConn, msgs);
-        subConn.write(`CONNECT {"verbose":false,"pedantic":false,"headers":true,"name":"good-sub"}\r\nSUB ${GOOD_SUBJECT} 1\r\nSUB ${GOOD_SUBJECT} ${GOOD_QUEUE} 3\r\nPING\r\n`);
+        subConn.write(
+          `CONNECT {"verbose":false,"pedantic":false,"headers":true,"name":"good-sub"}\r\nSUB ${GOOD_SUBJECT} 1\r\nSUB ${GOOD_SUBJECT} ${GOOD_QUEUE} 3\r\nPING\r\n`,
+        );
         await subConn.waitFor(() => sub.pongs >= 1, 5000, "the subscriber's first PONG");
 
         // the good publisher
@@ -468,7 +530,13 @@ for (const kind of kinds) {
           const pause = Math.max(1, Math.floor((FUZZ_MS * 0.7) / (N_MSGS / avgBatch)));
           while (i < N_MSGS) {
             const k = Math.min(N_MSGS - i, 1 + Math.floor(rand() * (2 * avgBatch - 1)));
-            const buf = Buffer.from(msgs.slice(i, i + k).map((m) => m.wire).join(""), "latin1");
+            const buf = Buffer.from(
+              msgs
+                .slice(i, i + k)
+                .map((m) => m.wire)
+                .join(""),
+              "latin1",
+            );
             i += k;
             if (rand() < 0.5) pub.write(buf);
             else {
@@ -506,20 +574,33 @@ for (const kind of kinds) {
         })();
 
         await Promise.all([publishing, fuzzing]);
-        t.diagnostic(`${kind}: ${launched} fuzz connections in ${Date.now() - t0} ms: ${JSON.stringify(stats)}; keep-alive PINGs to the publisher: ${pubPings}`);
+        t.diagnostic(
+          `${kind}: ${launched} fuzz connections in ${Date.now() - t0} ms: ${JSON.stringify(stats)}; keep-alive PINGs to the publisher: ${pubPings}`,
+        );
         assert.ok(stats.connected >= launched * 0.9, `most fuzz connections connected: ${JSON.stringify(stats)}`);
 
         // everything published has been processed once the publisher's PING is answered
         pub.write("PING\r\n");
-        await pub.waitFor(() => pubLines.includes("PONG"), 5000, "the publisher's final PONG").catch((e) => {
-          // what the server said about the publisher's own connection
-          const log = srv.output().split("\n").filter((l) => l.includes(`:${pubPort} - `));
-          assert.fail(`${e.message} (FUZZ_SEED=${SEED}); server log for the publisher:\n${log.slice(-20).join("\n")}`);
-        });
+        await pub
+          .waitFor(() => pubLines.includes("PONG"), 5000, "the publisher's final PONG")
+          .catch((e) => {
+            // what the server said about the publisher's own connection
+            const log = srv
+              .output()
+              .split("\n")
+              .filter((l) => l.includes(`:${pubPort} - `));
+            assert.fail(
+              `${e.message} (FUZZ_SEED=${SEED}); server log for the publisher:\n${log.slice(-20).join("\n")}`,
+            );
+          });
         assert.deepEqual(pubLines, ["PONG"], "the publisher got nothing but its PONG (no -ERR)");
-        await subConn.waitFor(() => sub.done || sub.problems.length > 0, 10000, "all messages at the subscriber").catch((e) => {
-          assert.fail(`${e.message}: sid 1 got ${sub.next[1]}, sid 3 got ${sub.next[3]} of ${N_MSGS}; problems: ${sub.problems.join("; ")} (FUZZ_SEED=${SEED})`);
-        });
+        await subConn
+          .waitFor(() => sub.done || sub.problems.length > 0, 10000, "all messages at the subscriber")
+          .catch((e) => {
+            assert.fail(
+              `${e.message}: sid 1 got ${sub.next[1]}, sid 3 got ${sub.next[3]} of ${N_MSGS}; problems: ${sub.problems.join("; ")} (FUZZ_SEED=${SEED})`,
+            );
+          });
         // and nothing more arrives
         const pongs = sub.pongs;
         subConn.write("PING\r\n");
@@ -546,7 +627,11 @@ for (const kind of kinds) {
       // the server's whole output (stderr, where both servers log, and stdout)
       const all = srv.output();
       t.diagnostic(`${kind}: server log lines by kind: ${JSON.stringify(logSummary(all))}`);
-      assert.deepEqual(logExcerpts(all, /Unexpected error/), [], `the server logged an unexpected exception (FUZZ_SEED=${SEED})`);
+      assert.deepEqual(
+        logExcerpts(all, /Unexpected error/),
+        [],
+        `the server logged an unexpected exception (FUZZ_SEED=${SEED})`,
+      );
       assert.deepEqual(logExcerpts(all, /^panic:|^goroutine \d+ \[/), [], `the server panicked (FUZZ_SEED=${SEED})`);
     });
   });

@@ -173,7 +173,13 @@ for (const kind of serverKinds()) {
             socks.push(s);
           });
         const subs = [];
-        const specs = [["fan.*", "1"], ["fan.>", "2"], [">", "3"], ["fan.*", "4"], ["fan.*", "5"]];
+        const specs = [
+          ["fan.*", "1"],
+          ["fan.>", "2"],
+          [">", "3"],
+          ["fan.*", "4"],
+          ["fan.*", "5"],
+        ];
         for (const [subj, sid] of specs) {
           const s = await open();
           const st = checker(s, sid);
@@ -199,16 +205,26 @@ for (const kind of serverKinds()) {
         }
         pub.write(Buffer.concat(parts));
         const all = [...subs, ...queue];
-        await waitFor(() => subs.every((st) => st.msgs.size === N || st.error) && queue.reduce((n, st) => n + st.msgs.size, 0) >= N, "every delivery", 20000);
+        await waitFor(
+          () => subs.every((st) => st.msgs.size === N || st.error) && queue.reduce((n, st) => n + st.msgs.size, 0) >= N,
+          "every delivery",
+          20000,
+        );
         for (const st of all) assert.equal(st.error, null);
         for (const st of subs) {
           assert.equal(st.msgs.size, N);
-          assert.ok([...st.msgs.values()].every((n) => n === 1), "each message once");
+          assert.ok(
+            [...st.msgs.values()].every((n) => n === 1),
+            "each message once",
+          );
         }
         const perSeq = new Map();
         for (const st of queue) for (const [seq, n] of st.msgs) perSeq.set(seq, (perSeq.get(seq) ?? 0) + n);
         assert.equal(perSeq.size, N);
-        assert.ok([...perSeq.values()].every((n) => n === 1), "each message to exactly one queue member");
+        assert.ok(
+          [...perSeq.values()].every((n) => n === 1),
+          "each message to exactly one queue member",
+        );
       } finally {
         for (const s of socks) s.destroy();
         await srv.stop();

@@ -90,7 +90,9 @@ for (const kind of serverKinds()) {
         }, 3);
         for (let seq = 0; seq < N; seq++) {
           const p = payloadFor(seq, sizeFor(seq));
-          const ok = pub.write(Buffer.concat([Buffer.from(`PUB integ.${seq} ${p.length}\r\n`), p, Buffer.from("\r\n")]));
+          const ok = pub.write(
+            Buffer.concat([Buffer.from(`PUB integ.${seq} ${p.length}\r\n`), p, Buffer.from("\r\n")]),
+          );
           if (!ok) await new Promise((r) => pub.once("drain", r));
         }
         clearInterval(stopGo);
@@ -99,7 +101,15 @@ for (const kind of serverKinds()) {
         while (checker.next < N && checker.error === null && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 20));
         }
-        if (process.env.INTEG_DEBUG) console.log(srv.output().split("\n").filter((l) => !l.includes("Client connection created")).slice(-15).join("\n"));
+        if (process.env.INTEG_DEBUG)
+          console.log(
+            srv
+              .output()
+              .split("\n")
+              .filter((l) => !l.includes("Client connection created"))
+              .slice(-15)
+              .join("\n"),
+          );
         assert.equal(checker.error, null);
         assert.equal(checker.next, N, "every message arrived");
       } finally {

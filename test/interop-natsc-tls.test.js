@@ -52,14 +52,28 @@ if (why) {
     for (const kind of serverKinds()) {
       test(`nats.c TLS against ${kind}`, async () => {
         const conf = certs.file(`natsc-${kind}.conf`);
-        writeFileSync(conf, `tls { cert_file: "${certs.server.cert}", key_file: "${certs.server.key}", ca_file: "${certs.ca}", verify: true }\n`);
+        writeFileSync(
+          conf,
+          `tls { cert_file: "${certs.server.cert}", key_file: "${certs.server.key}", ca_file: "${certs.ca}", verify: true }\n`,
+        );
         const srv = await startServer(kind, ["-c", conf]);
         try {
           const url = `tls://127.0.0.1:${srv.port}`;
-          assert.equal(run(binary, ["tls", url, certs.ca, certs.client.cert, certs.client.key]).trim(), "ok tls_roundtrip");
+          assert.equal(
+            run(binary, ["tls", url, certs.ca, certs.client.cert, certs.client.key]).trim(),
+            "ok tls_roundtrip",
+          );
           assert.equal(run(binary, ["tls_refused", url, certs.ca]).trim(), "ok tls_refused", "no client certificate");
-          assert.equal(run(binary, ["tls_refused", url, certs.otherCa, certs.client.cert, certs.client.key]).trim(), "ok tls_refused", "server CA not trusted");
-          assert.equal(run(binary, ["tls_refused", url, certs.ca, certs.untrusted.cert, certs.untrusted.key]).trim(), "ok tls_refused", "client CA not trusted");
+          assert.equal(
+            run(binary, ["tls_refused", url, certs.otherCa, certs.client.cert, certs.client.key]).trim(),
+            "ok tls_refused",
+            "server CA not trusted",
+          );
+          assert.equal(
+            run(binary, ["tls_refused", url, certs.ca, certs.untrusted.cert, certs.untrusted.key]).trim(),
+            "ok tls_refused",
+            "client CA not trusted",
+          );
         } finally {
           await srv.stop();
         }
@@ -67,7 +81,11 @@ if (why) {
         writeFileSync(plainConf, `tls { cert_file: "${certs.server.cert}", key_file: "${certs.server.key}" }\n`);
         const srv2 = await startServer(kind, ["-c", plainConf]);
         try {
-          assert.equal(run(binary, ["tls", `nats://127.0.0.1:${srv2.port}`, certs.ca]).trim(), "ok tls_roundtrip", "no client certificate needed");
+          assert.equal(
+            run(binary, ["tls", `nats://127.0.0.1:${srv2.port}`, certs.ca]).trim(),
+            "ok tls_roundtrip",
+            "no client certificate needed",
+          );
         } finally {
           await srv2.stop();
         }
@@ -84,7 +102,10 @@ if (why) {
           const other = createUser();
           const otherSeed = certs.file("other.nk");
           writeFileSync(otherSeed, `${new TextDecoder().decode(other.getSeed())}\n`);
-          assert.match(run(binary, ["nkey", srv.url, other.getPublicKey(), otherSeed]), /FAIL nkey_roundtrip: connect: Authentication Violation/);
+          assert.match(
+            run(binary, ["nkey", srv.url, other.getPublicKey(), otherSeed]),
+            /FAIL nkey_roundtrip: connect: Authentication Violation/,
+          );
         } finally {
           await srv.stop();
         }

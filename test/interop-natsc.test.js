@@ -75,11 +75,10 @@ if (absent.length > 0) {
       buildDir = mkdtempSync(path.join(tmpdir(), "tsnats-natsc-"));
       binary = path.join(buildDir, "natsc_interop");
       try {
-        execFileSync(
-          "gcc",
-          ["-std=c11", "-Wall", "-Wextra", "-O1", "-o", binary, SOURCE, "-lnats", "-lpthread"],
-          { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
-        );
+        execFileSync("gcc", ["-std=c11", "-Wall", "-Wextra", "-O1", "-o", binary, SOURCE, "-lnats", "-lpthread"], {
+          stdio: ["ignore", "pipe", "pipe"],
+          encoding: "utf8",
+        });
       } catch (err) {
         throw new Error(`gcc failed to build ${SOURCE}:\n${err.stderr ?? err.message}`);
       }

@@ -40,7 +40,8 @@ describe("nats.go interop (bench/loadgen)", () => {
             assert.equal(r.result.served, r.result.requests, "every request reached exactly one responder");
           } else {
             assert.equal(r.result.delivered, r.result.expected);
-            for (const k of ["lost", "extra", "out_of_order", "corrupt"]) assert.equal(r.result[k], 0, `${k}\n${r.out}`);
+            for (const k of ["lost", "extra", "out_of_order", "corrupt"])
+              assert.equal(r.result[k], 0, `${k}\n${r.out}`);
           }
           t.diagnostic(`${args[0]} ${args.slice(1).join(" ")}: ok`);
         }
@@ -49,5 +50,4 @@ describe("nats.go interop (bench/loadgen)", () => {
       }
     });
   }
-
 });

@@ -31,7 +31,16 @@ function fakeServer(fault) {
   const server = net.createServer((sock) => {
     const conn = { sock, subs: new Map() };
     conns.add(conn);
-    const info = { server_id: "FAKE", server_name: "fake", version: "2.9.10", proto: 1, headers: true, max_payload: 1048576, host: "127.0.0.1", port: server.address().port };
+    const info = {
+      server_id: "FAKE",
+      server_name: "fake",
+      version: "2.9.10",
+      proto: 1,
+      headers: true,
+      max_payload: 1048576,
+      host: "127.0.0.1",
+      port: server.address().port,
+    };
     sock.write(`INFO ${JSON.stringify(info)}\r\n`);
     let buf = Buffer.alloc(0);
     sock.on("data", (d) => {
@@ -62,13 +71,19 @@ function fakeServer(fault) {
     for (const c of conns) {
       for (const [sid, s] of c.subs) {
         if (s.subject !== subject) continue;
-        if (s.queue === null) c.sock.write(Buffer.concat([Buffer.from(`MSG ${subject} ${sid} ${payload.length}\r\n`), payload, Buffer.from("\r\n")]));
+        if (s.queue === null)
+          c.sock.write(
+            Buffer.concat([Buffer.from(`MSG ${subject} ${sid} ${payload.length}\r\n`), payload, Buffer.from("\r\n")]),
+          );
         else groups.set(s.queue, [...(groups.get(s.queue) ?? []), [c, sid]]);
       }
     }
     for (const members of groups.values()) {
       const to = fault === "fanout" && published === 10 ? members : [members[rr++ % members.length]];
-      for (const [c, sid] of to) c.sock.write(Buffer.concat([Buffer.from(`MSG ${subject} ${sid} ${payload.length}\r\n`), payload, Buffer.from("\r\n")]));
+      for (const [c, sid] of to)
+        c.sock.write(
+          Buffer.concat([Buffer.from(`MSG ${subject} ${sid} ${payload.length}\r\n`), payload, Buffer.from("\r\n")]),
+        );
     }
   }
   function publish(subject, payload) {
@@ -122,7 +137,19 @@ describe("bench/loadgen", () => {
     it(`${mode} against a server that ${fault ? `makes the fault "${fault}"` : "makes no fault"}: exit ${fault ? 1 : 0}`, async () => {
       const srv = await fakeServer(fault);
       try {
-        const args = [mode, "--url", srv.url, "--msgs", "100", "--size", "16", "--sub", mode === "queue" ? "2" : "1", "--timeout", "1s"];
+        const args = [
+          mode,
+          "--url",
+          srv.url,
+          "--msgs",
+          "100",
+          "--size",
+          "16",
+          "--sub",
+          mode === "queue" ? "2" : "1",
+          "--timeout",
+          "1s",
+        ];
         const r = await loadgen(bin, args);
         assert.equal(r.code, fault ? 1 : 0, r.stdout + r.stderr);
         assert.equal(r.result.ok, !fault);
@@ -167,21 +194,64 @@ describe("bench/loadgen", () => {
       ]) {
         writeFileSync(file(`${name}.ext`), ext);
         ssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-        ssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.pem`, "-days", "1", "-extfile", `${name}.ext`);
+        ssl(
+          "x509",
+          "-req",
+          "-in",
+          `${name}.csr`,
+          "-CA",
+          "ca.pem",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-out",
+          `${name}.pem`,
+          "-days",
+          "1",
+          "-extfile",
+          `${name}.ext`,
+        );
       }
-      writeFileSync(file("verify.conf"), `tls { cert_file: "${file("server.pem")}", key_file: "${file("server.key")}", ca_file: "${file("ca.pem")}", verify: true }\n`);
+      writeFileSync(
+        file("verify.conf"),
+        `tls { cert_file: "${file("server.pem")}", key_file: "${file("server.key")}", ca_file: "${file("ca.pem")}", verify: true }\n`,
+      );
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     it("tls:// with --tlsca: every message delivered", async () => {
-      const srv = await startServer("nats-server", ["--tls", "--tlscert", file("server.pem"), "--tlskey", file("server.key")]);
+      const srv = await startServer("nats-server", [
+        "--tls",
+        "--tlscert",
+        file("server.pem"),
+        "--tlskey",
+        file("server.key"),
+      ]);
       try {
-        const r = await loadgen(bin, ["pubsub", "--url", `tls://127.0.0.1:${srv.port}`, "--tlsca", file("ca.pem"), "--msgs", "2000", "--timeout", "5s"]);
+        const r = await loadgen(bin, [
+          "pubsub",
+          "--url",
+          `tls://127.0.0.1:${srv.port}`,
+          "--tlsca",
+          file("ca.pem"),
+          "--msgs",
+          "2000",
+          "--timeout",
+          "5s",
+        ]);
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.equal(r.result.tls, true);
         assert.equal(r.result.delivered, 2000);
         // without the CA the server's certificate is not trusted
-        const u = await loadgen(bin, ["pub", "--url", `tls://127.0.0.1:${srv.port}`, "--msgs", "10", "--timeout", "5s"]);
+        const u = await loadgen(bin, [
+          "pub",
+          "--url",
+          `tls://127.0.0.1:${srv.port}`,
+          "--msgs",
+          "10",
+          "--timeout",
+          "5s",
+        ]);
         assert.equal(u.code, 1, u.stdout);
         assert.match(u.result.errors[0], /cannot connect .*certificate/);
       } finally {
@@ -193,11 +263,37 @@ describe("bench/loadgen", () => {
       const srv = await startServer("nats-server", ["-c", file("verify.conf")]);
       try {
         const url = `tls://127.0.0.1:${srv.port}`;
-        const r = await loadgen(bin, ["reqrep", "--url", url, "--tlsca", file("ca.pem"), "--tlscert", file("client.pem"), "--tlskey", file("client.key"), "--msgs", "100", "--conc", "2", "--timeout", "5s"]);
+        const r = await loadgen(bin, [
+          "reqrep",
+          "--url",
+          url,
+          "--tlsca",
+          file("ca.pem"),
+          "--tlscert",
+          file("client.pem"),
+          "--tlskey",
+          file("client.key"),
+          "--msgs",
+          "100",
+          "--conc",
+          "2",
+          "--timeout",
+          "5s",
+        ]);
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.equal(r.result.lat_n, 100);
         assert.equal(r.result.rr_ok, 100);
-        const anon = await loadgen(bin, ["pub", "--url", url, "--tlsca", file("ca.pem"), "--msgs", "10", "--timeout", "5s"]);
+        const anon = await loadgen(bin, [
+          "pub",
+          "--url",
+          url,
+          "--tlsca",
+          file("ca.pem"),
+          "--msgs",
+          "10",
+          "--timeout",
+          "5s",
+        ]);
         assert.equal(anon.code, 1, "without a client certificate the server refuses the connection");
         assert.equal(anon.result.ok, false);
       } finally {

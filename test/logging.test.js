@@ -7,7 +7,17 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT, TSNATS_BIN, freePort, natsServerBin, serverKinds } from "./helpers/servers.js";
@@ -18,7 +28,8 @@ import { waitUntil } from "./helpers/wait.js";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const kinds = serverKinds();
 const exeName = (kind) => (kind === "tsnats" ? "tsnats-server" : "nats-server");
-const LINE_RE = /^\[(\d+)\] (\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6}) \[(INF|DBG|TRC|WRN|ERR|FTL)\] ([^\n]*)$/;
+const LINE_RE =
+  /^\[(\d+)\] (\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6}) \[(INF|DBG|TRC|WRN|ERR|FTL)\] ([^\n]*)$/;
 
 // ------------------------------------------------------------------------------------ processes
 
@@ -92,7 +103,11 @@ const read = (f) => (existsSync(f) ? readFileSync(f, "utf8") : "");
 async function startLogging(kind, args, logFile, env) {
   const h = spawnServer(kind, ["-a", "127.0.0.1", "-p", "-1", ...args], env);
   try {
-    await waitUntil(() => h.exit !== null || /Server is ready/.test(read(logFile)), "Server is ready in the log file", 5000);
+    await waitUntil(
+      () => h.exit !== null || /Server is ready/.test(read(logFile)),
+      "Server is ready in the log file",
+      5000,
+    );
   } catch (e) {
     await h.stop();
     throw e;
@@ -105,10 +120,12 @@ async function startLogging(kind, args, logFile, env) {
 /** Start a server that logs to stderr; resolves once it is ready. */
 async function startStderr(kind, args, env) {
   const h = spawnServer(kind, ["-a", "127.0.0.1", "-p", "-1", ...args], env);
-  await waitUntil(() => h.exit !== null || /Server is ready/.test(h.stderr), "Server is ready on stderr", 5000).catch(async (e) => {
-    await h.stop();
-    throw e;
-  });
+  await waitUntil(() => h.exit !== null || /Server is ready/.test(h.stderr), "Server is ready on stderr", 5000).catch(
+    async (e) => {
+      await h.stop();
+      throw e;
+    },
+  );
   if (h.exit !== null) throw new Error(`server exited ${JSON.stringify(h.exit)}: ${h.stderr}`);
   h.port = Number(/Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(h.stderr)[1]);
   return h;
@@ -185,7 +202,10 @@ for (const kind of kinds) {
       it("-t accepts it (configuration file ... is valid, exit 0) and creates no log file", async () => {
         const r = await runToExit(kind, ["-t", "-c", conf]);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stderr, new RegExp(`${exe}: configuration file ${conf.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is valid`));
+        assert.match(
+          r.stderr,
+          new RegExp(`${exe}: configuration file ${conf.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is valid`),
+        );
         assert.equal(existsSync(logFile), false);
       });
 
@@ -208,8 +228,14 @@ for (const kind of kinds) {
             assert.equal(Number(m[1]), h.pid);
           }
           const dbg = lines.filter((l) => / \[DBG\] /.test(l)).map((l) => LINE_RE.exec(l)[10]);
-          assert.ok(dbg.includes(`127.0.0.1:${cport} - cid:${info.client_id} - Client connection created`), dbg.join("\n"));
-          assert.ok(dbg.includes(`127.0.0.1:${cport} - cid:${info.client_id} - Client connection closed: Client Closed`), dbg.join("\n"));
+          assert.ok(
+            dbg.includes(`127.0.0.1:${cport} - cid:${info.client_id} - Client connection created`),
+            dbg.join("\n"),
+          );
+          assert.ok(
+            dbg.includes(`127.0.0.1:${cport} - cid:${info.client_id} - Client connection closed: Client Closed`),
+            dbg.join("\n"),
+          );
           // the flags won over the file's port 4222
           assert.ok(lines.some((l) => l.endsWith(`Listening for client connections on 127.0.0.1:${h.port}`)));
           assert.notEqual(h.port, 4222);
@@ -252,7 +278,10 @@ for (const kind of kinds) {
           const size = statSync(f).size;
           const last = fileLines(f).at(-1);
           assert.ok(size > LIMIT, `${f}: ${size} bytes`);
-          assert.ok(size - Buffer.byteLength(last + "\n") <= LIMIT, `${f}: ${size} bytes, already full before its last line`);
+          assert.ok(
+            size - Buffer.byteLength(last + "\n") <= LIMIT,
+            `${f}: ${size} bytes, already full before its last line`,
+          );
         }
       });
 
@@ -304,7 +333,10 @@ for (const kind of kinds) {
       const backup = fileLines(files[0]);
       assert.equal(backup.length, 51);
       assert.match(backup[50], /\[INF\] Rotating logfile\.\.\.$/);
-      assert.equal(LINE_RE.exec(fileLines(files[1])[0])[10], `Rotated log, backup saved as ${JSON.stringify(files[0])}\r`);
+      assert.equal(
+        LINE_RE.exec(fileLines(files[1])[0])[10],
+        `Rotated log, backup saved as ${JSON.stringify(files[0])}\r`,
+      );
       assert.match(read(logFile), /\[INF\] Starting /);
     });
 
@@ -352,7 +384,10 @@ for (const kind of kinds) {
           const c = await raw(h.port);
           cidAfter = c.info.client_id;
           await c.c.flush();
-          await waitUntil(() => read(logFile).includes(`cid:${cidAfter} - Client connection created`), "the new client in the new file");
+          await waitUntil(
+            () => read(logFile).includes(`cid:${cidAfter} - Client connection created`),
+            "the new client in the new file",
+          );
         } finally {
           await h.stop();
         }
@@ -432,7 +467,16 @@ for (const kind of kinds) {
       const nyOffsetMs = (t) => {
         // New York's offset from UTC at t (-5 h or -4 h), from Intl
         const p = Object.fromEntries(
-          new Intl.DateTimeFormat("en-US", { timeZone: TZ, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" })
+          new Intl.DateTimeFormat("en-US", {
+            timeZone: TZ,
+            hourCycle: "h23",
+            year: "numeric",
+            month: "numeric",
+            day: "numeric",
+            hour: "numeric",
+            minute: "numeric",
+            second: "numeric",
+          })
             .formatToParts(t)
             .map((x) => [x.type, x.value]),
         );
@@ -482,7 +526,12 @@ for (const kind of kinds) {
         c.close();
         await sleep(100);
         await h.stop();
-        const levels = new Set(h.stderr.trimEnd().split("\n").map((l) => LINE_RE.exec(l)?.[9]));
+        const levels = new Set(
+          h.stderr
+            .trimEnd()
+            .split("\n")
+            .map((l) => LINE_RE.exec(l)?.[9]),
+        );
         return { levels, out: h.stderr };
       }
 
@@ -605,7 +654,12 @@ describe("logging [tsnats]: logfile_max_num (nats-server 2.10; the 2.9 oracle do
       if (ok) assert.equal(r.code, 0, r.stderr);
       else {
         assert.equal(r.code, 1, text);
-        assert.match(r.stderr, new RegExp(`${conf.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:1:\\d+: syslog \\("\\w+"\\) is not supported by tsnats-server yet`));
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `${conf.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:1:\\d+: syslog \\("\\w+"\\) is not supported by tsnats-server yet`,
+          ),
+        );
       }
     }
   });
@@ -615,7 +669,15 @@ describe("logging [tsnats]: logfile_max_num (nats-server 2.10; the 2.9 oracle do
 
 describe("Logger in process: reconfigure (what a config reload uses) and FileSink", async () => {
   const { Logger, FileSink } = await import("../dist/server/logger.js");
-  const base = { log_file: "", logtime: true, logtime_utc: false, debug: false, trace: false, logfile_size_limit: 0, logfile_max_num: 0 };
+  const base = {
+    log_file: "",
+    logtime: true,
+    logtime_utc: false,
+    debug: false,
+    trace: false,
+    logfile_size_limit: 0,
+    logfile_max_num: 0,
+  };
 
   it("reconfigure moves logging to a new file with new levels and closes the old one", () => {
     const dir = tmpDir("reconf");
@@ -628,7 +690,10 @@ describe("Logger in process: reconfigure (what a config reload uses) and FileSin
     l.noticef("to b");
     l.debugf("shown");
     l.sink.close();
-    assert.deepEqual(fileLines(a).map((x) => LINE_RE.exec(x)?.[10]), ["to a"]);
+    assert.deepEqual(
+      fileLines(a).map((x) => LINE_RE.exec(x)?.[10]),
+      ["to a"],
+    );
     assert.deepEqual(fileLines(b), [`[${process.pid}] [INF] to b`, `[${process.pid}] [DBG] shown`]);
   });
 
@@ -636,7 +701,10 @@ describe("Logger in process: reconfigure (what a config reload uses) and FileSin
     const dir = tmpDir("reconf-bad");
     const a = path.join(dir, "a.log");
     const l = Logger.fromOptions({ ...base, log_file: a });
-    assert.throws(() => l.reconfigure({ ...base, log_file: path.join(dir, "missing", "b.log") }), /error opening file: open .*: no such file or directory/);
+    assert.throws(
+      () => l.reconfigure({ ...base, log_file: path.join(dir, "missing", "b.log") }),
+      /error opening file: open .*: no such file or directory/,
+    );
     l.noticef("still a");
     l.sink.close();
     assert.match(read(a), /\[INF\] still a\n$/);

@@ -94,9 +94,24 @@ s.on("error", () => process.exit(1));
 describe("monitoring JSON built in pieces", () => {
   it("joins to exactly the text of the whole, for every kind of value", () => {
     const made = [];
-    const lazy = new LazyArray(40, (i) => (made.push(i), { i, tags: ["a<b", "c&d"], nested: { deep: [1, { x: null }] } }));
+    const lazy = new LazyArray(
+      40,
+      (i) => (made.push(i), { i, tags: ["a<b", "c&d"], nested: { deep: [1, { x: null }] } }),
+    );
     const values = [
-      { server_id: "X", now: "2026", empty: [], none: null, gone: undefined, fn: () => 1, list: [1, "two", { three: [3] }, undefined], obj: { a: { b: [] } }, s: "\u2028 > <", lazy, lazyEmpty: new LazyArray(0, () => 1) },
+      {
+        server_id: "X",
+        now: "2026",
+        empty: [],
+        none: null,
+        gone: undefined,
+        fn: () => 1,
+        list: [1, "two", { three: [3] }, undefined],
+        obj: { a: { b: [] } },
+        s: "\u2028 > <",
+        lazy,
+        lazyEmpty: new LazyArray(0, () => 1),
+      },
       {},
       { only: [] },
       [1, 2, { a: 1 }],
@@ -147,7 +162,11 @@ for (const kind of serverKinds()) {
     });
 
     it('answers "OPTIONS *" with an empty 200 and keeps the connection', async () => {
-      const { conn, responses } = await exchange(mport, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 2);
+      const { conn, responses } = await exchange(
+        mport,
+        "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        2,
+      );
       conn.close();
       assert.equal(responses.length, 2);
       assert.equal(responses[0].status, 200);
@@ -158,7 +177,10 @@ for (const kind of serverKinds()) {
 
     it("decodes path escapes to bytes: %ff and a raw non-ASCII byte are unknown paths (404), a bad escape is a 400 that closes", async () => {
       for (const p of ["/%ff", "/%FF%FE", "/\xff", "/varz\xe9"]) {
-        const { conn, responses } = await exchange(mport, Buffer.from(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`, "latin1"));
+        const { conn, responses } = await exchange(
+          mport,
+          Buffer.from(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`, "latin1"),
+        );
         conn.close();
         assert.equal(responses.length, 1, JSON.stringify(p));
         assert.equal(responses[0].status, 404, JSON.stringify(p));
@@ -263,7 +285,9 @@ for (const kind of serverKinds()) {
       // a publisher in its own process, so the answers this process reads do not hold it up:
       // a message every millisecond or so, from before the burst to after it (its in_msgs
       // in an answer tells how far the server had read it when that answer was built)
-      const publisher = spawn(process.execPath, ["-e", PUBLISHER, String(srv.port)], { stdio: ["pipe", "pipe", "inherit"] });
+      const publisher = spawn(process.execPath, ["-e", PUBLISHER, String(srv.port)], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
       const stopPublisher = async () => {
         if (publisher.exitCode !== null || publisher.signalCode !== null) return;
         const gone = new Promise((r) => publisher.once("exit", r));
@@ -344,7 +368,10 @@ for (const kind of serverKinds()) {
       }
       // the server read the probe's messages between building answers, not only once they
       // were all built, and answered its PINGs meanwhile
-      assert.ok(seen.size >= 6, `the publisher's in_msgs took only ${seen.size} value(s) over ${all.length} answers: ${[...seen]}`);
+      assert.ok(
+        seen.size >= 6,
+        `the publisher's in_msgs took only ${seen.size} value(s) over ${all.length} answers: ${[...seen]}`,
+      );
       assert.ok(pongsDuring >= 1, "no PONG arrived while the answers were being written");
     }
   });

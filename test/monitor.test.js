@@ -99,14 +99,17 @@ function compareShape(expected, actual, p, drifts) {
     );
   } else if (ek === "array") {
     if (expected.length === 0 || actual.length === 0) {
-      if (expected.length !== actual.length) drifts.push(`${p}: nats-server has ${expected.length} elements, tsnats has ${actual.length}`);
+      if (expected.length !== actual.length)
+        drifts.push(`${p}: nats-server has ${expected.length} elements, tsnats has ${actual.length}`);
       return;
     }
     const em = mergeElements(expected);
     const am = mergeElements(actual);
     const ep = `${p}[]`;
     if (em.mixed || am.mixed || em.kind !== am.kind) {
-      drifts.push(`${ep}: element types ${JSON.stringify(em.mixed ?? em.kind)} vs ${JSON.stringify(am.mixed ?? am.kind)}`);
+      drifts.push(
+        `${ep}: element types ${JSON.stringify(em.mixed ?? em.kind)} vs ${JSON.stringify(am.mixed ?? am.kind)}`,
+      );
       return;
     }
     if (em.kind === "object") compareKeys(em.keys, em.n, am.keys, ep, drifts);
@@ -184,9 +187,30 @@ describe("monitoring JSON shapes match nats-server's (fixtures)", () => {
   it("agrees with nats-server on the values that do not differ by nature", () => {
     // configuration as /varz reports it
     const same = [
-      "proto", "host", "max_connections", "ping_interval", "ping_max", "http_host", "http_port", "http_base_path",
-      "https_port", "auth_timeout", "max_control_line", "max_payload", "max_pending", "cluster", "gateway", "leaf",
-      "mqtt", "websocket", "jetstream", "tls_timeout", "write_deadline", "routes", "remotes", "leafnodes",
+      "proto",
+      "host",
+      "max_connections",
+      "ping_interval",
+      "ping_max",
+      "http_host",
+      "http_port",
+      "http_base_path",
+      "https_port",
+      "auth_timeout",
+      "max_control_line",
+      "max_payload",
+      "max_pending",
+      "cluster",
+      "gateway",
+      "leaf",
+      "mqtt",
+      "websocket",
+      "jetstream",
+      "tls_timeout",
+      "write_deadline",
+      "routes",
+      "remotes",
+      "leafnodes",
     ];
     for (const name of ["varz", "auth-varz"]) {
       for (const k of same) assert.deepEqual(results[name].json[k], fixtures[name].body[k], `${name} ${k}`);
@@ -195,7 +219,22 @@ describe("monitoring JSON shapes match nats-server's (fixtures)", () => {
     // the scenario's connections: same figures, same subscriptions
     const pick = (c) => {
       const out = {};
-      for (const k of ["kind", "type", "ip", "name", "lang", "version", "in_msgs", "out_msgs", "in_bytes", "out_bytes", "subscriptions", "reason", "authorized_user"]) out[k] = c[k];
+      for (const k of [
+        "kind",
+        "type",
+        "ip",
+        "name",
+        "lang",
+        "version",
+        "in_msgs",
+        "out_msgs",
+        "in_bytes",
+        "out_bytes",
+        "subscriptions",
+        "reason",
+        "authorized_user",
+      ])
+        out[k] = c[k];
       return out;
     };
     const conns = (r, names) =>
@@ -204,7 +243,9 @@ describe("monitoring JSON shapes match nats-server's (fixtures)", () => {
       Object.fromEntries(
         r.connections.map((c) => [
           c.name,
-          (c.subscriptions_list_detail ?? []).map(({ cid: _cid, ...d }) => d).sort((a, b) => a.sid.localeCompare(b.sid)),
+          (c.subscriptions_list_detail ?? [])
+            .map(({ cid: _cid, ...d }) => d)
+            .sort((a, b) => a.sid.localeCompare(b.sid)),
         ]),
       );
     // (how many messages the flood took to make "slow" a slow consumer varies by nature)
@@ -330,8 +371,14 @@ for (const kind of serverKinds()) {
         [c["count-pub"].in_msgs, c["count-pub"].in_bytes, c["count-pub"].out_msgs, c["count-pub"].out_bytes],
         [10, 70, 0, 0],
       );
-      assert.deepEqual([c["count-sub1"].out_msgs, c["count-sub1"].out_bytes, c["count-sub1"].subscriptions], [10, 70, 1]);
-      assert.deepEqual([c["count-sub2"].out_msgs, c["count-sub2"].out_bytes, c["count-sub2"].subscriptions], [20, 140, 2]);
+      assert.deepEqual(
+        [c["count-sub1"].out_msgs, c["count-sub1"].out_bytes, c["count-sub1"].subscriptions],
+        [10, 70, 1],
+      );
+      assert.deepEqual(
+        [c["count-sub2"].out_msgs, c["count-sub2"].out_bytes, c["count-sub2"].subscriptions],
+        [20, 140, 2],
+      );
       assert.equal(c["count-pub"].lang, "raw");
       assert.equal(c["count-pub"].version, "1.0.0");
       assert.equal(c["count-pub"].ip, "127.0.0.1");
@@ -357,7 +404,11 @@ for (const kind of serverKinds()) {
       assert.deepEqual(order((await q("sort=bytes_from")).json), ["s-c", "s-a", "s-d", "s-b"]);
       const byCid = (await q("sort=cid")).json;
       const cids = byCid.connections.map((c) => c.cid);
-      assert.deepEqual(cids, [...cids].sort((a, b) => a - b), "sort=cid is ascending");
+      assert.deepEqual(
+        cids,
+        [...cids].sort((a, b) => a - b),
+        "sort=cid is ascending",
+      );
       assert.deepEqual(order(byCid), names);
       assert.deepEqual(order((await q("sort=start")).json), names);
       // every documented option is accepted on open connections (sort=rtt is new in 2.10)
@@ -375,7 +426,10 @@ for (const kind of serverKinds()) {
       assert.equal(page.limit, 2);
       assert.equal(page.total, total);
       assert.equal(page.num_connections, 2);
-      assert.deepEqual(page.connections.map((c) => c.cid), cids.slice(1, 3));
+      assert.deepEqual(
+        page.connections.map((c) => c.cid),
+        cids.slice(1, 3),
+      );
       const beyond = (await q(`offset=${total + 5}`)).json;
       assert.equal(beyond.num_connections, 0);
       assert.deepEqual(beyond.connections, []);
@@ -418,7 +472,11 @@ for (const kind of serverKinds()) {
           seen.push(...page.connections.map((c) => c.cid));
         }
         assert.equal(new Set(seen).size, first.total, "no repeats");
-        assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "ascending across pages");
+        assert.deepEqual(
+          seen,
+          [...seen].sort((a, b) => a - b),
+          "ascending across pages",
+        );
         const names = new Set((await get(mport, "/connz?limit=100000")).json.connections.map((c) => c.name));
         for (let i = 0; i < 250; i++) assert.ok(names.has(`many-${i}`));
       } finally {
@@ -439,7 +497,10 @@ for (const kind of serverKinds()) {
         ["/connz?cid=-1", `Error decoding uint64 for 'cid': strconv.ParseUint: parsing "-1": invalid syntax`],
         ["/subsz?subs=yes", `Error decoding boolean for 'subs': strconv.ParseBool: parsing "yes": invalid syntax`],
         ["/subsz?subs=1&test=foo.*", "invalid test subject, must be valid publish subject: foo.*"],
-        ["/connz?limit=99999999999999999999", `Error decoding int for 'limit': strconv.Atoi: parsing "99999999999999999999": value out of range`],
+        [
+          "/connz?limit=99999999999999999999",
+          `Error decoding int for 'limit': strconv.Atoi: parsing "99999999999999999999": value out of range`,
+        ],
         ["/routez?subs=x", `Error decoding boolean for 'subs': strconv.ParseBool: parsing "x": invalid syntax`],
         ["/jsz?accounts=x", `Error decoding boolean for 'accounts': strconv.ParseBool: parsing "x": invalid syntax`],
         ["/accountz?acc=nope", "Account nope does not exist"],
@@ -477,15 +538,18 @@ for (const kind of serverKinds()) {
       assert.equal((await get(mport, "/healthz")).status, 200, "still serving");
       // an unknown account: nats-server's empty, id-less answer
       const acc = (await get(mport, "/connz?acc=nope")).json;
-      assert.deepEqual({ ...acc, now: undefined }, {
-        server_id: "",
-        now: undefined,
-        num_connections: 0,
-        total: 0,
-        offset: 0,
-        limit: 1024,
-        connections: null,
-      });
+      assert.deepEqual(
+        { ...acc, now: undefined },
+        {
+          server_id: "",
+          now: undefined,
+          num_connections: 0,
+          total: 0,
+          offset: 0,
+          limit: 1024,
+          connections: null,
+        },
+      );
       // case-insensitive values, as nats-server reads them
       assert.equal((await get(mport, "/connz?state=ANY")).status, 200);
       assert.equal((await get(mport, "/connz?subs=DETAIL")).status, 200);
@@ -552,7 +616,10 @@ for (const kind of serverKinds()) {
         // 2.10 checks the stream/consumer parameters even without JetStream (2.9.10 did not)
         const bad = await get(mport, "/healthz?stream=x");
         assert.equal(bad.status, 400);
-        assert.equal(bad.text, '{"status":"error","error":"\\"account\\" must not be empty when checking stream health"}');
+        assert.equal(
+          bad.text,
+          '{"status":"error","error":"\\"account\\" must not be empty when checking stream health"}',
+        );
         const det = await get(mport, "/healthz?consumer=y&details=1");
         assert.equal(det.status, 400);
         assert.deepEqual(det.json, {
@@ -615,8 +682,13 @@ for (const kind of serverKinds()) {
         // sort=reason (ascending) and sort=stop (latest first) on closed connections
         const reasons = (await get(mport, "/connz?state=closed&sort=reason")).json.connections.map((x) => x.reason);
         assert.deepEqual(reasons, [...reasons].sort());
-        const stops = (await get(mport, "/connz?state=closed&sort=stop")).json.connections.map((x) => Date.parse(x.stop));
-        assert.deepEqual(stops, [...stops].sort((x, y) => y - x));
+        const stops = (await get(mport, "/connz?state=closed&sort=stop")).json.connections.map((x) =>
+          Date.parse(x.stop),
+        );
+        assert.deepEqual(
+          stops,
+          [...stops].sort((x, y) => y - x),
+        );
         // open connections carry no stop or reason; state=all has both kinds
         const open = (await get(mport, "/connz")).json.connections;
         assert.ok(open.every((x) => x.stop === undefined && x.reason === undefined));
@@ -709,7 +781,9 @@ for (const kind of serverKinds()) {
         await assert.rejects(startServer(kind, ["-m", String(busy)]), (e) => {
           assert.match(
             e.message,
-            new RegExp(`Can't start monitoring: can't listen to the monitor port: listen tcp 127\\.0\\.0\\.1:${busy}: bind: address already in use`),
+            new RegExp(
+              `Can't start monitoring: can't listen to the monitor port: listen tcp 127\\.0\\.0\\.1:${busy}: bind: address already in use`,
+            ),
           );
           assert.match(e.message, /exited \(1\)/);
           return true;
@@ -730,7 +804,20 @@ describe("monitoring pages and lifecycle [tsnats]", () => {
       assert.equal(r.status, 200);
       assert.match(r.type, /^text\/html/);
       const links = [...r.text.matchAll(/href=\.(\/[a-z]+)/g)].map((m) => m[1]);
-      for (const p of ["/varz", "/connz", "/routez", "/gatewayz", "/leafz", "/subsz", "/accountz", "/accstatz", "/jsz", "/healthz", "/metrics", "/dashboard"]) {
+      for (const p of [
+        "/varz",
+        "/connz",
+        "/routez",
+        "/gatewayz",
+        "/leafz",
+        "/subsz",
+        "/accountz",
+        "/accstatz",
+        "/jsz",
+        "/healthz",
+        "/metrics",
+        "/dashboard",
+      ]) {
         assert.ok(links.includes(p), `index links ${p}`);
       }
       for (const p of links) assert.equal((await get(mport, p)).status, 200, p);

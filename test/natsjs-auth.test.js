@@ -15,7 +15,6 @@ const kinds = serverKinds();
 
 /** Poll until pred() is true; rejects with a descriptive error after timeoutMs. */
 
-
 /** Record every status event of a connection (nc.status() async iterator). */
 function watchStatus(nc) {
   const events = [];
@@ -215,7 +214,11 @@ no_auth_user: alice
       it("the bcrypt hash itself is not accepted as the password", async () => {
         // the configured password is a hash to compare against, never a plain password itself
         await assertAuthRejected(srv.url, { user: "bob", pass: bobHash }, "bob with the configured hash");
-        await assertAuthRejected(srv.url, { user: "bob", pass: bcryptHash("bob-pw", "$2a$", 8) }, "bob with another hash");
+        await assertAuthRejected(
+          srv.url,
+          { user: "bob", pass: bcryptHash("bob-pw", "$2a$", 8) },
+          "bob with another hash",
+        );
       });
 
       it("no_auth_user: a client without credentials connects as alice with her permissions", async () => {
@@ -260,7 +263,17 @@ no_auth_user: alice
         const all = collect(bob, ">");
         await bob.flush();
 
-        const attempts = ["foo.a", "foo.bar", "foo.a.b", "foo.deny.x", "foo.deny", "bar", "bar.foo", "foo.bar.baz", "foo"];
+        const attempts = [
+          "foo.a",
+          "foo.bar",
+          "foo.a.b",
+          "foo.deny.x",
+          "foo.deny",
+          "bar",
+          "bar.foo",
+          "foo.bar.baz",
+          "foo",
+        ];
         for (const s of attempts) alice.publish(s, s);
         await settle(alice, bob);
         await waitUntil(() => permErrors(events).length >= 4, "4 permission errors");
@@ -394,10 +407,7 @@ no_auth_user: alice
           ["carol.a"],
           "only carol's allowed publish reaches other subscribers",
         );
-        assert.deepEqual(
-          mine.msgs.map((m) => m.string()).sort(),
-          ["1", "4"],
-        );
+        assert.deepEqual(mine.msgs.map((m) => m.string()).sort(), ["1", "4"]);
         assert.equal(notMine.msgs.length, 0);
         assert.ok(notMine.errs[0] instanceof errors.PermissionViolationError);
         assert.deepEqual(

@@ -12,7 +12,6 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** Poll until pred() is true; rejects with a descriptive error after timeoutMs. */
 
-
 /**
  * Flush every connection in order: publisher(s) first so the server has processed their PUBs,
  * then subscriber(s) so everything the server routed to them has arrived before the PONG.

@@ -88,7 +88,9 @@ for (const kind of kinds) {
       await nc.close();
       // raw: alice may not publish to bob.x
       const { c, info } = await raw(srv.port);
-      c.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, nkey: alice.getPublicKey(), sig: sign(alice, info.nonce) })}\r\nPUB bob.x 1\r\nx\r\n`);
+      c.write(
+        `CONNECT ${JSON.stringify({ verbose: false, pedantic: false, nkey: alice.getPublicKey(), sig: sign(alice, info.nonce) })}\r\nPUB bob.x 1\r\nx\r\n`,
+      );
       assert.equal(await c.flush(), "-ERR 'Permissions Violation for Publish to \"bob.x\"'\r\n");
       c.close();
       // user/password users still log in alongside nkey users
@@ -109,7 +111,9 @@ for (const kind of kinds) {
       const b = await raw(srv.port);
       await refused(b.c, { nkey: bob.getPublicKey(), sig: sign(bob, a.info.nonce) });
       // the connection the nonce belongs to still logs in with it
-      a.c.write(`CONNECT ${JSON.stringify({ verbose: false, nkey: bob.getPublicKey(), sig: sign(bob, a.info.nonce) })}\r\n`);
+      a.c.write(
+        `CONNECT ${JSON.stringify({ verbose: false, nkey: bob.getPublicKey(), sig: sign(bob, a.info.nonce) })}\r\n`,
+      );
       assert.equal(await a.c.flush(), "");
       a.c.close();
     });
@@ -133,7 +137,8 @@ for (const kind of kinds) {
 
     it("a bad nkey in the config is refused with nats-server's text", () => {
       const f = conf(`bad-${kind}.conf`, "authorization { users: [ { nkey: UNOTAKEY } ] }\n");
-      const [cmd, args] = kind === "tsnats" ? [process.execPath, [TSNATS_BIN, "-t", "-c", f]] : [natsServerBin(), ["-t", "-c", f]];
+      const [cmd, args] =
+        kind === "tsnats" ? [process.execPath, [TSNATS_BIN, "-t", "-c", f]] : [natsServerBin(), ["-t", "-c", f]];
       let err = "";
       try {
         execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });

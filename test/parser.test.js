@@ -14,7 +14,6 @@ const UNKNOWN_OP = 1;
 const MAX_CONTROL_LINE = 2;
 const KIND = { [UNKNOWN_OP]: "UnknownOp", [MAX_CONTROL_LINE]: "MaxControlLine" };
 
-
 /**
  * Records every callback as an event. Like the server's Client, it stops (returns false) on a
  * PUB-like line with an argError, since the parser must not go on to read a payload of size -1.
@@ -27,12 +26,24 @@ class Recorder {
   }
   onMsgArgs(p) {
     assert.ok(p.op >= 1 && p.op <= 12);
-    this.events.push({ ev: "args", op: p.opName, subject: p.subject, reply: p.reply, sid: p.sid, size: p.size, hdr: p.hdr, argError: p.argError });
+    this.events.push({
+      ev: "args",
+      op: p.opName,
+      subject: p.subject,
+      reply: p.reply,
+      sid: p.sid,
+      size: p.size,
+      hdr: p.hdr,
+      argError: p.argError,
+    });
     return p.argError === "";
   }
   onMsgPayload(p, buf, start, end) {
     assert.ok(Buffer.isBuffer(buf), "payload buffer is a Buffer");
-    assert.ok(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= buf.length, "a valid range of buf");
+    assert.ok(
+      Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= buf.length,
+      "a valid range of buf",
+    );
     assert.equal(end - start, p.size, "payload length is exactly the announced size");
     this.payloads.push({ buf, start, end });
     // copy now: the bytes are only valid during the call
@@ -45,7 +56,11 @@ class Recorder {
     return true;
   }
   onParseError(kind, arg) {
-    this.events.push({ ev: "error", kind: KIND[kind] ?? kind, arg: arg === null ? null : Buffer.from(arg).toString("latin1") });
+    this.events.push({
+      ev: "error",
+      kind: KIND[kind] ?? kind,
+      arg: arg === null ? null : Buffer.from(arg).toString("latin1"),
+    });
   }
 }
 
@@ -85,7 +100,8 @@ function randomChunks(s, rand, maxChunk) {
 }
 
 /** The text of a MaxControlLine error depends on how much had arrived; compare everything else. */
-const normalize = (events) => events.map((e) => (e.ev === "error" && e.kind === "MaxControlLine" ? { ...e, arg: "<line>" } : e));
+const normalize = (events) =>
+  events.map((e) => (e.ev === "error" && e.kind === "MaxControlLine" ? { ...e, arg: "<line>" } : e));
 
 /** Assert that every way of splitting `s` gives the same events (and result) as feeding it whole. */
 function assertSplitInvariant(s, { mcl, seed = 1, randomRuns = 50, everySplit = true } = {}) {
@@ -139,7 +155,9 @@ describe("Parser: every operation", () => {
 
   it("HPUB with and without reply; payload includes the headers", () => {
     const h = "NATS/1.0\r\nA: b\r\n\r\n"; // 18 bytes
-    const { events } = whole(`HPUB foo ${h.length} ${h.length + 3}\r\n${h}abc\r\nHPUB foo _INBOX.1 ${h.length} ${h.length}\r\n${h}\r\n`);
+    const { events } = whole(
+      `HPUB foo ${h.length} ${h.length + 3}\r\n${h}abc\r\nHPUB foo _INBOX.1 ${h.length} ${h.length}\r\n${h}\r\n`,
+    );
     assert.deepEqual(events, [
       args("HPUB", "foo", h.length + 3, { hdr: h.length }),
       payload("HPUB", "foo", h + "abc"),
@@ -198,8 +216,15 @@ describe("Parser: every operation", () => {
       onOp: (o) => (seen.push([o, p.opName]), true),
       onParseError: () => assert.fail("no error expected"),
     });
-    p.parse(bytes("PUB a 0\r\n\r\nHPUB a 0 0\r\n\r\nSUB a 1\r\nUNSUB 1\r\nPING\r\nPONG\r\nCONNECT {}\r\nINFO {}\r\nMSG a 1 0\r\n\r\nHMSG a 1 0 0\r\n\r\n+OK\r\n-ERR 'x'\r\n"));
-    assert.deepEqual(seen, OPS.slice(1).map((name, i) => [i + 1, name]));
+    p.parse(
+      bytes(
+        "PUB a 0\r\n\r\nHPUB a 0 0\r\n\r\nSUB a 1\r\nUNSUB 1\r\nPING\r\nPONG\r\nCONNECT {}\r\nINFO {}\r\nMSG a 1 0\r\n\r\nHMSG a 1 0 0\r\n\r\n+OK\r\n-ERR 'x'\r\n",
+      ),
+    );
+    assert.deepEqual(
+      seen,
+      OPS.slice(1).map((name, i) => [i + 1, name]),
+    );
   });
 });
 
@@ -243,11 +268,17 @@ describe("Parser: syntax variants", () => {
 
   it("arguments are case-preserving", () => {
     const { events } = whole("PUB Foo.BAR Reply.X 1\r\nq\r\nSUB Foo.* Queue 1\r\n");
-    assert.deepEqual(events, [args("PUB", "Foo.BAR", 1, { reply: "Reply.X" }), payload("PUB", "Foo.BAR", "q"), op("SUB", "Foo.* Queue 1")]);
+    assert.deepEqual(events, [
+      args("PUB", "Foo.BAR", 1, { reply: "Reply.X" }),
+      payload("PUB", "Foo.BAR", "q"),
+      op("SUB", "Foo.* Queue 1"),
+    ]);
   });
 
   it("tabs and runs of spaces separate PUB-like arguments", () => {
-    const { events } = whole("PUB\tfoo\t\t 5\r\nhello\r\nPUB   foo  \t bar \t 2  \r\nhi\r\nHPUB \t a\t0\t0\t\r\n\r\nMSG\t a \t 9 \t r 1\r\nx\r\n");
+    const { events } = whole(
+      "PUB\tfoo\t\t 5\r\nhello\r\nPUB   foo  \t bar \t 2  \r\nhi\r\nHPUB \t a\t0\t0\t\r\n\r\nMSG\t a \t 9 \t r 1\r\nx\r\n",
+    );
     assert.deepEqual(events, [
       args("PUB", "foo", 5),
       payload("PUB", "foo", "hello"),
@@ -266,7 +297,9 @@ describe("Parser: syntax variants", () => {
   });
 
   it("bare LF ends a control line just like CRLF", () => {
-    const { events, ok } = whole("PING\nPONG\n+OK\nSUB foo 1\nUNSUB 1\nCONNECT {}\nINFO {}\n-ERR 'x'\nPUB foo 2\nhi\r\nHPUB foo 0 1\nz\r\nMSG foo 1 1\ny\r\n");
+    const { events, ok } = whole(
+      "PING\nPONG\n+OK\nSUB foo 1\nUNSUB 1\nCONNECT {}\nINFO {}\n-ERR 'x'\nPUB foo 2\nhi\r\nHPUB foo 0 1\nz\r\nMSG foo 1 1\ny\r\n",
+    );
     assert.equal(ok, true);
     assert.deepEqual(events, [
       op("PING"),
@@ -465,7 +498,10 @@ describe("Parser: max control line", () => {
     assert.deepEqual(whole(`SUB ${arg32}\r\n`, MCL).events, [op("SUB", arg32)]);
     assert.deepEqual(whole(`SUB ${arg32}\n`, MCL).events, [op("SUB", arg32)]);
     const pubArg = "p".repeat(MCL - 2) + " 0";
-    assert.deepEqual(whole(`PUB ${pubArg}\r\n\r\n`, MCL).events, [args("PUB", "p".repeat(MCL - 2), 0), payload("PUB", "p".repeat(MCL - 2), "")]);
+    assert.deepEqual(whole(`PUB ${pubArg}\r\n\r\n`, MCL).events, [
+      args("PUB", "p".repeat(MCL - 2), 0),
+      payload("PUB", "p".repeat(MCL - 2), ""),
+    ]);
   });
 
   it("the op name and the spaces after it do not count", () => {
@@ -508,7 +544,10 @@ describe("Parser: max control line", () => {
 
   it("an argument exactly at the limit passes when split before its CRLF, or inside the argument", () => {
     assert.deepEqual(feed(["SUB ", arg32, "\r\n"], MCL).events, [op("SUB", arg32)]);
-    assert.deepEqual(feed(["SUB " + arg32.slice(0, 10), arg32.slice(10), "\r\nPING\r\n"], MCL).events, [op("SUB", arg32), op("PING")]);
+    assert.deepEqual(feed(["SUB " + arg32.slice(0, 10), arg32.slice(10), "\r\nPING\r\n"], MCL).events, [
+      op("SUB", arg32),
+      op("PING"),
+    ]);
   });
 
   // BUG (the next two tests fail): in state Arg the partial-line check (argLen > maxControlLine)
@@ -543,17 +582,45 @@ describe("Parser: bad arguments", () => {
     ["PUB\t\r\n", args("PUB", "", -1, { argError: "parse" }), 'processPub Parse Error: ""'],
     ["PUB a b c d\r\n", args("PUB", "a", -1, { argError: "parse" }), 'processPub Parse Error: "a b c d"'],
     ["PUB foo bar\r\n", args("PUB", "foo", -1, { argError: "size" }), 'processPub Bad or Missing Size: "foo bar"'],
-    ["PUB foo r 1x\r\n", args("PUB", "foo", -1, { reply: "r", argError: "size" }), 'processPub Bad or Missing Size: "foo r 1x"'],
-    ["PUB foo 1234567890\r\n", args("PUB", "foo", -1, { argError: "size" }), 'processPub Bad or Missing Size: "foo 1234567890"'],
+    [
+      "PUB foo r 1x\r\n",
+      args("PUB", "foo", -1, { reply: "r", argError: "size" }),
+      'processPub Bad or Missing Size: "foo r 1x"',
+    ],
+    [
+      "PUB foo 1234567890\r\n",
+      args("PUB", "foo", -1, { argError: "size" }),
+      'processPub Bad or Missing Size: "foo 1234567890"',
+    ],
     ["PUB foo -1\r\n", args("PUB", "foo", -1, { argError: "size" }), 'processPub Bad or Missing Size: "foo -1"'],
     ["PUB foo +1\r\n", args("PUB", "foo", -1, { argError: "size" }), 'processPub Bad or Missing Size: "foo +1"'],
     ["HPUB foo 5\r\n", args("HPUB", "foo", -1, { argError: "parse" }), 'processHeaderPub Parse Error: "foo 5"'],
     ["HPUB a b c d e\r\n", args("HPUB", "a", -1, { argError: "parse" }), 'processHeaderPub Parse Error: "a b c d e"'],
-    ["HPUB foo x 5\r\n", args("HPUB", "foo", 5, { argError: "hdr" }), 'processHeaderPub Bad or Missing Header Size: "foo x 5"'],
-    ["HPUB foo -1 5\r\n", args("HPUB", "foo", 5, { argError: "hdr" }), 'processHeaderPub Bad or Missing Header Size: "foo -1 5"'],
-    ["HPUB foo 5 x\r\n", args("HPUB", "foo", -1, { hdr: 5, argError: "size" }), 'processHeaderPub Bad or Missing Total Size: "foo 5 x"'],
-    ["HPUB foo 5 1234567890\r\n", args("HPUB", "foo", -1, { hdr: 5, argError: "size" }), 'processHeaderPub Bad or Missing Total Size: "foo 5 1234567890"'],
-    ["HPUB foo 6 5\r\n", args("HPUB", "foo", 5, { hdr: 6, argError: "hdrsize" }), 'processHeaderPub Header Size larger then TotalSize: "foo 6 5"'],
+    [
+      "HPUB foo x 5\r\n",
+      args("HPUB", "foo", 5, { argError: "hdr" }),
+      'processHeaderPub Bad or Missing Header Size: "foo x 5"',
+    ],
+    [
+      "HPUB foo -1 5\r\n",
+      args("HPUB", "foo", 5, { argError: "hdr" }),
+      'processHeaderPub Bad or Missing Header Size: "foo -1 5"',
+    ],
+    [
+      "HPUB foo 5 x\r\n",
+      args("HPUB", "foo", -1, { hdr: 5, argError: "size" }),
+      'processHeaderPub Bad or Missing Total Size: "foo 5 x"',
+    ],
+    [
+      "HPUB foo 5 1234567890\r\n",
+      args("HPUB", "foo", -1, { hdr: 5, argError: "size" }),
+      'processHeaderPub Bad or Missing Total Size: "foo 5 1234567890"',
+    ],
+    [
+      "HPUB foo 6 5\r\n",
+      args("HPUB", "foo", 5, { hdr: 6, argError: "hdrsize" }),
+      'processHeaderPub Header Size larger then TotalSize: "foo 6 5"',
+    ],
     ["MSG foo 1\r\n", args("MSG", "foo", -1, { argError: "parse" }), 'processPub Parse Error: "foo 1"'],
     ["MSG foo 1 x\r\n", args("MSG", "foo", -1, { sid: "1", argError: "size" }), null],
     ["HMSG foo 1 2\r\n", args("HMSG", "foo", -1, { argError: "parse" }), null],
@@ -565,7 +632,13 @@ describe("Parser: bad arguments", () => {
       assert.deepEqual(r.events, [expected], "the handler stops at the bad line");
       assert.equal(r.ok, false);
       if (text !== null) assert.equal(r.parser.argErrorText(), text);
-      assert.equal(r.parser.lastArgText(), line.slice(line.search(/[ \t]/)).replace(/^[ \t]+/, "").replace(/\r\n$/, ""));
+      assert.equal(
+        r.parser.lastArgText(),
+        line
+          .slice(line.search(/[ \t]/))
+          .replace(/^[ \t]+/, "")
+          .replace(/\r\n$/, ""),
+      );
     });
   }
 
@@ -674,10 +747,17 @@ describe("Parser: handler stops", () => {
     });
     assert.equal(p.parse(s), false);
     assert.equal(p.stopAt, "PING\r\nSUB a 1\r\n".length);
-    assert.deepEqual(events, [["PING", ""], ["SUB", "a 1"]]);
+    assert.deepEqual(events, [
+      ["PING", ""],
+      ["SUB", "a 1"],
+    ]);
     // resuming with the rest continues cleanly
     assert.equal(p.parse(s.subarray(p.stopAt)), true);
-    assert.deepEqual(events, [["PING", ""], ["SUB", "a 1"], ["PONG", ""]]);
+    assert.deepEqual(events, [
+      ["PING", ""],
+      ["SUB", "a 1"],
+      ["PONG", ""],
+    ]);
   });
 
   it("returning false from onMsgPayload stops just past the payload's CRLF (fast and split paths)", () => {

@@ -25,7 +25,9 @@ function run(args, env) {
 function serverKindsIn(env) {
   const code = `import("./test/helpers/servers.js").then((m) => console.log(m.serverKinds().join(",")));`;
   return new Promise((resolve) => {
-    execFile(process.execPath, ["-e", code], { cwd: ROOT, env, timeout: 30000 }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
+    execFile(process.execPath, ["-e", code], { cwd: ROOT, env, timeout: 30000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? err.code : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -44,14 +46,18 @@ describe("scripts/prereqs.mjs", () => {
     const r = await run(["test", "--no-build"], { ...process.env, TSNATS_PREREQS_INSTALL: "0" });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.stderr, "");
-    assert.equal(r.stdout, "prereqs: everything npm test needs is installed (nats-server, libnats-dev, gcc, go, nats.go, chromium, openssl, script)\n");
+    assert.equal(
+      r.stdout,
+      "prereqs: everything npm test needs is installed (nats-server, libnats-dev, gcc, go, nats.go, chromium, openssl, script)\n",
+    );
   });
 
   it("not root: names what is missing and the one install line, exit 1", async () => {
     const r = await run(["test", "--no-build"], { ...bare, TSNATS_PREREQS_INSTALL: "0" });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.equal(r.stdout, "");
-    for (const name of ["gcc", "go", "chromium", "openssl", "script"]) assert.match(r.stderr, new RegExp(`\\n  - ${name} \\(Debian package `));
+    for (const name of ["gcc", "go", "chromium", "openssl", "script"])
+      assert.match(r.stderr, new RegExp(`\\n  - ${name} \\(Debian package `));
     assert.doesNotMatch(r.stderr, /\n {2}- (nats-server|libnats-dev|nats\.go) /);
     assert.ok(r.stderr.endsWith(`run the command again:\n  ${ALL_MISSING}\n`), r.stderr);
   });
@@ -59,7 +65,10 @@ describe("scripts/prereqs.mjs", () => {
   it("npm run bench needs only nats-server and the load generator's toolchain", async () => {
     const r = await run(["bench", "--no-build"], { ...bare, TSNATS_PREREQS_INSTALL: "0" });
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /^prereqs: npm run bench needs what is not installed:\n {2}- go \(Debian package golang-go\)/);
+    assert.match(
+      r.stderr,
+      /^prereqs: npm run bench needs what is not installed:\n {2}- go \(Debian package golang-go\)/,
+    );
     assert.ok(r.stderr.endsWith("\n  apt-get install -y golang-go\n"), r.stderr);
   });
 
@@ -82,7 +91,10 @@ fi
     chmodSync(path.join(dir, "apt-get"), 0o755);
     const r = await run(["test", "--no-build"], { ...bare, TSNATS_PREREQS_INSTALL: "1" });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.deepEqual(readFileSync(log, "utf8").trim().split("\n"), ["noninteractive update -qq", "noninteractive install -y -qq gcc golang-go chromium openssl bsdutils"]);
+    assert.deepEqual(readFileSync(log, "utf8").trim().split("\n"), [
+      "noninteractive update -qq",
+      "noninteractive install -y -qq gcc golang-go chromium openssl bsdutils",
+    ]);
     assert.match(r.stdout, /^prereqs: installing gcc golang-go chromium openssl bsdutils for npm test/);
     assert.match(r.stdout, /everything npm test needs is installed/);
     for (const f of ["gcc", "go", "openssl", "script", "chromium"]) rmSync(path.join(dir, f));
@@ -90,7 +102,7 @@ fi
   });
 
   it("as root, when apt-get fails: exit 1 with the install line", async () => {
-    writeFileSync(path.join(dir, "apt-get"), "#!/bin/sh\n[ \"$1\" = update ] || exit 100\n");
+    writeFileSync(path.join(dir, "apt-get"), '#!/bin/sh\n[ "$1" = update ] || exit 100\n');
     chmodSync(path.join(dir, "apt-get"), 0o755);
     const r = await run(["test", "--no-build"], { ...bare, TSNATS_PREREQS_INSTALL: "1" });
     assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -104,7 +116,10 @@ fi
     const r = await serverKindsIn(env);
     assert.notEqual(r.code, 0, r.stdout);
     assert.equal(r.stdout, "", "no thinned list of server kinds");
-    assert.match(r.stderr, /the tests against Debian's nats-server \(the oracle\) needs what is not installed:\n {2}- nats-server/);
+    assert.match(
+      r.stderr,
+      /the tests against Debian's nats-server \(the oracle\) needs what is not installed:\n {2}- nats-server/,
+    );
     assert.match(r.stderr, /\n {2}apt-get install -y nats-server\n/);
     // chosen on purpose, a run without the oracle is allowed
     assert.equal((await serverKindsIn({ ...env, TEST_SERVER_KINDS: "tsnats" })).stdout, "tsnats\n");

@@ -83,7 +83,16 @@ add("INFO", "INFO line shape, fields and types", async (t) => {
   assert.equal(info.max_payload, MAX_PAYLOAD);
   assert.ok(Number.isInteger(info.client_id) && info.client_id > 0, "client_id is a positive integer");
   assert.equal(info.client_ip, "127.0.0.1");
-  for (const k of ["auth_required", "nonce", "tls_required", "tls_verify", "tls_available", "jetstream", "connect_urls", "ldm"]) {
+  for (const k of [
+    "auth_required",
+    "nonce",
+    "tls_required",
+    "tls_verify",
+    "tls_available",
+    "jetstream",
+    "connect_urls",
+    "ldm",
+  ]) {
     assert.ok(!(k in info), `${k} must be absent`);
   }
   if ("git_commit" in info) assert.equal(typeof info.git_commit, "string");
@@ -91,23 +100,31 @@ add("INFO", "INFO line shape, fields and types", async (t) => {
 
 // 2.10 adds `xkey` (server x25519 public key, server.go NewServer: XKey: xpub) to every INFO;
 // 2.9.10's Info struct has no such field. Key order follows the Info struct in server.go.
-add(
-  "INFO",
-  "INFO key order (2.10 struct order, including xkey)",
-  async (t) => {
-    const c = await t.open();
-    // tsnats adds tsnats_version on purpose (README: differences from nats-server)
-    const keys = Object.keys(c.info).filter((k) => k !== "git_commit" && k !== "tsnats_version");
-    const expected = ["server_id", "server_name", "version", "proto", "go", "host", "port", "headers", "max_payload", "client_id", "client_ip"];
-    if (t.oracle29) {
-      // 2.9: same order, no xkey.
-      assert.deepEqual(keys, expected);
-    } else {
-      assert.deepEqual(keys, [...expected, "xkey"]);
-      assert.match(c.info.xkey, /^X[A-Z2-7]{55}$/, "xkey is a curve nkey public key");
-    }
-  },
-);
+add("INFO", "INFO key order (2.10 struct order, including xkey)", async (t) => {
+  const c = await t.open();
+  // tsnats adds tsnats_version on purpose (README: differences from nats-server)
+  const keys = Object.keys(c.info).filter((k) => k !== "git_commit" && k !== "tsnats_version");
+  const expected = [
+    "server_id",
+    "server_name",
+    "version",
+    "proto",
+    "go",
+    "host",
+    "port",
+    "headers",
+    "max_payload",
+    "client_id",
+    "client_ip",
+  ];
+  if (t.oracle29) {
+    // 2.9: same order, no xkey.
+    assert.deepEqual(keys, expected);
+  } else {
+    assert.deepEqual(keys, [...expected, "xkey"]);
+    assert.match(c.info.xkey, /^X[A-Z2-7]{55}$/, "xkey is a curve nkey public key");
+  }
+});
 
 add("INFO", "server_id constant per server, client_id distinct per connection", async (t) => {
   const a = await t.open();
@@ -192,11 +209,15 @@ add("CONNECT and PING", "pedantic: invalid publish subject -> -ERR, message stil
   const c = await t.client({ pedantic: true });
   c.write("SUB > 1\r\n");
   await expectReply(c, "");
-  c.write("PUB foo.* 1\r\nx\r\nPUB foo.> 1\r\ny\r\nPUB foo..bar 1\r\nz\r\nPUB .foo 0\r\n\r\nPUB foo. 0\r\n\r\nPUB foo*bar 1\r\nw\r\n");
+  c.write(
+    "PUB foo.* 1\r\nx\r\nPUB foo.> 1\r\ny\r\nPUB foo..bar 1\r\nz\r\nPUB .foo 0\r\n\r\nPUB foo. 0\r\n\r\nPUB foo*bar 1\r\nw\r\n",
+  );
   await expectReply(
     c,
-    ERR.invalidPubSubject + "MSG foo.* 1 1\r\nx\r\n" +
-      ERR.invalidPubSubject + "MSG foo.> 1 1\r\ny\r\n" +
+    ERR.invalidPubSubject +
+      "MSG foo.* 1 1\r\nx\r\n" +
+      ERR.invalidPubSubject +
+      "MSG foo.> 1 1\r\ny\r\n" +
       ERR.invalidPubSubject +
       ERR.invalidPubSubject +
       ERR.invalidPubSubject +
@@ -255,7 +276,10 @@ add("CONNECT and PING", "CONNECT JSON is decoded like Go's encoding/json", async
     got.push({ json, ...(await observe(c, close)) });
     c.close();
   }
-  assert.deepEqual(got, rows.map(([json, text, closed]) => ({ json, text, closed })));
+  assert.deepEqual(
+    got,
+    rows.map(([json, text, closed]) => ({ json, text, closed })),
+  );
   const e = await t.open();
   e.write('CONNECT {"verbose":false,"echo":false,"ECHO":true}\r\nSUB a 1\r\nPUB a 0\r\n\r\n');
   await expectReply(e, "MSG a 1 0\r\n\r\n", "echo re-enabled by the later ECHO key");
@@ -308,7 +332,10 @@ add("CONNECT and PING", "the first PING comes 2-2.4 s after CONNECT, client acti
   const sent = performance.now();
   c.write('CONNECT {"verbose":false,"pedantic":false}\r\n');
   let ms = null;
-  c.waitFor("PING\r\n", 6000).then(() => (ms = performance.now() - sent), () => {});
+  c.waitFor("PING\r\n", 6000).then(
+    () => (ms = performance.now() - sent),
+    () => {},
+  );
   // keep publishing (to no one) until the PING: activity must not postpone it
   while (ms === null && performance.now() - sent < 6000) {
     c.write("PUB nobody 1\r\nx\r\n");
@@ -403,24 +430,30 @@ add("messages", "HPUB to a subscriber without headers support: headers stripped,
   await expectReply(sub, "MSG foo 1 r 5\r\nhello\r\n");
 });
 
-add("messages", "one HPUB fanned out to subscribers with and without headers, interleaved: each gets its own bytes", async (t) => {
-  const a = await t.client({ headers: false });
-  const b = await t.client({ headers: true });
-  const c = await t.client({ headers: false });
-  for (const x of [a, b, c]) {
-    x.write("SUB foo 7\r\n");
-    await expectReply(x, "");
-  }
-  const pub = await t.client({ headers: true });
-  const body = "0123456789abcdefghijklmnopqrstuvwxyz-payload-longer-than-32-bytes";
-  pub.write(`HPUB foo ${HDR.length} ${HDR.length + body.length}\r\n${HDR}${body}\r\nPUB foo ${body.length}\r\n${body}\r\n`);
-  await expectReply(pub, "");
-  const plain = `MSG foo 7 ${body.length}\r\n${body}\r\n`;
-  const withHdr = `HMSG foo 7 ${HDR.length} ${HDR.length + body.length}\r\n${HDR}${body}\r\n`;
-  await expectReply(a, plain + plain);
-  await expectReply(b, withHdr + plain);
-  await expectReply(c, plain + plain);
-});
+add(
+  "messages",
+  "one HPUB fanned out to subscribers with and without headers, interleaved: each gets its own bytes",
+  async (t) => {
+    const a = await t.client({ headers: false });
+    const b = await t.client({ headers: true });
+    const c = await t.client({ headers: false });
+    for (const x of [a, b, c]) {
+      x.write("SUB foo 7\r\n");
+      await expectReply(x, "");
+    }
+    const pub = await t.client({ headers: true });
+    const body = "0123456789abcdefghijklmnopqrstuvwxyz-payload-longer-than-32-bytes";
+    pub.write(
+      `HPUB foo ${HDR.length} ${HDR.length + body.length}\r\n${HDR}${body}\r\nPUB foo ${body.length}\r\n${body}\r\n`,
+    );
+    await expectReply(pub, "");
+    const plain = `MSG foo 7 ${body.length}\r\n${body}\r\n`;
+    const withHdr = `HMSG foo 7 ${HDR.length} ${HDR.length + body.length}\r\n${HDR}${body}\r\n`;
+    await expectReply(a, plain + plain);
+    await expectReply(b, withHdr + plain);
+    await expectReply(c, plain + plain);
+  },
+);
 
 // no_header_support: INFO says headers:false, so a CONNECT asking for headers does not get them;
 // an HPUB then fails in processHeaderPub (ErrMsgHeadersNotSupported): logged as an error and the
@@ -433,7 +466,10 @@ add("messages", "no_header_support: INFO headers:false, plain messages flow, HPU
   c.write(`HPUB foo 12 14\r\n${HDR}hi\r\n`);
   await expectClosed(c, "");
   const srv = await t.server("noHeaders");
-  await waitUntil(() => /\[ERR\] 127\.0\.0\.1:\d+ - cid:\d+ - message headers not supported\n/.test(srv.output()), "the error log line");
+  await waitUntil(
+    () => /\[ERR\] 127\.0\.0\.1:\d+ - cid:\d+ - message headers not supported\n/.test(srv.output()),
+    "the error log line",
+  );
 });
 
 add("messages", "no_header_support: no_responders (which needs headers) is refused at CONNECT", async (t) => {
@@ -452,32 +488,39 @@ add("messages", "messages between two connections", async (t) => {
   await expectReply(sub, "MSG foo 42 r 3\r\nabc\r\n");
 });
 
-add("messages", "queue group: each message to exactly one member; plain subscriber gets all; MSG carries the sid, not the group", async (t) => {
-  const q1 = await t.client();
-  const q2 = await t.client();
-  const plain = await t.client();
-  const pub = await t.client();
-  q1.write("SUB work grp 1\r\n");
-  q2.write("SUB work grp 2\r\n");
-  plain.write("SUB work 3\r\n");
-  await expectReply(q1, "");
-  await expectReply(q2, "");
-  await expectReply(plain, "");
-  let out = "";
-  for (let i = 0; i < 20; i++) out += `PUB work r ${String(i).length}\r\n${i}\r\n`;
-  pub.write(out);
-  await expectReply(pub, "");
-  const f1 = splitFrames(await q1.flush()).frames;
-  const f2 = splitFrames(await q2.flush()).frames;
-  const f3 = splitFrames(await plain.flush()).frames;
-  assert.equal(f1.length + f2.length, 20, "every message delivered to exactly one member");
-  for (const f of f1) assert.match(f, /^MSG work 1 r \d+\r\n\d+\r\n$/);
-  for (const f of f2) assert.match(f, /^MSG work 2 r \d+\r\n\d+\r\n$/);
-  const payloads = [...f1, ...f2].map((f) => Number(f.split("\r\n")[1])).sort((a, b) => a - b);
-  assert.deepEqual(payloads, [...Array(20).keys()]);
-  assert.equal(f3.length, 20);
-  assert.equal(f3.join(""), [...Array(20).keys()].map((i) => `MSG work 3 r ${String(i).length}\r\n${i}\r\n`).join(""));
-});
+add(
+  "messages",
+  "queue group: each message to exactly one member; plain subscriber gets all; MSG carries the sid, not the group",
+  async (t) => {
+    const q1 = await t.client();
+    const q2 = await t.client();
+    const plain = await t.client();
+    const pub = await t.client();
+    q1.write("SUB work grp 1\r\n");
+    q2.write("SUB work grp 2\r\n");
+    plain.write("SUB work 3\r\n");
+    await expectReply(q1, "");
+    await expectReply(q2, "");
+    await expectReply(plain, "");
+    let out = "";
+    for (let i = 0; i < 20; i++) out += `PUB work r ${String(i).length}\r\n${i}\r\n`;
+    pub.write(out);
+    await expectReply(pub, "");
+    const f1 = splitFrames(await q1.flush()).frames;
+    const f2 = splitFrames(await q2.flush()).frames;
+    const f3 = splitFrames(await plain.flush()).frames;
+    assert.equal(f1.length + f2.length, 20, "every message delivered to exactly one member");
+    for (const f of f1) assert.match(f, /^MSG work 1 r \d+\r\n\d+\r\n$/);
+    for (const f of f2) assert.match(f, /^MSG work 2 r \d+\r\n\d+\r\n$/);
+    const payloads = [...f1, ...f2].map((f) => Number(f.split("\r\n")[1])).sort((a, b) => a - b);
+    assert.deepEqual(payloads, [...Array(20).keys()]);
+    assert.equal(f3.length, 20);
+    assert.equal(
+      f3.join(""),
+      [...Array(20).keys()].map((i) => `MSG work 3 r ${String(i).length}\r\n${i}\r\n`).join(""),
+    );
+  },
+);
 
 add("messages", "UNSUB stops delivery", async (t) => {
   const c = await t.client();
@@ -502,13 +545,17 @@ add("messages", "UNSUB max counts messages already delivered; max <= delivered r
   await expectReply(c, "MSG bar 2 1\r\na\r\n");
 });
 
-add("messages", "UNSUB max of 0 or non-numeric max unsubscribes immediately; a later UNSUB max overrides", async (t) => {
-  const c = await t.client();
-  c.write("SUB a 1\r\nUNSUB 1 0\r\nPUB a 1\r\nx\r\n");
-  c.write("SUB b 2\r\nUNSUB 2 x\r\nPUB b 1\r\nx\r\n");
-  c.write("SUB c 3\r\nUNSUB 3 5\r\nUNSUB 3 1\r\nPUB c 1\r\n1\r\nPUB c 1\r\n2\r\n");
-  await expectReply(c, "MSG c 3 1\r\n1\r\n");
-});
+add(
+  "messages",
+  "UNSUB max of 0 or non-numeric max unsubscribes immediately; a later UNSUB max overrides",
+  async (t) => {
+    const c = await t.client();
+    c.write("SUB a 1\r\nUNSUB 1 0\r\nPUB a 1\r\nx\r\n");
+    c.write("SUB b 2\r\nUNSUB 2 x\r\nPUB b 1\r\nx\r\n");
+    c.write("SUB c 3\r\nUNSUB 3 5\r\nUNSUB 3 1\r\nPUB c 1\r\n1\r\nPUB c 1\r\n2\r\n");
+    await expectReply(c, "MSG c 3 1\r\n1\r\n");
+  },
+);
 
 add("messages", "sid is an opaque token echoed verbatim", async (t) => {
   const c = await t.client();
@@ -545,10 +592,12 @@ add("messages", "overlapping subscriptions on one connection each get a copy", a
   c.write("SUB foo.bar 1\r\nSUB foo.* 2\r\nSUB foo.> 3\r\nSUB > 4\r\n");
   await expectReply(c, "");
   c.write("PUB foo.bar 1\r\nx\r\n");
-  assert.deepEqual(
-    sortedFrames(await c.flush()),
-    ["MSG foo.bar 1 1\r\nx\r\n", "MSG foo.bar 2 1\r\nx\r\n", "MSG foo.bar 3 1\r\nx\r\n", "MSG foo.bar 4 1\r\nx\r\n"],
-  );
+  assert.deepEqual(sortedFrames(await c.flush()), [
+    "MSG foo.bar 1 1\r\nx\r\n",
+    "MSG foo.bar 2 1\r\nx\r\n",
+    "MSG foo.bar 3 1\r\nx\r\n",
+    "MSG foo.bar 4 1\r\nx\r\n",
+  ]);
 });
 
 add("messages", "echo:false: no copy of own messages, others still receive them", async (t) => {
@@ -793,11 +842,15 @@ add("errors", `control line of exactly ${MAX_CONTROL_LINE} bytes is accepted`, a
 // %d (snip: ...)") but sends err.Error(), and errCtx.Error() is the wrapped error's text only
 // (errors.go: type errCtx struct { error; ctx string }); the context goes to logs via
 // UnpackIfErrorCtx. 2.9.10 has the identical code, so the wire text is the same in both.
-add("errors", `control line over ${MAX_CONTROL_LINE} bytes -> -ERR 'maximum control line exceeded', close`, async (t) => {
-  const c = await t.client();
-  c.write(`SUB ${"a".repeat(MAX_CONTROL_LINE - 1)} 1\r\n`);
-  await expectClosed(c, ERR.maxControlLine);
-});
+add(
+  "errors",
+  `control line over ${MAX_CONTROL_LINE} bytes -> -ERR 'maximum control line exceeded', close`,
+  async (t) => {
+    const c = await t.client();
+    c.write(`SUB ${"a".repeat(MAX_CONTROL_LINE - 1)} 1\r\n`);
+    await expectClosed(c, ERR.maxControlLine);
+  },
+);
 
 add("errors", "over-long control line without CRLF is cut off while still arriving", async (t) => {
   const c = await t.client();
@@ -898,7 +951,10 @@ add("errors", "invalid subjects on SUB -> -ERR 'Invalid Subject' each, connectio
   await expectReply(c, "");
   // A failed SUB does not register the sid.
   c.write("SUB ok 1\r\nPUB ok 1\r\nx\r\n");
-  assert.deepEqual(sortedFrames(await c.flush()), ["MSG ok 1 1\r\nx\r\n", "MSG ok 23 1\r\nx\r\n", "MSG ok 22 1\r\nx\r\n"].sort());
+  assert.deepEqual(
+    sortedFrames(await c.flush()),
+    ["MSG ok 1 1\r\nx\r\n", "MSG ok 23 1\r\nx\r\n", "MSG ok 22 1\r\nx\r\n"].sort(),
+  );
 });
 
 add("errors", "invalid queue subscription subject -> Invalid Subject, stays open", async (t) => {
@@ -910,7 +966,16 @@ add("errors", "invalid queue subscription subject -> Invalid Subject, stays open
 add("errors", "CONNECT with malformed JSON -> close without -ERR", async (t) => {
   // "CONNECTX {}" is CONNECT with the argument "X {}" (no blank is required after CONNECT); a bare
   // "CONNECT" has the argument "\r" (the CR is taken as the first argument byte).
-  const lines = ["CONNECTX {}", "CONNECT {bad json", "CONNECT ", "CONNECT", "CONNECT [1]", 'CONNECT {"verbose":"yes"}', 'CONNECT {"verbose":false} trailing', 'CONNECT {"protocol":"1"}'];
+  const lines = [
+    "CONNECTX {}",
+    "CONNECT {bad json",
+    "CONNECT ",
+    "CONNECT",
+    "CONNECT [1]",
+    'CONNECT {"verbose":"yes"}',
+    'CONNECT {"verbose":false} trailing',
+    'CONNECT {"protocol":"1"}',
+  ];
   const got = [];
   for (const line of lines) {
     const c = await t.open();
@@ -918,7 +983,10 @@ add("errors", "CONNECT with malformed JSON -> close without -ERR", async (t) => 
     got.push({ line, ...(await observe(c, true)) });
     c.close();
   }
-  assert.deepEqual(got, lines.map((line) => ({ line, text: "", closed: true })));
+  assert.deepEqual(
+    got,
+    lines.map((line) => ({ line, text: "", closed: true })),
+  );
 });
 
 add("errors", "CONNECT with unsupported protocol -> -ERR 'invalid client protocol', close", async (t) => {
@@ -1080,37 +1148,47 @@ add("limits", "a client that answers PINGs is not stale", async (t) => {
 // subscriptions or a PING within the interval (c.lastIn). 2.9.10 also counted deliveries *to* the
 // client (c.last, refreshed in flushClients), so a receive-only client was never pinged again after
 // the first (RTT) PING. Expectation follows 2.10; the 2.9 oracle asserts its own behaviour.
-add("limits", "a receive-only client that ignores PINGs is closed as stale (2.10 counts inbound activity only)", async (t) => {
-  const rx = await t.open("stale");
-  rx.write('CONNECT {"verbose":false,"pedantic":false}\r\nSUB tick 1\r\n');
-  const tx = await t.client({}, "stale"); // its own PUBs keep it alive
-  const deadline = Date.now() + 900;
-  while (!rx.closed && Date.now() < deadline) {
-    tx.write("PUB tick 1\r\nx\r\n");
-    await sleep(15);
-  }
-  const stripped = splitFrames(rx.text()).frames.filter((f) => !f.startsWith("MSG ")).join("");
-  if (t.oracle29) {
-    assert.equal(rx.closed, false, "2.9: deliveries count as activity, no stale close");
-    // Normally exactly the first (RTT) PING; a second one only if a scheduling hiccup left a
-    // 100 ms gap between deliveries.
-    assert.match(stripped, /^PING\r\n(PING\r\n)?$/, "2.9: only the first (RTT) PING");
-  } else {
-    assert.ok(rx.closed, `expected a stale close; got ${JSON.stringify(rx.text())}`);
-    assert.equal(stripped, "PING\r\nPING\r\n" + ERR.stale);
-  }
-  assert.equal(tx.closed, false, "the publishing client stays");
-});
+add(
+  "limits",
+  "a receive-only client that ignores PINGs is closed as stale (2.10 counts inbound activity only)",
+  async (t) => {
+    const rx = await t.open("stale");
+    rx.write('CONNECT {"verbose":false,"pedantic":false}\r\nSUB tick 1\r\n');
+    const tx = await t.client({}, "stale"); // its own PUBs keep it alive
+    const deadline = Date.now() + 900;
+    while (!rx.closed && Date.now() < deadline) {
+      tx.write("PUB tick 1\r\nx\r\n");
+      await sleep(15);
+    }
+    const stripped = splitFrames(rx.text())
+      .frames.filter((f) => !f.startsWith("MSG "))
+      .join("");
+    if (t.oracle29) {
+      assert.equal(rx.closed, false, "2.9: deliveries count as activity, no stale close");
+      // Normally exactly the first (RTT) PING; a second one only if a scheduling hiccup left a
+      // 100 ms gap between deliveries.
+      assert.match(stripped, /^PING\r\n(PING\r\n)?$/, "2.9: only the first (RTT) PING");
+    } else {
+      assert.ok(rx.closed, `expected a stale close; got ${JSON.stringify(rx.text())}`);
+      assert.equal(stripped, "PING\r\nPING\r\n" + ERR.stale);
+    }
+    assert.equal(tx.closed, false, "the publishing client stays");
+  },
+);
 
-add("limits", "configured max_payload (100): announced in INFO, 100 accepted, 101 -> Maximum Payload Violation", async (t) => {
-  const c = await t.client({}, "smallLimits");
-  assert.equal(c.info.max_payload, 100);
-  const p = "x".repeat(100);
-  c.write(`SUB s 1\r\nPUB s 100\r\n${p}\r\n`);
-  await expectReply(c, `MSG s 1 100\r\n${p}\r\n`);
-  c.write("PUB s 101\r\n");
-  await expectClosed(c, ERR.maxPayload);
-});
+add(
+  "limits",
+  "configured max_payload (100): announced in INFO, 100 accepted, 101 -> Maximum Payload Violation",
+  async (t) => {
+    const c = await t.client({}, "smallLimits");
+    assert.equal(c.info.max_payload, 100);
+    const p = "x".repeat(100);
+    c.write(`SUB s 1\r\nPUB s 100\r\n${p}\r\n`);
+    await expectReply(c, `MSG s 1 100\r\n${p}\r\n`);
+    c.write("PUB s 101\r\n");
+    await expectClosed(c, ERR.maxPayload);
+  },
+);
 
 add("limits", "configured max_control_line (64): 64 accepted, 65 -> maximum control line exceeded", async (t) => {
   const c = await t.client({}, "smallLimits");
@@ -1121,13 +1199,17 @@ add("limits", "configured max_control_line (64): 64 accepted, 65 -> maximum cont
   await expectClosed(c, ERR.maxControlLine);
 });
 
-add("limits", "max_connections: INFO then -ERR 'maximum connections exceeded' and close; first client unaffected", async (t) => {
-  const a = await t.client({}, "maxConn");
-  const b = await t.open("maxConn");
-  assert.equal(typeof b.info.server_id, "string", "INFO is sent before the limit check");
-  await expectClosed(b, ERR.maxConns);
-  await expectReply(a, "");
-});
+add(
+  "limits",
+  "max_connections: INFO then -ERR 'maximum connections exceeded' and close; first client unaffected",
+  async (t) => {
+    const a = await t.client({}, "maxConn");
+    const b = await t.open("maxConn");
+    assert.equal(typeof b.info.server_id, "string", "INFO is sent before the limit check");
+    await expectClosed(b, ERR.maxConns);
+    await expectReply(a, "");
+  },
+);
 
 add("limits", "max_subscriptions: -ERR 'maximum subscriptions exceeded', stays open, no +OK", async (t) => {
   const c = await t.client({ verbose: true }, "maxSubs");

@@ -40,7 +40,9 @@ async function hup(srv, n) {
 
 /** A users block: each entry [user, password, permissions?]. */
 function usersBlock(users) {
-  const lines = users.map(([u, p, perms]) => `    {user: ${u}, password: ${p}${perms ? `, permissions: ${perms}` : ""}}`);
+  const lines = users.map(
+    ([u, p, perms]) => `    {user: ${u}, password: ${p}${perms ? `, permissions: ${perms}` : ""}}`,
+  );
   return `authorization {\n  users = [\n${lines.join("\n")}\n  ]\n}\n`;
 }
 
@@ -186,7 +188,10 @@ for (const kind of serverKinds()) {
 
     it("nats.js clients (users list) ride through reloads without a reconnect or a lost message", async () => {
       const conf = path.join(dir, `natsjs-${kind}.conf`);
-      const base = [["svc", "s"], ["other", "o"]];
+      const base = [
+        ["svc", "s"],
+        ["other", "o"],
+      ];
       writeFileSync(conf, usersBlock(base));
       const srv = await startServer(kind, ["-c", conf]);
       const ncs = [];
@@ -213,8 +218,17 @@ for (const kind of serverKinds()) {
         // each reload while messages are in flight: add a user, narrow another's permissions, debug on
         const steps = [
           usersBlock([...base, ["new", "n"]]),
-          usersBlock([["svc", "s"], ["other", "o", `{subscribe: {allow: ["x"]}}`], ["new", "n"]]),
-          "debug: true\n" + usersBlock([["svc", "s"], ["other", "o", `{subscribe: {allow: ["x"]}}`], ["new", "n"]]),
+          usersBlock([
+            ["svc", "s"],
+            ["other", "o", `{subscribe: {allow: ["x"]}}`],
+            ["new", "n"],
+          ]),
+          "debug: true\n" +
+            usersBlock([
+              ["svc", "s"],
+              ["other", "o", `{subscribe: {allow: ["x"]}}`],
+              ["new", "n"],
+            ]),
         ];
         for (let i = 0; i < steps.length; i++) {
           writeFileSync(conf, steps[i]);
@@ -225,9 +239,15 @@ for (const kind of serverKinds()) {
         await publishSome(100);
         await subNc.flush();
         await waitUntil(() => got.length >= sent, `all ${sent} messages`, 5000);
-        assert.deepEqual(got, Array.from({ length: sent }, (_, i) => i));
+        assert.deepEqual(
+          got,
+          Array.from({ length: sent }, (_, i) => i),
+        );
         assert.ok(!subNc.isClosed() && !pubNc.isClosed());
-        assert.deepEqual(events.filter((t) => t === "disconnect" || t === "reconnect" || t === "error"), []);
+        assert.deepEqual(
+          events.filter((t) => t === "disconnect" || t === "reconnect" || t === "error"),
+          [],
+        );
         // the added user can log in
         const nn = await connect({ servers: srv.url, user: "new", pass: "n", reconnect: false });
         ncs.push(nn);
@@ -294,7 +314,12 @@ for (const kind of serverKinds()) {
         await anon.waitFor("-ERR 'Authorization Violation'\r\n");
         assert.ok(await anon.waitClosed(3000));
         assert.match(srv.output(), /\[ERR\] 127\.0\.0\.1:\d+ - cid:\d+ - authentication error - User ""\n/);
-        const { c: fresh, info } = await rawConnect(srv.port, { verbose: false, pedantic: false, user: "svc", pass: "s" });
+        const { c: fresh, info } = await rawConnect(srv.port, {
+          verbose: false,
+          pedantic: false,
+          user: "svc",
+          pass: "s",
+        });
         conns.push(fresh);
         assert.equal(info.auth_required, true);
         assert.equal(await fresh.flush(), "");
@@ -323,7 +348,10 @@ for (const kind of serverKinds()) {
         const { c: b } = await rawConnect(srv.port, { verbose: false, pedantic: false, name: "after-debug" });
         conns.push(b);
         await b.flush();
-        await waitUntil(() => /\[DBG\] 127\.0\.0\.1:\d+ - cid:\d+ - Client connection created\n/.test(srv.output()), "a debug line");
+        await waitUntil(
+          () => /\[DBG\] 127\.0\.0\.1:\d+ - cid:\d+ - Client connection created\n/.test(srv.output()),
+          "a debug line",
+        );
         assert.doesNotMatch(srv.output(), /\[TRC\]/);
 
         writeFileSync(conf, "max_payload: 1MB\ndebug: true\ntrace: true\n");
@@ -365,7 +393,9 @@ for (const kind of serverKinds()) {
         await hup(srv, 1);
         assert.match(
           srv.output(),
-          new RegExp(`\\[ERR\\] Failed to reload server configuration: config reload not supported for Port: old=${port}, new=${other}\\n`),
+          new RegExp(
+            `\\[ERR\\] Failed to reload server configuration: config reload not supported for Port: old=${port}, new=${other}\\n`,
+          ),
         );
         assert.doesNotMatch(srv.output(), /Reloaded/);
         const { c } = await rawConnect(port, { verbose: false, pedantic: false });
@@ -413,7 +443,8 @@ for (const kind of serverKinds()) {
       try {
         writeFileSync(conf, 'ping_interval: "90s"\nwrite_deadline: "3s"\nmax_control_line: 2048\n');
         const cmd = kind === "tsnats" ? process.execPath : natsServerBin();
-        const argv = kind === "tsnats" ? [TSNATS_BIN, "--signal", `reload=${srv.pid}`] : ["--signal", `reload=${srv.pid}`];
+        const argv =
+          kind === "tsnats" ? [TSNATS_BIN, "--signal", `reload=${srv.pid}`] : ["--signal", `reload=${srv.pid}`];
         const code = await new Promise((resolve) => {
           const p = spawn(cmd, argv, { stdio: "ignore" });
           p.once("exit", (c) => resolve(c));
@@ -425,7 +456,10 @@ for (const kind of serverKinds()) {
         assert.match(out, /\[INF\] Reloaded: write_deadline = 3s\n/);
         assert.match(out, /\[INF\] Reloaded: max_control_line = 2048\n/);
         // the order is nats-server's Options field order
-        assert.ok(out.indexOf("ping_interval =") < out.indexOf("max_control_line =") && out.indexOf("max_control_line =") < out.indexOf("write_deadline ="));
+        assert.ok(
+          out.indexOf("ping_interval =") < out.indexOf("max_control_line =") &&
+            out.indexOf("max_control_line =") < out.indexOf("write_deadline ="),
+        );
       } finally {
         await srv.stop();
       }
@@ -481,7 +515,8 @@ for (const kind of serverKinds()) {
         assert.match(srv.output(), /\[INF\] Closed 2 connections to fall within max_connections\n/);
         assert.match(srv.output(), /\[INF\] Reloaded: max_connections = 2\n/);
         await waitUntil(() => conns.filter((c) => c.closed).length === 2, "two connections closed");
-        for (const c of conns.filter((x) => x.closed)) assert.match(c.text(), /-ERR 'maximum connections exceeded'\r\n/);
+        for (const c of conns.filter((x) => x.closed))
+          assert.match(c.text(), /-ERR 'maximum connections exceeded'\r\n/);
         for (const c of conns.filter((x) => !x.closed)) assert.equal(await c.flush(), "");
         // a third one is refused now
         const { c: extra } = await rawConnect(srv.port, null);
@@ -570,7 +605,10 @@ describe("config reload via the embedding API (Server.reload)", () => {
       await srv.reload({ server_tags: ["az:1"] });
       assert.match(log(), /\[INF\] Reloaded: tags\n/);
       assert.deepEqual(srv.opts.server_tags, ["az:1"]);
-      await assert.rejects(srv.reload({ client_advertise: "a:b:c" }), /invalid ClientAdvertise value of a:b:c, err=address a:b:c: too many colons in address/);
+      await assert.rejects(
+        srv.reload({ client_advertise: "a:b:c" }),
+        /invalid ClientAdvertise value of a:b:c, err=address a:b:c: too many colons in address/,
+      );
       assert.equal(srv.opts.client_advertise, "adv.example:7777");
     } finally {
       await srv.shutdown();
@@ -606,7 +644,10 @@ describe("config reload via the embedding API (Server.reload)", () => {
     try {
       const before = JSON.stringify(srv.opts);
       const cases = [
-        [{ port: srv.port + 1, debug: true }, `config reload not supported for Port: old=${srv.port}, new=${srv.port + 1}`],
+        [
+          { port: srv.port + 1, debug: true },
+          `config reload not supported for Port: old=${srv.port}, new=${srv.port + 1}`,
+        ],
         [{ host: "0.0.0.0" }, "config reload not supported for Host: old=127.0.0.1, new=0.0.0.0"],
         [{ server_name: "x" }, "config reload not supported for ServerName: old=, new=x"],
         [{ max_pending: 1000000 }, "config reload not supported for MaxPending: old=67108864, new=1000000"],
@@ -690,7 +731,14 @@ describe("config reload via the embedding API (Server.reload)", () => {
     const bcrypt = (await import("bcryptjs")).default;
     const h1 = bcrypt.hashSync("secret", 4);
     const h2 = bcrypt.hashSync("other", 4);
-    const { srv } = await make({ authorization: { users: [{ user: "u", password: h1 }, { user: "v", password: h1 }] } });
+    const { srv } = await make({
+      authorization: {
+        users: [
+          { user: "u", password: h1 },
+          { user: "v", password: h1 },
+        ],
+      },
+    });
     const conns = [];
     try {
       const { c: u } = await rawConnect(srv.port, { verbose: false, pedantic: false, user: "u", pass: "secret" });
@@ -698,7 +746,14 @@ describe("config reload via the embedding API (Server.reload)", () => {
       conns.push(u, v);
       assert.equal(await u.flush(), "");
       assert.equal(await v.flush(), "");
-      await srv.reload({ authorization: { users: [{ user: "u", password: h1 }, { user: "v", password: h2 }] } });
+      await srv.reload({
+        authorization: {
+          users: [
+            { user: "u", password: h1 },
+            { user: "v", password: h2 },
+          ],
+        },
+      });
       await v.waitFor("-ERR 'Authorization Violation'\r\n");
       assert.equal(await u.flush(), "");
       assert.ok(!u.closed);
@@ -724,7 +779,10 @@ describe("config reload via the embedding API (Server.reload)", () => {
       assert.match(b, /\[INF\] Reloaded server configuration\n/);
       assert.equal(readFileSync(pid, "utf8"), String(process.pid));
       // a log file that cannot be opened refuses the reload (nats-server would exit)
-      await assert.rejects(srv.reload({ log_file: path.join(dir, "no", "such", "dir.log"), debug: true }), /error opening file: /);
+      await assert.rejects(
+        srv.reload({ log_file: path.join(dir, "no", "such", "dir.log"), debug: true }),
+        /error opening file: /,
+      );
       assert.equal(srv.opts.log_file, logB);
       assert.equal(srv.logger.debugEnabled, false);
     } finally {
@@ -758,7 +816,14 @@ describe("config reload via the embedding API (Server.reload)", () => {
     const bcrypt = (await import("bcryptjs")).default;
     // cost 12: the check takes long enough for the reload to land in the middle of it
     const slow = bcrypt.hashSync("pw", 12);
-    const { srv } = await make({ authorization: { users: [{ user: "slow", password: slow }, { user: "other", password: "x" }] } });
+    const { srv } = await make({
+      authorization: {
+        users: [
+          { user: "slow", password: slow },
+          { user: "other", password: "x" },
+        ],
+      },
+    });
     const conns = [];
     try {
       const { c } = await rawConnect(srv.port, null);
@@ -801,7 +866,10 @@ describe("config reload via the embedding API (Server.reload)", () => {
   it("http_base_path cannot change at runtime: refused with nats-server's field name", async () => {
     const { srv } = await make();
     try {
-      await assert.rejects(srv.reload({ http_base_path: "/nats" }), (e) => e.message === "config reload not supported for HTTPBasePath: old=, new=/nats");
+      await assert.rejects(
+        srv.reload({ http_base_path: "/nats" }),
+        (e) => e.message === "config reload not supported for HTTPBasePath: old=, new=/nats",
+      );
       assert.equal(srv.opts.http_base_path, "");
     } finally {
       await srv.shutdown();
@@ -832,7 +900,10 @@ describe("config reload via the embedding API (Server.reload)", () => {
       },
     };
     const sink = new MemorySink();
-    const srv = new Server({ host: "127.0.0.1", port: -1 }, { logger: new Logger(sink, { time: false }), authenticator });
+    const srv = new Server(
+      { host: "127.0.0.1", port: -1 },
+      { logger: new Logger(sink, { time: false }), authenticator },
+    );
     await srv.start();
     const conns = [];
     try {
@@ -928,7 +999,9 @@ describe("config reload via the embedding API (Server.reload)", () => {
       assert.equal(srv.logger.debugEnabled, false);
       assert.equal(srv.logger.traceEnabled, true);
       const l = log();
-      assert.ok(l.indexOf("debug = true") < l.indexOf("trace = true") && l.indexOf("trace = true") < l.indexOf("debug = false"));
+      assert.ok(
+        l.indexOf("debug = true") < l.indexOf("trace = true") && l.indexOf("trace = true") < l.indexOf("debug = false"),
+      );
     } finally {
       await srv.shutdown();
     }

@@ -31,7 +31,7 @@ function fill(p, seq) {
 /** The first difference between a received payload and message seq's, or null. */
 function payloadError(data, seq) {
   if (data.length !== SIZE) return `message ${seq} has ${data.length} bytes`;
-  const got = (data[0] << 24 >>> 0) + (data[1] << 16) + (data[2] << 8) + data[3];
+  const got = ((data[0] << 24) >>> 0) + (data[1] << 16) + (data[2] << 8) + data[3];
   if (got !== seq) return `expected message ${seq}, got ${got}`;
   for (let k = 4; k < SIZE; k++) {
     if (data[k] !== ((seq + k) & 0xff)) return `payload of message ${seq} differs at byte ${k}`;
@@ -140,7 +140,12 @@ class MsgReader {
 }
 
 function slowConsumerLines(srv) {
-  return srv.output().match(/.*Slow Consumer.*/g)?.join("\n") ?? "";
+  return (
+    srv
+      .output()
+      .match(/.*Slow Consumer.*/g)
+      ?.join("\n") ?? ""
+  );
 }
 
 for (const kind of serverKinds()) {
@@ -181,7 +186,11 @@ for (const kind of serverKinds()) {
         publishAll(a, y);
         publishAll(b, x);
         // either one closed: the other waits for messages that cannot come
-        await within(Promise.race([Promise.all([ra.done, rb.done]), a.closed(), b.closed()]), HANG_MS, () => `stuck at ${ra.next} and ${rb.next} of ${N}`);
+        await within(
+          Promise.race([Promise.all([ra.done, rb.done]), a.closed(), b.closed()]),
+          HANG_MS,
+          () => `stuck at ${ra.next} and ${rb.next} of ${N}`,
+        );
         assert.equal(ra.error, null);
         assert.equal(rb.error, null);
         assert.equal(ra.next, N, `a got ${ra.next} of ${N}; server said:\n${slowConsumerLines(srv)}`);
@@ -251,7 +260,10 @@ for (const kind of serverKinds()) {
           () => `no slow consumer logged:\n${srv.output().slice(-600)}`,
         );
         t.diagnostic(slowConsumerLines(srv).replace(/^.* - /, ""));
-        assert.match(slowConsumerLines(srv), /Slow Consumer Detected: (MaxPending of 1048576 Exceeded|WriteDeadline of 1s exceeded)/);
+        assert.match(
+          slowConsumerLines(srv),
+          /Slow Consumer Detected: (MaxPending of 1048576 Exceeded|WriteDeadline of 1s exceeded)/,
+        );
       } finally {
         s?.destroy();
         await srv.stop();

@@ -72,7 +72,8 @@ class Reader {
       const body = buf.subarray(nl + 2, nl + 2 + SIZE);
       const seq = body.readUInt32BE(0);
       if (seq !== this.next) this.error ??= `expected message ${this.next}, got ${seq}`;
-      else if (body[SIZE - 1] !== (seq & 0xff) || body[SIZE >> 1] !== (seq & 0xff)) this.error ??= `payload of ${seq} differs`;
+      else if (body[SIZE - 1] !== (seq & 0xff) || body[SIZE >> 1] !== (seq & 0xff))
+        this.error ??= `payload of ${seq} differs`;
       this.next = seq + 1;
       off = nl + 2 + SIZE + 2;
     }
@@ -133,15 +134,24 @@ for (const kind of serverKinds()) {
         await publishing;
 
         assert.equal(reader.error, null);
-        assert.equal(reader.next, N, `every message arrived (got ${reader.next}); server said:\n${srv.output().slice(-600)}`);
+        assert.equal(
+          reader.next,
+          N,
+          `every message arrived (got ${reader.next}); server said:\n${srv.output().slice(-600)}`,
+        );
         assert.ok(!/Slow Consumer/.test(srv.output()), `no slow consumer:\n${srv.output().slice(-600)}`);
         assert.equal(pubClosed, false, "the publisher was not disconnected");
         // back-pressure reached the publisher: while the reader slept, the server stopped taking
         // its bytes, so it could hand over only part of the burst (socket buffers and max_pending)
-        assert.ok(handedAtFirstPauseEnd >= 0 && handedAtFirstPauseEnd < N / 2, `publisher handed over ${handedAtFirstPauseEnd} of ${N} messages during the first pause`);
+        assert.ok(
+          handedAtFirstPauseEnd >= 0 && handedAtFirstPauseEnd < N / 2,
+          `publisher handed over ${handedAtFirstPauseEnd} of ${N} messages during the first pause`,
+        );
         // and the server's memory stayed bounded: under half of the 150 MB burst (about 40 MB is usual)
         const growth = rssPeakSample - rssBefore;
-        t.diagnostic(`server RSS growth ${(growth / 2 ** 20).toFixed(1)} MB; ${handedAtFirstPauseEnd} of ${N} messages handed over during the first pause`);
+        t.diagnostic(
+          `server RSS growth ${(growth / 2 ** 20).toFixed(1)} MB; ${handedAtFirstPauseEnd} of ${N} messages handed over during the first pause`,
+        );
         assert.ok(growth < 75 * 2 ** 20, `server RSS grew by ${(growth / 2 ** 20).toFixed(1)} MB during the burst`);
       } finally {
         sub?.destroy();

@@ -7,7 +7,6 @@ import { Sublist, SublistError } from "../dist/server/sublist.js";
 import { isValidSubject, isValidLiteralSubject, subjectMatches, subjectHasWildcard } from "../dist/protocol/subject.js";
 import { prng } from "./helpers/prng.js";
 
-
 let nextId = 0;
 /** A subscription entry: Sublist only needs subject and queue; id makes results comparable. */
 const sub = (subject, queue = null) => ({ subject, queue, id: ++nextId });
@@ -18,34 +17,77 @@ function shape(r) {
   for (const group of r.qsubs) {
     assert.ok(group.length > 0, "no empty queue group in a result");
     const name = group[0].queue;
-    assert.ok(group.every((s) => s.queue === name), "a queue group holds one queue name");
+    assert.ok(
+      group.every((s) => s.queue === name),
+      "a queue group holds one queue name",
+    );
     assert.ok(!(name in q), `queue ${name} appears once`);
     q[name] = ids(group);
   }
   const sorted = {};
   for (const k of Object.keys(q).sort()) sorted[k] = q[k];
-  assert.ok(r.psubs.every((s) => s.queue === null), "psubs are plain subscriptions");
+  assert.ok(
+    r.psubs.every((s) => s.queue === null),
+    "psubs are plain subscriptions",
+  );
   return { p: ids(r.psubs), q: sorted };
 }
 
 describe("subject helpers", () => {
   it("isValidSubject", () => {
-    for (const s of ["foo", "foo.bar", "*", ">", "foo.*", "foo.>", "*.*.>", "foo.*.bar", "a*b", "a>b", "foo.b*r.>", ">a", "*a.b", "_INBOX.x", "\u00e9.\u00ff", "a-b.c_d.e:f"]) {
+    for (const s of [
+      "foo",
+      "foo.bar",
+      "*",
+      ">",
+      "foo.*",
+      "foo.>",
+      "*.*.>",
+      "foo.*.bar",
+      "a*b",
+      "a>b",
+      "foo.b*r.>",
+      ">a",
+      "*a.b",
+      "_INBOX.x",
+      "\u00e9.\u00ff",
+      "a-b.c_d.e:f",
+    ]) {
       assert.equal(isValidSubject(s), true, JSON.stringify(s));
     }
-    for (const s of ["", ".", "..", "foo.", ".foo", "foo..bar", "foo bar", "foo\tbar", "foo\r", "foo\nbar", "foo\fbar", ">.foo", "foo.>.bar", "foo.>.>", "> ", " "]) {
+    for (const s of [
+      "",
+      ".",
+      "..",
+      "foo.",
+      ".foo",
+      "foo..bar",
+      "foo bar",
+      "foo\tbar",
+      "foo\r",
+      "foo\nbar",
+      "foo\fbar",
+      ">.foo",
+      "foo.>.bar",
+      "foo.>.>",
+      "> ",
+      " ",
+    ]) {
       assert.equal(isValidSubject(s), false, JSON.stringify(s));
     }
   });
 
   it("isValidLiteralSubject", () => {
-    for (const s of ["foo", "foo.bar", "a*b", "a>b", "foo.b*r", "*a", ">a"]) assert.equal(isValidLiteralSubject(s), true, s);
-    for (const s of ["", "*", ">", "foo.*", "foo.>", "*.bar", "foo..bar", "foo bar", "foo."]) assert.equal(isValidLiteralSubject(s), false, s);
+    for (const s of ["foo", "foo.bar", "a*b", "a>b", "foo.b*r", "*a", ">a"])
+      assert.equal(isValidLiteralSubject(s), true, s);
+    for (const s of ["", "*", ">", "foo.*", "foo.>", "*.bar", "foo..bar", "foo bar", "foo."])
+      assert.equal(isValidLiteralSubject(s), false, s);
   });
 
   it("subjectHasWildcard only counts whole tokens", () => {
     for (const s of ["*", ">", "a.*", "*.a", "a.*.b", "a.>", "**.*"]) assert.equal(subjectHasWildcard(s), true, s);
-    for (const s of ["a", "a*", "*a", "a.b*", "a.>b", "a*.b", "a.**", ">>"]) assert.equal(subjectHasWildcard(s), false, s);
+    for (const s of ["a", "a*", "*a", "a.b*", "a.>b", "a*.b", "a.**", ">>"])
+      assert.equal(subjectHasWildcard(s), false, s);
   });
 
   it("subjectMatches", () => {
@@ -155,13 +197,20 @@ describe("Sublist", () => {
     const q4 = sub("orders.new", "auditors");
     const q5 = sub("other", "workers");
     for (const s of [p1, q1, q2, q3, q4, q5]) sl.insert(s);
-    assert.deepEqual(shape(sl.match("orders.new")), { p: [p1.id], q: { auditors: ids([q3, q4]), workers: ids([q1, q2]) } });
+    assert.deepEqual(shape(sl.match("orders.new")), {
+      p: [p1.id],
+      q: { auditors: ids([q3, q4]), workers: ids([q1, q2]) },
+    });
     assert.deepEqual(shape(sl.match("orders.old")), { p: [], q: { auditors: [q3.id], workers: [q2.id] } });
     assert.deepEqual(shape(sl.match("other")), { p: [], q: { workers: [q5.id] } });
     assert.equal(sl.hasInterest("orders.x.y"), true, "queue-only interest counts");
     sl.remove(q3);
     sl.remove(q4);
-    assert.deepEqual(shape(sl.match("orders.new")), { p: [p1.id], q: { workers: ids([q1, q2]) } }, "an emptied group disappears");
+    assert.deepEqual(
+      shape(sl.match("orders.new")),
+      { p: [p1.id], q: { workers: ids([q1, q2]) } },
+      "an emptied group disappears",
+    );
   });
 
   it("remove: only the given entry, returns false when absent", () => {
@@ -189,7 +238,9 @@ describe("Sublist", () => {
 
   it("removal prunes empty nodes and levels (the trie is empty again)", () => {
     const sl = new Sublist();
-    const subs = ["a", "a.b", "a.b.c", "a.*.c", "a.>", "*", ">", "*.*.>", "x.y.z", "x.y.z"].map((s, i) => sub(s, i % 3 === 0 ? "q" : null));
+    const subs = ["a", "a.b", "a.b.c", "a.*.c", "a.>", "*", ">", "*.*.>", "x.y.z", "x.y.z"].map((s, i) =>
+      sub(s, i % 3 === 0 ? "q" : null),
+    );
     for (const s of subs) sl.insert(s);
     assert.equal(sl.size, subs.length);
     assert.equal(sl.all().length, subs.length);
@@ -385,7 +436,11 @@ function modelCheck({ seed, steps, tokens, maxLen, wildPub = 0.1, queues = ["q1"
   assert.deepEqual(ids(sl.all()), ids(live));
   for (const s of live) assert.equal(sl.remove(s), true);
   assert.equal(sl.size, 0);
-  assert.equal(sl.root.nodes.size + (sl.root.pwc ? 1 : 0) + (sl.root.fwc ? 1 : 0), 0, "trie empty after removing everything");
+  assert.equal(
+    sl.root.nodes.size + (sl.root.pwc ? 1 : 0) + (sl.root.fwc ? 1 : 0),
+    0,
+    "trie empty after removing everything",
+  );
   return { sl, matches, nonEmpty, maxCache };
 }
 
@@ -394,7 +449,13 @@ describe("Sublist: randomized model check against a brute-force reference", () =
     let hits = 0;
     let total = 0;
     for (let seed = 1; seed <= 20; seed++) {
-      const { sl, matches, nonEmpty } = modelCheck({ seed, steps: 3000, tokens: ["a", "b", "c"], maxLen: 4, churn: 0.15 });
+      const { sl, matches, nonEmpty } = modelCheck({
+        seed,
+        steps: 3000,
+        tokens: ["a", "b", "c"],
+        maxLen: 4,
+        churn: 0.15,
+      });
       hits += sl.cacheHits;
       total += matches;
       assert.ok(nonEmpty > matches / 10, `seed ${seed}: enough non-empty matches (${nonEmpty}/${matches})`);
@@ -404,11 +465,20 @@ describe("Sublist: randomized model check against a brute-force reference", () =
   });
 
   it("high churn: every few matches a subscription comes or goes", () => {
-    for (let seed = 100; seed < 110; seed++) modelCheck({ seed, steps: 3000, tokens: ["a", "b"], maxLen: 3, churn: 0.5, target: 15 });
+    for (let seed = 100; seed < 110; seed++)
+      modelCheck({ seed, steps: 3000, tokens: ["a", "b"], maxLen: 3, churn: 0.5, target: 15 });
   });
 
   it("larger alphabet so the cache fills and is pruned", () => {
-    const { sl, maxCache } = modelCheck({ seed: 4242, steps: 30000, tokens: ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"], maxLen: 4, wildPub: 0.05, churn: 0.03, target: 60 });
+    const { sl, maxCache } = modelCheck({
+      seed: 4242,
+      steps: 30000,
+      tokens: ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"],
+      maxLen: 4,
+      wildPub: 0.05,
+      churn: 0.03,
+      target: 60,
+    });
     assert.ok(sl.cacheHits > 0);
     assert.ok(maxCache >= 1000, `the cache filled up (max ${maxCache})`);
   });

@@ -133,28 +133,46 @@ for (const kind of kinds) {
         await assertRefused(srv.url, { caFile: certs.ca }, "no client certificate");
         await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.untrusted) }, "certificate of another CA");
         await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.expired) }, "expired certificate");
-        await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.server) }, "a certificate for servers only (extendedKeyUsage)");
-        await waitUntil(() => (srv.output().match(/TLS handshake error/g) ?? []).length >= 4, "four handshake errors logged");
-        assert.match(srv.output(), /TLS handshake error: tls: failed to verify (client )?certificate: x509: certificate specifies an incompatible key usage/);
+        await assertRefused(
+          srv.url,
+          { caFile: certs.ca, ...files(certs.server) },
+          "a certificate for servers only (extendedKeyUsage)",
+        );
+        await waitUntil(
+          () => (srv.output().match(/TLS handshake error/g) ?? []).length >= 4,
+          "four handshake errors logged",
+        );
+        assert.match(
+          srv.output(),
+          /TLS handshake error: tls: failed to verify (client )?certificate: x509: certificate specifies an incompatible key usage/,
+        );
         assert.match(srv.output(), /\[ERR\] 127\.0\.0\.1:\d+ - cid:\d+ - TLS handshake error: /);
       });
     });
 
     it("a plaintext client on a TLS port gets INFO, then is closed without -ERR (TLS Handshake Failure)", async () => {
-      await withServer(kind, tlsBlock(), async (srv) => {
-        const c = await RawConn.connect(srv.port);
-        await c.readInfo();
-        c.write('CONNECT {"verbose":false}\r\nPING\r\n');
-        assert.equal(await c.waitClosed(3000), true, "closed");
-        assert.equal(c.text(), "", "nothing after INFO");
-        await waitUntil(() => /TLS handshake error: tls: first record does not look like a TLS handshake/.test(srv.output()), "logged");
-        const m = await fetch(`http://127.0.0.1:${freeMonitorPort(srv)}/connz?state=closed`).then((r) => r.json());
-        assert.equal(m.connections.at(-1).reason, "TLS Handshake Failure");
-        // other clients are unaffected
-        const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca } });
-        await roundTrip(nc);
-        await nc.close();
-      }, ["-m", "-1"]);
+      await withServer(
+        kind,
+        tlsBlock(),
+        async (srv) => {
+          const c = await RawConn.connect(srv.port);
+          await c.readInfo();
+          c.write('CONNECT {"verbose":false}\r\nPING\r\n');
+          assert.equal(await c.waitClosed(3000), true, "closed");
+          assert.equal(c.text(), "", "nothing after INFO");
+          await waitUntil(
+            () => /TLS handshake error: tls: first record does not look like a TLS handshake/.test(srv.output()),
+            "logged",
+          );
+          const m = await fetch(`http://127.0.0.1:${freeMonitorPort(srv)}/connz?state=closed`).then((r) => r.json());
+          assert.equal(m.connections.at(-1).reason, "TLS Handshake Failure");
+          // other clients are unaffected
+          const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca } });
+          await roundTrip(nc);
+          await nc.close();
+        },
+        ["-m", "-1"],
+      );
     });
 
     it("a handshake that never completes is closed at the tls timeout", async () => {
@@ -176,22 +194,24 @@ for (const kind of kinds) {
       await withServer(kind, tlsBlock("verify: true\ntimeout: 0.3"), async (srv) => {
         const jobs = [];
         for (let i = 0; i < 40; i++) {
-          jobs.push(new Promise((resolve) => {
-            const s = net.connect(srv.port, "127.0.0.1");
-            s.on("error", () => {});
-            s.on("close", resolve);
-            s.once("data", () => {
-              const mode = i % 4;
-              if (mode === 0) s.write(randomBytes(1 + i * 5));
-              else if (mode === 1) s.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01]), randomBytes(50)]));
-              else if (mode === 2) {
-                const t = tls.connect({ socket: s, rejectUnauthorized: false });
-                t.on("error", () => {});
-                setTimeout(() => t.destroy(), i % 20);
-              } else setTimeout(() => s.resetAndDestroy(), i % 30);
-              setTimeout(() => s.destroy(), 2000);
-            });
-          }));
+          jobs.push(
+            new Promise((resolve) => {
+              const s = net.connect(srv.port, "127.0.0.1");
+              s.on("error", () => {});
+              s.on("close", resolve);
+              s.once("data", () => {
+                const mode = i % 4;
+                if (mode === 0) s.write(randomBytes(1 + i * 5));
+                else if (mode === 1) s.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01]), randomBytes(50)]));
+                else if (mode === 2) {
+                  const t = tls.connect({ socket: s, rejectUnauthorized: false });
+                  t.on("error", () => {});
+                  setTimeout(() => t.destroy(), i % 20);
+                } else setTimeout(() => s.resetAndDestroy(), i % 30);
+                setTimeout(() => s.destroy(), 2000);
+              });
+            }),
+          );
         }
         await Promise.all(jobs);
         const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca, ...files(certs.client) } });
@@ -220,7 +240,10 @@ for (const kind of kinds) {
         for (const [line, expected] of [
           ['CONNECT {"verbose":false,\r\nPING\r\n', ""],
           ['CONNECT {"verbose":"yes"}\r\nPING\r\n', ""],
-          [`CONNECT {"verbose":false,"name":"${"x".repeat(400)}"}\r\nPING\r\n`, "-ERR 'maximum control line exceeded'\r\n"],
+          [
+            `CONNECT {"verbose":false,"name":"${"x".repeat(400)}"}\r\nPING\r\n`,
+            "-ERR 'maximum control line exceeded'\r\n",
+          ],
         ]) {
           const r = await rawTLS(srv.port);
           assert.equal(r.secure, true);
@@ -228,7 +251,10 @@ for (const kind of kinds) {
           assert.equal(await r.c.waitClosed(3000), true, "closed");
           assert.equal(r.c.text(), expected);
         }
-        await waitUntil(() => /json: cannot unmarshal string into Go struct field ClientOpts.verbose of type bool/.test(srv.output()), "logged");
+        await waitUntil(
+          () => /json: cannot unmarshal string into Go struct field ClientOpts.verbose of type bool/.test(srv.output()),
+          "logged",
+        );
         // other clients are unaffected
         const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca } });
         await roundTrip(nc);
@@ -242,42 +268,71 @@ for (const kind of kinds) {
         { user: "bob@example.com", permissions: { publish: "bob.>", subscribe: "bob.>" } }
         { user: "carol.example.com" }
       ] }\n`;
-      await withServer(kind, tlsBlock("verify_and_map: true") + users, async (srv) => {
-        const mon = freeMonitorPort(srv);
-        for (const [who, id, subj] of [["alice", certs.client, "alice.x"], ["bob", certs.clientEmail, "bob.x"], ["carol", certs.clientDns, "any"]]) {
-          const nc = await connect({ servers: srv.url, name: who, tls: { caFile: certs.ca, ...files(id) } });
-          await roundTrip(nc, subj);
-          const connz = await fetch(`http://127.0.0.1:${mon}/connz?auth=1`).then((r) => r.json());
-          const ci = connz.connections.find((x) => x.name === who);
-          assert.equal(ci.authorized_user, { alice: "CN=alice,OU=dev,O=tsnats test", bob: "bob@example.com", carol: "carol.example.com" }[who]);
-          await nc.close();
-        }
-        // alice may not publish outside alice.>
-        const c = await rawTLS(srv.port, { cert: readFileSync(certs.client.cert), key: readFileSync(certs.client.key) });
-        assert.equal(c.secure, true);
-        c.c.write('CONNECT {"verbose":false,"pedantic":false}\r\nPUB bob.x 1\r\nx\r\n');
-        assert.equal(await c.c.flush(), "-ERR 'Permissions Violation for Publish to \"bob.x\"'\r\n");
-        c.c.close();
-        // a certificate of no configured user is refused with the usual violation
-        const u = await rawTLS(srv.port, { cert: readFileSync(certs.expired.cert), key: readFileSync(certs.expired.key) });
-        if (u.secure === true) {
-          u.c.write('CONNECT {"verbose":false}\r\nPING\r\n');
-          await u.c.waitClosed(3000);
-          assert.ok(!u.c.text().includes("PONG"), "not logged in");
-        }
-      }, ["-m", "-1"]);
+      await withServer(
+        kind,
+        tlsBlock("verify_and_map: true") + users,
+        async (srv) => {
+          const mon = freeMonitorPort(srv);
+          for (const [who, id, subj] of [
+            ["alice", certs.client, "alice.x"],
+            ["bob", certs.clientEmail, "bob.x"],
+            ["carol", certs.clientDns, "any"],
+          ]) {
+            const nc = await connect({ servers: srv.url, name: who, tls: { caFile: certs.ca, ...files(id) } });
+            await roundTrip(nc, subj);
+            const connz = await fetch(`http://127.0.0.1:${mon}/connz?auth=1`).then((r) => r.json());
+            const ci = connz.connections.find((x) => x.name === who);
+            assert.equal(
+              ci.authorized_user,
+              { alice: "CN=alice,OU=dev,O=tsnats test", bob: "bob@example.com", carol: "carol.example.com" }[who],
+            );
+            await nc.close();
+          }
+          // alice may not publish outside alice.>
+          const c = await rawTLS(srv.port, {
+            cert: readFileSync(certs.client.cert),
+            key: readFileSync(certs.client.key),
+          });
+          assert.equal(c.secure, true);
+          c.c.write('CONNECT {"verbose":false,"pedantic":false}\r\nPUB bob.x 1\r\nx\r\n');
+          assert.equal(await c.c.flush(), "-ERR 'Permissions Violation for Publish to \"bob.x\"'\r\n");
+          c.c.close();
+          // a certificate of no configured user is refused with the usual violation
+          const u = await rawTLS(srv.port, {
+            cert: readFileSync(certs.expired.cert),
+            key: readFileSync(certs.expired.key),
+          });
+          if (u.secure === true) {
+            u.c.write('CONNECT {"verbose":false}\r\nPING\r\n');
+            await u.c.waitClosed(3000);
+            assert.ok(!u.c.text().includes("PONG"), "not logged in");
+          }
+        },
+        ["-m", "-1"],
+      );
     });
 
     it("verify_and_map: a user named by the subject's RDNs in another order matches", async () => {
       const users = `authorization { users: [ { user: "O=tsnats test, OU=dev, CN=alice", permissions: { publish: "rdn.>", subscribe: "rdn.>" } } ] }\n`;
-      await withServer(kind, tlsBlock("verify_and_map: true") + users, async (srv) => {
-        const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca, ...files(certs.client) } });
-        await roundTrip(nc, "rdn.x");
-        await nc.close();
-        assert.match(srv.output(), /\[DBG\] .* - Using DistinguishedNameMatch for auth \["O=tsnats test, OU=dev, CN=alice"\]/);
-        await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.clientEmail) }, "bob maps to no user");
-        await waitUntil(() => /User in cert \["CN=bob,O=tsnats test"\], not found/.test(srv.output()), "not found logged");
-      }, ["-D"]);
+      await withServer(
+        kind,
+        tlsBlock("verify_and_map: true") + users,
+        async (srv) => {
+          const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca, ...files(certs.client) } });
+          await roundTrip(nc, "rdn.x");
+          await nc.close();
+          assert.match(
+            srv.output(),
+            /\[DBG\] .* - Using DistinguishedNameMatch for auth \["O=tsnats test, OU=dev, CN=alice"\]/,
+          );
+          await assertRefused(srv.url, { caFile: certs.ca, ...files(certs.clientEmail) }, "bob maps to no user");
+          await waitUntil(
+            () => /User in cert \["CN=bob,O=tsnats test"\], not found/.test(srv.output()),
+            "not found logged",
+          );
+        },
+        ["-D"],
+      );
     });
 
     it("pinned_certs: only the pinned client key is accepted", async () => {
@@ -306,31 +361,45 @@ for (const kind of kinds) {
     });
 
     it("/connz and /varz show the TLS fields as nats-server does", async () => {
-      await withServer(kind, tlsBlock("verify: true\ntimeout: 3"), async (srv) => {
-        const mon = freeMonitorPort(srv);
-        const nc = await connect({ servers: srv.url, name: "tlsconn", tls: { caFile: certs.ca, ...files(certs.client) } });
-        await nc.flush();
-        const connz = await fetch(`http://127.0.0.1:${mon}/connz`).then((r) => r.json());
-        const ci = connz.connections.find((x) => x.name === "tlsconn");
-        assert.equal(ci.tls_version, "1.3");
-        assert.equal(ci.tls_cipher_suite, "TLS_AES_128_GCM_SHA256");
-        const keys = Object.keys(ci);
-        assert.ok(keys.indexOf("tls_version") > keys.indexOf("version") && keys.indexOf("tls_cipher_suite") === keys.indexOf("tls_version") + 1);
-        if (ci.tls_peer_certs !== undefined || !isOracle29(kind)) {
-          const der = new X509Certificate(readFileSync(certs.client.cert)).raw;
-          assert.deepEqual(ci.tls_peer_certs, [{
-            subject: "CN=alice,OU=dev,O=tsnats test",
-            spki_sha256: certs.spki("client"),
-            cert_sha256: createHash("sha256").update(der).digest("hex"),
-          }]);
-        }
-        const varz = await fetch(`http://127.0.0.1:${mon}/varz`).then((r) => r.json());
-        assert.equal(varz.tls_required, true);
-        assert.equal(varz.tls_verify, true);
-        assert.equal(varz.tls_timeout, 3);
-        assert.equal(varz.auth_timeout, 4, "with TLS the auth timeout defaults to the tls timeout + 1 s");
-        await nc.close();
-      }, ["-m", "-1"]);
+      await withServer(
+        kind,
+        tlsBlock("verify: true\ntimeout: 3"),
+        async (srv) => {
+          const mon = freeMonitorPort(srv);
+          const nc = await connect({
+            servers: srv.url,
+            name: "tlsconn",
+            tls: { caFile: certs.ca, ...files(certs.client) },
+          });
+          await nc.flush();
+          const connz = await fetch(`http://127.0.0.1:${mon}/connz`).then((r) => r.json());
+          const ci = connz.connections.find((x) => x.name === "tlsconn");
+          assert.equal(ci.tls_version, "1.3");
+          assert.equal(ci.tls_cipher_suite, "TLS_AES_128_GCM_SHA256");
+          const keys = Object.keys(ci);
+          assert.ok(
+            keys.indexOf("tls_version") > keys.indexOf("version") &&
+              keys.indexOf("tls_cipher_suite") === keys.indexOf("tls_version") + 1,
+          );
+          if (ci.tls_peer_certs !== undefined || !isOracle29(kind)) {
+            const der = new X509Certificate(readFileSync(certs.client.cert)).raw;
+            assert.deepEqual(ci.tls_peer_certs, [
+              {
+                subject: "CN=alice,OU=dev,O=tsnats test",
+                spki_sha256: certs.spki("client"),
+                cert_sha256: createHash("sha256").update(der).digest("hex"),
+              },
+            ]);
+          }
+          const varz = await fetch(`http://127.0.0.1:${mon}/varz`).then((r) => r.json());
+          assert.equal(varz.tls_required, true);
+          assert.equal(varz.tls_verify, true);
+          assert.equal(varz.tls_timeout, 3);
+          assert.equal(varz.auth_timeout, 4, "with TLS the auth timeout defaults to the tls timeout + 1 s");
+          await nc.close();
+        },
+        ["-m", "-1"],
+      );
     });
 
     it("HTTPS monitoring (https_port) uses the tls block's certificate", async () => {
@@ -371,7 +440,13 @@ for (const kind of kinds) {
         // a certificate file that no longer loads refuses the reload; the server keeps the last one
         writeFileSync(cert, "not a certificate\n");
         process.kill(srv.pid, "SIGHUP");
-        await waitUntil(() => /\[ERR\] Failed to reload server configuration: .*error parsing X509 certificate\/key pair/.test(srv.output()), "reload refused");
+        await waitUntil(
+          () =>
+            /\[ERR\] Failed to reload server configuration: .*error parsing X509 certificate\/key pair/.test(
+              srv.output(),
+            ),
+          "reload refused",
+        );
         copyFileSync(certs.server2.cert, cert);
         assert.equal(await fp(), new X509Certificate(readFileSync(certs.server2.cert)).fingerprint256);
         await roundTrip(nc);
@@ -385,9 +460,17 @@ for (const kind of kinds) {
         [tlsBlock(`cipher_suites: ["TLS_NOPE"]`), "unrecognized cipher TLS_NOPE"],
         [tlsBlock(`curve_preferences: ["CurveP999"]`), "unrecognized curve preference CurveP999"],
         // min_version arrived in nats-server 2.10
-        ...(isOracle29(kind) ? [] : [[tlsBlock(`min_version: "1.1"`), "error parsing tls config: unsupported TLS version: TLS 1.1"]]),
-        [tlsBlock(`verify_cert_and_check_known_urls: true`), "verify_cert_and_check_known_urls not supported in this context"],
-        [`tls { cert_file: "${missing}", key_file: "${certs.server.key}" }\n`, `error parsing X509 certificate/key pair: open ${missing}: no such file or directory`],
+        ...(isOracle29(kind)
+          ? []
+          : [[tlsBlock(`min_version: "1.1"`), "error parsing tls config: unsupported TLS version: TLS 1.1"]]),
+        [
+          tlsBlock(`verify_cert_and_check_known_urls: true`),
+          "verify_cert_and_check_known_urls not supported in this context",
+        ],
+        [
+          `tls { cert_file: "${missing}", key_file: "${certs.server.key}" }\n`,
+          `error parsing X509 certificate/key pair: open ${missing}: no such file or directory`,
+        ],
         [`tls { cert_file: "${certs.server.cert}" }\n`, "missing 'key_file' in TLS configuration"],
       ]) {
         const f = conf(block);
@@ -407,18 +490,23 @@ for (const kind of kinds) {
 
 describe("TLS options only in 2.10 (tsnats)", () => {
   it("handshake_first: the handshake comes before INFO; nats.js with handshakeFirst connects", async () => {
-    await withServer("tsnats", tlsBlock("handshake_first: true"), async (srv) => {
-      const c = await RawConn.connect(srv.port);
-      // nothing in plaintext: the server waits for the client's hello
-      assert.equal(await c.waitClosed(300), false);
-      assert.equal(c.text(), "");
-      c.close();
-      const nc = await connect({ servers: srv.url, name: "first", tls: { caFile: certs.ca, handshakeFirst: true } });
-      await roundTrip(nc);
-      const connz = await fetch(`http://127.0.0.1:${freeMonitorPort(srv)}/connz`).then((r) => r.json());
-      assert.equal(connz.connections.find((x) => x.name === "first").tls_first, true);
-      await nc.close();
-    }, ["-m", "-1"]);
+    await withServer(
+      "tsnats",
+      tlsBlock("handshake_first: true"),
+      async (srv) => {
+        const c = await RawConn.connect(srv.port);
+        // nothing in plaintext: the server waits for the client's hello
+        assert.equal(await c.waitClosed(300), false);
+        assert.equal(c.text(), "");
+        c.close();
+        const nc = await connect({ servers: srv.url, name: "first", tls: { caFile: certs.ca, handshakeFirst: true } });
+        await roundTrip(nc);
+        const connz = await fetch(`http://127.0.0.1:${freeMonitorPort(srv)}/connz`).then((r) => r.json());
+        assert.equal(connz.connections.find((x) => x.name === "first").tls_first, true);
+        await nc.close();
+      },
+      ["-m", "-1"],
+    );
   });
 
   it("handshake_first: auto falls back to a plaintext INFO for clients that wait for it", async () => {
@@ -445,7 +533,10 @@ describe("TLS options only in 2.10 (tsnats)", () => {
     }
     await assert.rejects(
       (async () => embed({ tls: { cert_file: certs.file("nope.pem"), key_file: certs.server.key } }))(),
-      (e) => e.message.includes(`error parsing X509 certificate/key pair: open ${certs.file("nope.pem")}: no such file or directory`),
+      (e) =>
+        e.message.includes(
+          `error parsing X509 certificate/key pair: open ${certs.file("nope.pem")}: no such file or directory`,
+        ),
     );
   });
 
@@ -458,17 +549,24 @@ describe("TLS options only in 2.10 (tsnats)", () => {
     } finally {
       await srv.stop();
     }
-    await withServer("tsnats", tlsBlock(), async (off) => {
-      const raw = await RawConn.connect(off.port);
-      const info = await raw.readInfo();
-      raw.write('CONNECT {"verbose":false}\r\n');
-      assert.equal(await raw.flush(), "");
-      raw.close();
-      assert.equal(info.tls_required, undefined);
-    }, ["--tls=false"]);
+    await withServer(
+      "tsnats",
+      tlsBlock(),
+      async (off) => {
+        const raw = await RawConn.connect(off.port);
+        const info = await raw.readInfo();
+        raw.write('CONNECT {"verbose":false}\r\n');
+        assert.equal(await raw.flush(), "");
+        raw.close();
+        assert.equal(info.tls_required, undefined);
+      },
+      ["--tls=false"],
+    );
     let err = "";
     try {
-      execFileSync(process.execPath, [TSNATS_BIN, "--tls", "--tlscert", certs.server.cert], { stdio: ["ignore", "pipe", "pipe"] });
+      execFileSync(process.execPath, [TSNATS_BIN, "--tls", "--tlscert", certs.server.cert], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
     } catch (e) {
       err = String(e.stderr);
     }

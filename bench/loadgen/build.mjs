@@ -20,8 +20,13 @@ const STAMP = path.join(CACHE, "loadgen.stamp");
 /** A digest of everything the binary is built from. */
 function sourceDigest() {
   const h = createHash("sha256");
-  for (const f of readdirSync(SRC).filter((f) => f.endsWith(".go")).sort()) {
-    h.update(f).update("\0").update(readFileSync(path.join(SRC, f))).update("\0");
+  for (const f of readdirSync(SRC)
+    .filter((f) => f.endsWith(".go"))
+    .sort()) {
+    h.update(f)
+      .update("\0")
+      .update(readFileSync(path.join(SRC, f)))
+      .update("\0");
   }
   const natsGo = path.join(NATS_GO_DIR, "nats.go");
   h.update(`nats.go ${existsSync(natsGo) ? statSync(natsGo).mtimeMs : "missing"}`);

@@ -71,7 +71,7 @@ export function latencyStats(samples: Sample[]): LatencyStats | undefined {
   if (total === 0) return undefined;
   const all = new Float64Array(total);
   let o = 0;
-  for (const s of samples) if (s.latencies) (all.set(s.latencies, o), (o += s.latencies.length));
+  for (const s of samples) if (s.latencies) all.set(s.latencies, o), (o += s.latencies.length);
   all.sort();
   const pct = (p: number) => all[Math.max(0, Math.ceil((p / 100) * total) - 1)] / 1000;
   let sum = 0;
@@ -134,14 +134,27 @@ export function tables(pubs: Sample[], subs: Sample[], pubLabel: string, subLabe
     chars: compact,
   });
   const row = (role: string, client: string, s: Sample) =>
-    t.push([role, client, comma(s.msgs), comma(s.bytes), seconds(s).toFixed(3), comma(rate(s)), (throughput(s) / MB).toFixed(2)]);
+    t.push([
+      role,
+      client,
+      comma(s.msgs),
+      comma(s.bytes),
+      seconds(s).toFixed(3),
+      comma(rate(s)),
+      (throughput(s) / MB).toFixed(2),
+    ]);
   const block = (label: string, samples: Sample[]) => {
     if (!samples.length) return;
     samples.forEach((s, i) => row(label, String(i + 1), s));
     if (samples.length > 1) {
       row(label, "all", group(samples)!);
       const r = rateStats(samples);
-      for (const [k, v] of [["min", r.min], ["avg", r.avg], ["max", r.max], ["stddev", Math.trunc(r.stddev)]] as const) {
+      for (const [k, v] of [
+        ["min", r.min],
+        ["avg", r.avg],
+        ["max", r.max],
+        ["stddev", Math.trunc(r.stddev)],
+      ] as const) {
         t.push([label, k, "", "", "", comma(v), ""]);
       }
     }
@@ -158,7 +171,17 @@ export function tables(pubs: Sample[], subs: Sample[], pubLabel: string, subLabe
       style: plain,
     });
     const f = (v: number) => commaf(v, 2);
-    l.push([`${comma(lat.count)} requests`, f(lat.min), f(lat.avg), f(lat.p50), f(lat.p90), f(lat.p99), f(lat.p99_9), f(lat.max), f(lat.stddev)]);
+    l.push([
+      `${comma(lat.count)} requests`,
+      f(lat.min),
+      f(lat.avg),
+      f(lat.p50),
+      f(lat.p90),
+      f(lat.p99),
+      f(lat.p99_9),
+      f(lat.max),
+      f(lat.stddev),
+    ]);
     out += l.toString() + "\n";
   }
   return out;
@@ -168,12 +191,30 @@ export function tables(pubs: Sample[], subs: Sample[], pubLabel: string, subLabe
 export function csv(runId: string, pubs: Sample[], subs: Sample[]): string {
   const withLat = pubs.some((s) => s.latencies?.length);
   const head = ["#RunID", "ClientID", "MsgCount", "MsgBytes", "MsgsPerSec", "BytesPerSec", "DurationSecs"];
-  if (withLat) head.push("MinLatencyMicroSecs", "AvgLatencyMicroSecs", "MaxLatencyMicroSecs", "P50LatencyMicroSecs", "P90LatencyMicroSecs", "P99LatencyMicroSecs", "P99.9LatencyMicroSecs", "StdDevLatencyMicroSecs");
+  if (withLat)
+    head.push(
+      "MinLatencyMicroSecs",
+      "AvgLatencyMicroSecs",
+      "MaxLatencyMicroSecs",
+      "P50LatencyMicroSecs",
+      "P90LatencyMicroSecs",
+      "P99LatencyMicroSecs",
+      "P99.9LatencyMicroSecs",
+      "StdDevLatencyMicroSecs",
+    );
   const lines = [head.join(",")];
   const f6 = (v: number) => v.toFixed(6);
   const add = (pre: string, samples: Sample[]) =>
     samples.forEach((s, j) => {
-      const r = [runId, `${pre}${j}`, String(s.msgs), String(s.bytes), String(rate(s)), f6(throughput(s)), f6(seconds(s))];
+      const r = [
+        runId,
+        `${pre}${j}`,
+        String(s.msgs),
+        String(s.bytes),
+        String(rate(s)),
+        f6(throughput(s)),
+        f6(seconds(s)),
+      ];
       if (withLat) {
         const l = latencyStats([s]);
         r.push(...(l ? [l.min, l.avg, l.max, l.p50, l.p90, l.p99, l.p99_9, l.stddev].map(f6) : Array(8).fill(f6(0))));

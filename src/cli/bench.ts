@@ -203,13 +203,18 @@ function common(c: Command, defaults: boolean): Command {
 async function start(subject: string, o: BenchOptions, cmd: Command): Promise<void> {
   if (o.msgs <= 0) throw new Error("number of messages should be greater than 0");
   if (o.pub === 0 && o.sub === 0) {
-    throw new Error("You must have at least one publisher or at least one subscriber... try adding --pub 1 and/or --sub 1 to the arguments");
+    throw new Error(
+      "You must have at least one publisher or at least one subscriber... try adding --pub 1 and/or --sub 1 to the arguments",
+    );
   }
   if (o.request && o.reply) {
-    throw new Error("Request-reply mode error: can not be both a requester and a replier at the same time, please use at least two instances of tsnats bench to benchmark request/reply, or --request with --sub");
+    throw new Error(
+      "Request-reply mode error: can not be both a requester and a replier at the same time, please use at least two instances of tsnats bench to benchmark request/reply, or --request with --sub",
+    );
   }
   if (o.reply && o.pub > 0) throw new Error("Request-reply mode error: can not have a publisher while in --reply mode");
-  if (o.queue !== undefined && (o.request || o.reply)) throw new Error("--queue does not apply to request-reply mode (repliers always form the queue group bench-reply)");
+  if (o.queue !== undefined && (o.request || o.reply))
+    throw new Error("--queue does not apply to request-reply mode (repliers always form the queue group bench-reply)");
   try {
     parseSize(o.size);
   } catch {
@@ -232,28 +237,55 @@ export function register(program: Command): void {
       .argument("<subject>", "Subject to use for the benchmark")
       .option("--pub <n>", "Number of concurrent publishers", intArg, 0)
       .option("--sub <n>", "Number of concurrent subscribers", intArg, 0)
-      .option("--queue [group]", "Subscribers join a queue group (default name bench-queue): together they get each message once")
-      .option("--request", "Request-Reply mode: publishers send requests and wait for a reply (the --sub subscribers reply)")
+      .option(
+        "--queue [group]",
+        "Subscribers join a queue group (default name bench-queue): together they get each message once",
+      )
+      .option(
+        "--request",
+        "Request-Reply mode: publishers send requests and wait for a reply (the --sub subscribers reply)",
+      )
       .option("--reply", "Request-Reply mode: subscribers send replies (to requesters elsewhere)")
-      .option("--pubsleep <duration>", "Sleep for the specified interval after publishing each batch of messages (each request)", durationArg),
+      .option(
+        "--pubsleep <duration>",
+        "Sleep for the specified interval after publishing each batch of messages (each request)",
+        durationArg,
+      ),
     true,
   ).action((subject: string, o: BenchOptions, cmd: Command) => start(subject, o, cmd));
 
   // natscli's newer forms: `bench pub|sub SUBJECT --clients N`, `bench service request|serve SUBJECT`.
   const clients = (c: Command, sleepHelp?: string) => {
-    common(c.argument("<subject>", "Subject to use for the benchmark").option("--clients <n>", "Number of concurrent clients", intArg, 1), false);
+    common(
+      c
+        .argument("<subject>", "Subject to use for the benchmark")
+        .option("--clients <n>", "Number of concurrent clients", intArg, 1),
+      false,
+    );
     if (sleepHelp) c.option("--sleep <duration>", sleepHelp, durationArg);
     return c;
   };
   const as = (pub: boolean, extra: Partial<BenchOptions>) => (subject: string, _o: ClientsOptions, cmd: Command) => {
     const { clients: n, sleep: pause, ...all } = cmd.optsWithGlobals() as ClientsOptions & BenchOptions;
-    const o: Omit<BenchOptions, "pub" | "sub"> = { msgs: all.msgs, size: all.size, progress: all.progress, csv: all.csv, json: all.json };
+    const o: Omit<BenchOptions, "pub" | "sub"> = {
+      msgs: all.msgs,
+      size: all.size,
+      progress: all.progress,
+      csv: all.csv,
+      json: all.json,
+    };
     return start(subject, { ...o, pub: pub ? n : 0, sub: pub ? 0 : n, pubsleep: pause, ...extra }, cmd);
   };
-  clients(bench.command("pub").description("Publish Core NATS messages"), "Sleep for the specified interval between publications").action(as(true, {}));
+  clients(
+    bench.command("pub").description("Publish Core NATS messages"),
+    "Sleep for the specified interval between publications",
+  ).action(as(true, {}));
   clients(bench.command("sub").description("Subscribe to Core NATS messages")).action(as(false, {}));
   const service = bench.command("service").description("Micro-service mode");
-  clients(service.command("request").description("Send a request and wait for its reply"), "Sleep for the specified interval between requests").action(as(true, { request: true }));
+  clients(
+    service.command("request").description("Send a request and wait for its reply"),
+    "Sleep for the specified interval between requests",
+  ).action(as(true, { request: true }));
   clients(service.command("serve").description("Service requests")).action(as(false, { reply: true }));
 }
 
@@ -291,7 +323,9 @@ async function runBench(run: BenchRun): Promise<void> {
     const pubConns: NatsConnection[] = [];
     for (let i = 0; i < o.pub; i++) pubConns.push(await run.connect());
     const pubBars = counts.map((n) => bars.add(n, o.request ? "Requesting" : "Publishing"));
-    counts.forEach((n, i) => log(`[${i + 1}] Starting ${o.request ? "requester, requesting" : "publisher, publishing"} ${comma(n)} messages`));
+    counts.forEach((n, i) =>
+      log(`[${i + 1}] Starting ${o.request ? "requester, requesting" : "publisher, publishing"} ${comma(n)} messages`),
+    );
     const results = await Promise.allSettled(counts.map((n, i) => run.publisher(pubConns[i], n, pubBars[i])));
     for (const r of results) {
       if (r.status === "fulfilled") pubSamples.push(r.value);
@@ -304,7 +338,8 @@ async function runBench(run: BenchRun): Promise<void> {
     await Promise.allSettled(run.conns.map((nc) => nc.close()));
   }
   for (const s of run.subs) {
-    if (s.first !== undefined && s.last !== undefined) subSamples.push({ msgs: s.received, bytes: s.received * run.size, start: s.first, end: s.last });
+    if (s.first !== undefined && s.last !== undefined)
+      subSamples.push({ msgs: s.received, bytes: s.received * run.size, start: s.first, end: s.last });
   }
   if (run.errors.length && pubSamples.length === 0 && subSamples.length === 0) throw new Error(run.errors[0]);
   const received = run.received();
@@ -336,7 +371,14 @@ function jsonResult(run: BenchRun, m: string, pubs: Sample[], subs: Sample[], lo
   const part = (samples: Sample[]) => {
     const g = group(samples);
     if (!g) return null;
-    return { clients: samples.length, msgs: g.msgs, bytes: g.bytes, seconds: seconds(g), msgs_per_sec: rate(g), mb_per_sec: throughput(g) / 1048576 };
+    return {
+      clients: samples.length,
+      msgs: g.msgs,
+      bytes: g.bytes,
+      seconds: seconds(g),
+      msgs_per_sec: rate(g),
+      mb_per_sec: throughput(g) / 1048576,
+    };
   };
   const all = group([...pubs, ...subs]);
   const pub = part(pubs);
@@ -365,7 +407,16 @@ function jsonResult(run: BenchRun, m: string, pubs: Sample[], subs: Sample[], lo
     delivered_msgs_per_s: sub?.msgs_per_sec ?? 0,
   };
   if (lat) {
-    r.latency_us = { min: lat.min, avg: lat.avg, p50: lat.p50, p90: lat.p90, p99: lat.p99, p99_9: lat.p99_9, max: lat.max, stddev: lat.stddev };
+    r.latency_us = {
+      min: lat.min,
+      avg: lat.avg,
+      p50: lat.p50,
+      p90: lat.p90,
+      p99: lat.p99,
+      p99_9: lat.p99_9,
+      max: lat.max,
+      stddev: lat.stddev,
+    };
     r.lat_p50_us = lat.p50;
     r.lat_p90_us = lat.p90;
     r.lat_p99_us = lat.p99;

@@ -6,10 +6,12 @@ import { goUptime } from "../server/monitor/util.js";
 export function log(msg = ""): void {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, "0");
-  process.stderr.write(`${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${msg.endsWith("\n") ? msg : msg + "\n"}`);
+  process.stderr.write(
+    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${msg.endsWith("\n") ? msg : msg + "\n"}`,
+  );
 }
 
-const NS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** Parse a Go duration ("300ms", "1m30s", "1.5s", "0") into nanoseconds; throws on bad input. */
 export function parseDuration(s: string): number {
@@ -28,7 +30,9 @@ export function parseDuration(s: string): number {
     re.lastIndex = pos;
     const m = re.exec(text);
     if (!m) {
-      throw new Error(/^[\d.]+$/.test(text.slice(pos)) ? `time: missing unit in duration "${s}"` : `time: invalid duration "${s}"`);
+      throw new Error(
+        /^[\d.]+$/.test(text.slice(pos)) ? `time: missing unit in duration "${s}"` : `time: invalid duration "${s}"`,
+      );
     }
     total += Number(m[1]) * NS[m[2]];
     pos = re.lastIndex;
@@ -40,7 +44,9 @@ export function parseDuration(s: string): number {
 function frac(v: number, prec: number): string {
   const div = 10 ** prec;
   const whole = Math.floor(v / div);
-  const f = String(v % div).padStart(prec, "0").replace(/0+$/, "");
+  const f = String(v % div)
+    .padStart(prec, "0")
+    .replace(/0+$/, "");
   return f ? `${whole}.${f}` : String(whole);
 }
 

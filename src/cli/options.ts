@@ -32,7 +32,9 @@ export function addGlobalOptions(program: Command): void {
     if (env) o.env(env);
     program.addOption(o);
   };
-  program.addOption(new Option("-s, --server <url>", "NATS server urls, comma separated").env("NATS_URL").default(DEFAULT_URL));
+  program.addOption(
+    new Option("-s, --server <url>", "NATS server urls, comma separated").env("NATS_URL").default(DEFAULT_URL),
+  );
   opt("--user <user>", "Username or Token", "NATS_USER");
   opt("--password <password>", "Password", "NATS_PASSWORD");
   opt("--token <token>", "Token", "NATS_TOKEN");
@@ -42,7 +44,9 @@ export function addGlobalOptions(program: Command): void {
   opt("--tlskey <file>", "TLS private key", "NATS_KEY");
   opt("--tlsca <file>", "TLS certificate authority chain", "NATS_CA");
   opt("--tlsfirst", "Perform TLS handshake before expecting the server greeting");
-  program.addOption(new Option("--timeout <duration>", "Time to wait on responses from NATS").env("NATS_TIMEOUT").default("5s"));
+  program.addOption(
+    new Option("--timeout <duration>", "Time to wait on responses from NATS").env("NATS_TIMEOUT").default("5s"),
+  );
   opt("--connection-name <name>", "Nickname to use for the underlying NATS Connection");
 }
 
@@ -67,7 +71,9 @@ function readFile(what: string, file: string): Uint8Array {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new Error(`could not read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(
+      `could not read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -126,6 +132,7 @@ export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   let msg = (err.message || err.name).trim();
   const cause = (err as Error & { cause?: unknown }).cause;
-  if (cause instanceof Error && cause.message && !msg.includes(cause.message.trim())) msg += `: ${cause.message.trim()}`;
+  if (cause instanceof Error && cause.message && !msg.includes(cause.message.trim()))
+    msg += `: ${cause.message.trim()}`;
   return msg.replace(/\s*\n\s*/g, " "); // one line (OpenSSL's texts end in a newline)
 }

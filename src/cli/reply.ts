@@ -76,7 +76,10 @@ function runCommand(line: string, m: Msg, request: string): Promise<{ out: Buffe
     child.stderr.on("data", (d: Buffer) => chunks.push(d));
     child.once("error", (e) => resolve({ out: Buffer.concat(chunks), err: e.message }));
     child.once("close", (code, signal) =>
-      resolve({ out: Buffer.concat(chunks), err: code === 0 ? undefined : signal ? `signal: ${signal}` : `exit status ${code}` }),
+      resolve({
+        out: Buffer.concat(chunks),
+        err: code === 0 ? undefined : signal ? `signal: ${signal}` : `exit status ${code}`,
+      }),
     );
   });
 }

@@ -31,7 +31,12 @@ export function register(program: Command): void {
     .option("-H, --header <K:V>", "Adds headers to the message using K:V format", collect, [])
     .option("--count <n>", "Publish multiple messages", intArg, 1)
     .option("--replies <n>", "Wait for multiple replies from services. 0 waits until timeout", intArg, 1)
-    .option("--reply-timeout <duration>", "Maximum time between replies when waiting for more than one", durationArg, 300e6)
+    .option(
+      "--reply-timeout <duration>",
+      "Maximum time between replies when waiting for more than one",
+      durationArg,
+      300e6,
+    )
     .option("--wait-for-empty", "Wait for multiple replies until a empty message is received")
     .option("--sleep <duration>", "When sending multiple requests, wait this long between them", durationArg)
     .option("--no-templates", "Disables template functions in the body and subject")
@@ -62,10 +67,13 @@ export class NoReplyError extends Error {}
 function nextMsg(queue: Msg[], wake: { fn: (() => void) | null }, ms: number): Promise<Msg | undefined> {
   if (queue.length) return Promise.resolve(queue.shift());
   return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      wake.fn = null;
-      resolve(undefined);
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        wake.fn = null;
+        resolve(undefined);
+      },
+      Math.max(0, ms),
+    );
     wake.fn = () => {
       clearTimeout(t);
       wake.fn = null;
@@ -74,7 +82,13 @@ function nextMsg(queue: Msg[], wake: { fn: (() => void) | null }, ms: number): P
   });
 }
 
-async function requests(nc: NatsConnection, subject: string, text: string, opts: ReqOptions, timeout: number): Promise<void> {
+async function requests(
+  nc: NatsConnection,
+  subject: string,
+  text: string,
+  opts: ReqOptions,
+  timeout: number,
+): Promise<void> {
   const count = opts.count < 1 ? 32767 : opts.count;
   const replyCount = opts.waitForEmpty ? 32767 : opts.replies;
   const progress = count > 20 && !opts.raw ? startProgress(count, false) : undefined;

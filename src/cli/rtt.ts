@@ -87,7 +87,8 @@ export function register(program: Command): void {
       let out = "";
       for (const t of targets) {
         out += `${t.url}:\n\n`;
-        for (const r of t.results) out += `${r.address.padStart(width)}: ${r.rtt > 0 ? humanizeDuration(r.rtt) : "failed"}\n`;
+        for (const r of t.results)
+          out += `${r.address.padStart(width)}: ${r.rtt > 0 ? humanizeDuration(r.rtt) : "failed"}\n`;
         out += "\n";
       }
       process.stdout.write(out);

@@ -11,7 +11,9 @@ export class StatusError extends Error {}
 
 function statusCheck(m: Msg, subject: string): void {
   if (m.headers?.code) {
-    throw new StatusError(`${m.headers.code} status from ${subject}, ensure a system account is used with appropriate permissions`);
+    throw new StatusError(
+      `${m.headers.code} status from ${subject}, ensure a system account is used with appropriate permissions`,
+    );
   }
 }
 
@@ -39,9 +41,12 @@ async function ping(cmd: Command, expectArg: number | undefined, opts: { id?: bo
         times.push(times.length);
         const since = Number(process.hrtime.bigint() - start);
         times[times.length - 1] = Math.floor(since / 1e6);
-        if (expect === 0 && (ssm.statsz?.active_servers ?? 0) > 0 && times.length === 1) expect = ssm.statsz!.active_servers!;
+        if (expect === 0 && (ssm.statsz?.active_servers ?? 0) > 0 && times.length === 1)
+          expect = ssm.statsz!.active_servers!;
         const name = ssm.server.name.padEnd(60);
-        out += opts.id ? `${ssm.server.id} ${name} rtt=${formatDuration(since)}\n` : `${name} rtt=${formatDuration(since)}\n`;
+        out += opts.id
+          ? `${ssm.server.id} ${name} rtt=${formatDuration(since)}\n`
+          : `${name} rtt=${formatDuration(since)}\n`;
         process.stdout.write(out);
         out = "";
         if (times.length === expect) done();
@@ -145,7 +150,11 @@ interface Varz {
 }
 
 function renderVarz(v: Varz): string {
-  const c = new Columns(v.server_id === v.server_name ? `Server information for ${v.server_id}` : `Server information for ${v.server_name} (${v.server_id})`);
+  const c = new Columns(
+    v.server_id === v.server_name
+      ? `Server information for ${v.server_id}`
+      : `Server information for ${v.server_name} (${v.server_id})`,
+  );
   c.section("Process Details");
   c.row("Version", v.version);
   c.row("Git Commit", v.git_commit ?? "");

@@ -140,7 +140,8 @@ async function main(): Promise<void> {
     await server.start();
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code !== undefined) server.logger.fatalf(`Error listening on port: ${opts.host}:${opts.port}, "${err.message}"`);
+    if (err.code !== undefined)
+      server.logger.fatalf(`Error listening on port: ${opts.host}:${opts.port}, "${err.message}"`);
     else server.logger.fatalf(err.message);
     process.exit(1);
   }

@@ -22,7 +22,8 @@ const p2 = (n: number) => String(n).padStart(2, "0");
 /** RFC 3339 in local time, as Go's time.RFC3339 formats time.Now(). */
 function rfc3339(d: Date): string {
   const off = -d.getTimezoneOffset();
-  const zone = off === 0 ? "Z" : `${off > 0 ? "+" : "-"}${p2(Math.floor(Math.abs(off) / 60))}:${p2(Math.abs(off) % 60)}`;
+  const zone =
+    off === 0 ? "Z" : `${off > 0 ? "+" : "-"}${p2(Math.floor(Math.abs(off) / 60))}:${p2(Math.abs(off) % 60)}`;
   return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}T${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}${zone}`;
 }
 
@@ -50,11 +51,15 @@ export function expandTemplate(text: string, count: number, request?: string): s
     const close = text.indexOf("}}", open + 2);
     if (close < 0) throw new TemplateError("template: body:1: unclosed action");
     out += text.slice(pos, open);
-    const words = text.slice(open + 2, close).trim().split(/\s+/);
+    const words = text
+      .slice(open + 2, close)
+      .trim()
+      .split(/\s+/);
     const name = words[0].replace(/^\./, "");
     const args = words.slice(1);
     const noArgs = () => {
-      if (args.length) throw new TemplateError(`template: body:1: wrong number of args for ${name}: want 0 got ${args.length}`);
+      if (args.length)
+        throw new TemplateError(`template: body:1: wrong number of args for ${name}: want 0 got ${args.length}`);
     };
     switch (name) {
       case "Count":
@@ -103,7 +108,13 @@ export function expandTemplate(text: string, count: number, request?: string): s
 }
 
 /** Expand a template, logging and falling back to the text itself when it does not parse. */
-export function expandOrKeep(text: string, count: number, what: string, logf: (m: string) => void, request?: string): string {
+export function expandOrKeep(
+  text: string,
+  count: number,
+  what: string,
+  logf: (m: string) => void,
+  request?: string,
+): string {
   try {
     return expandTemplate(text, count, request);
   } catch (err) {

@@ -15,9 +15,22 @@
 import nuidPkg from "@nats-io/nuid";
 import { Op, Parser, ParseErrorKind, type ParserHandler } from "../protocol/parser.js";
 import { OutboundBuffer } from "../protocol/outbound.js";
-import { encodeConnect, encodeHpub, encodePing, encodePong, encodePub, encodeSub, encodeUnsub } from "../protocol/encode.js";
+import {
+  encodeConnect,
+  encodeHpub,
+  encodePing,
+  encodePong,
+  encodePub,
+  encodeSub,
+  encodeUnsub,
+} from "../protocol/encode.js";
 import type { MsgHdrsImpl } from "../protocol/headers.js";
-import { multiAuthenticator, usernamePasswordAuthenticator, tokenAuthenticator, type Authenticator } from "./authenticator.js";
+import {
+  multiAuthenticator,
+  usernamePasswordAuthenticator,
+  tokenAuthenticator,
+  type Authenticator,
+} from "./authenticator.js";
 import {
   AuthorizationError,
   ClosedConnectionError,
@@ -36,7 +49,13 @@ import {
   UserAuthenticationExpiredError,
 } from "./errors.js";
 import { MsgImpl, type Msg } from "./msg.js";
-import { resolveOptions, ServerPool, type ConnectionOptions, type ResolvedOptions, type ServerImpl } from "./options.js";
+import {
+  resolveOptions,
+  ServerPool,
+  type ConnectionOptions,
+  type ResolvedOptions,
+  type ServerImpl,
+} from "./options.js";
 import { AsyncQueue } from "./queue.js";
 import { SubscriptionImpl, type SubOwner, type Subscription, type SubscriptionOptions } from "./subscription.js";
 import { NodeTransport, type Transport } from "./transport.js";
@@ -186,7 +205,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
       if (Array.isArray(opts.authenticator)) list.push(...opts.authenticator);
       else list.push(opts.authenticator);
     }
-    if (opts.user !== undefined || opts.pass !== undefined) list.push(usernamePasswordAuthenticator(opts.user ?? "", opts.pass));
+    if (opts.user !== undefined || opts.pass !== undefined)
+      list.push(usernamePasswordAuthenticator(opts.user ?? "", opts.pass));
     if (opts.token !== undefined) list.push(tokenAuthenticator(opts.token));
     this.authenticator = multiAuthenticator(list);
   }
@@ -255,7 +275,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     const out = this.out;
     const before = out.length;
     const reply = options?.reply ?? "";
-    if (reply.length > 0 && !isToken(reply)) throw InvalidArgumentError.format("reply", `'${reply}' is not a valid subject`);
+    if (reply.length > 0 && !isToken(reply))
+      throw InvalidArgumentError.format("reply", `'${reply}' is not a valid subject`);
     const h = options?.headers;
     let hdrLen = 0;
     if (h !== undefined) {
@@ -305,7 +326,14 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
       throw InvalidArgumentError.format("queue", "is not valid");
     }
     const sid = ++this.ssid;
-    const sub = new SubscriptionImpl(this, sid, subject, opts, this.options.maxPendingMsgs, this.options.maxPendingBytes);
+    const sub = new SubscriptionImpl(
+      this,
+      sid,
+      subject,
+      opts,
+      this.options.maxPendingMsgs,
+      this.options.maxPendingBytes,
+    );
     this.subs.set(sid, sub);
     if (this.live) {
       encodeSub(this.out, subject, sub.queue, sid);
@@ -340,7 +368,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     }
     const timeout = opts.timeout || 1000;
     if (timeout < 1) return Promise.reject(InvalidArgumentError.format("timeout", "must be greater than 0"));
-    if (!opts.noMux && opts.reply) return Promise.reject(InvalidArgumentError.format(["reply", "noMux"], "are mutually exclusive"));
+    if (!opts.noMux && opts.reply)
+      return Promise.reject(InvalidArgumentError.format(["reply", "noMux"], "are mutually exclusive"));
     if (opts.noMux) return this.requestNoMux(subject, payload, opts, timeout);
     if (this.mux === null || this.mux.isClosed()) {
       this.muxPrefix = `${createInbox(this.options.inboxPrefix)}.`;
@@ -382,7 +411,12 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     } else r.resolve(m);
   };
 
-  private requestNoMux(subject: string, payload: Payload | undefined, opts: RequestOptions, timeout: number): Promise<Msg> {
+  private requestNoMux(
+    subject: string,
+    payload: Payload | undefined,
+    opts: RequestOptions,
+    timeout: number,
+  ): Promise<Msg> {
     const inbox = opts.reply || createInbox(this.options.inboxPrefix);
     return new Promise<Msg>((resolve, reject) => {
       const sub = this.subscribe(inbox, {
@@ -411,7 +445,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     const strategy = opts.strategy ?? "timer";
     const maxWait = opts.maxWait ?? 1000;
     const maxMessages = opts.maxMessages ?? -1;
-    if (strategy === "count" && maxMessages <= 0) return Promise.reject(InvalidArgumentError.format("maxMessages", "must be greater than 0"));
+    if (strategy === "count" && maxMessages <= 0)
+      return Promise.reject(InvalidArgumentError.format("maxMessages", "must be greater than 0"));
     const stall = opts.stall ?? 300;
     const q = new AsyncQueue<Msg>();
     const inbox = createInbox(this.options.inboxPrefix);
@@ -687,7 +722,11 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   }
 
   onParseError(kind: ParseErrorKind): void {
-    this.protocolFailure(new ProtocolError(kind === ParseErrorKind.MaxControlLine ? "control line too long" : "protocol error from the server"));
+    this.protocolFailure(
+      new ProtocolError(
+        kind === ParseErrorKind.MaxControlLine ? "control line too long" : "protocol error from the server",
+      ),
+    );
   }
 
   private onInfo(arg: string): void {
@@ -813,7 +852,12 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
           hs.reject = reject;
         }),
       ]).catch((e: NodeJS.ErrnoException) => {
-        throw e instanceof ConnectionError ? e : new ConnectionError(e.code === "ECONNREFUSED" ? `connection refused: ${srv.listen}` : `${e.message}: ${srv.listen}`, { cause: e });
+        throw e instanceof ConnectionError
+          ? e
+          : new ConnectionError(
+              e.code === "ECONNREFUSED" ? `connection refused: ${srv.listen}` : `${e.message}: ${srv.listen}`,
+              { cause: e },
+            );
       });
       hs.resolve = hs.reject = null;
       const info = await this.hsWait<ServerInfo>("info");
@@ -854,7 +898,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     srv.didConnect = true;
     srv.reconnects = 0;
     srv.lastConnect = Date.now();
-    if (this.serverInfo?.connect_urls !== undefined && !o.ignoreClusterUpdates) this.pool.update(this.serverInfo.connect_urls);
+    if (this.serverInfo?.connect_urls !== undefined && !o.ignoreClusterUpdates)
+      this.pool.update(this.serverInfo.connect_urls);
     for (const s of this.subs.values()) {
       encodeSub(this.ctl, s.subject, s.queue, s.sid);
       if (s.max > 0) encodeUnsub(this.ctl, s.sid, Math.max(s.max - s.received, 1));
@@ -909,7 +954,10 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
   private onTransportClose(t: Transport, err: Error | undefined): void {
     if (t !== this.transport) return;
     if (this.hs !== null) {
-      const e = new ConnectionError(`connection closed${err ? `: ${err.message}` : ""}`, err ? { cause: err } : undefined);
+      const e = new ConnectionError(
+        `connection closed${err ? `: ${err.message}` : ""}`,
+        err ? { cause: err } : undefined,
+      );
       this.hs.error = e;
       this.hsReject(e);
       return;
@@ -949,7 +997,10 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     if (this.confirmTimer !== null) clearTimeout(this.confirmTimer);
     this.confirmTimer = null;
     // written and never confirmed: reported, not resent
-    const unconfirmed: DataCount = { msgs: this.writtenMsgs - this.confirmedMsgs, bytes: this.writtenBytes - this.confirmedBytes };
+    const unconfirmed: DataCount = {
+      msgs: this.writtenMsgs - this.confirmedMsgs,
+      bytes: this.writtenBytes - this.confirmedBytes,
+    };
     this.confirmedMsgs = this.writtenMsgs;
     this.confirmedBytes = this.writtenBytes;
     const server = this.pool.current?.listen ?? "";
@@ -978,17 +1029,27 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     while (this.st !== "CLOSED" && !this.closing) {
       const srv = this.pool.next();
       if (srv === undefined) {
-        this.shutdown(new ConnectionError("reconnect attempts exhausted", lastErr ? { cause: lastErr } : undefined), false);
+        this.shutdown(
+          new ConnectionError("reconnect attempts exhausted", lastErr ? { cause: lastErr } : undefined),
+          false,
+        );
         return;
       }
-      const jitter = Math.random() * (srv.tlsScheme || (o.tls !== undefined && o.tls !== null) ? o.reconnectJitterTLS : o.reconnectJitter);
+      const jitter =
+        Math.random() *
+        (srv.tlsScheme || (o.tls !== undefined && o.tls !== null) ? o.reconnectJitterTLS : o.reconnectJitter);
       const delay = o.reconnectDelayHandler !== undefined ? o.reconnectDelayHandler() : o.reconnectTimeWait + jitter;
       const wait = srv.lastAttempt + delay - Date.now();
       if (wait > 0) await this.sleep(wait);
       if (this.isClosed() || this.closing) return;
       srv.reconnects++;
       srv.lastAttempt = Date.now();
-      this.setState("RECONNECTING", { type: "reconnecting", server: srv.listen, attempt: srv.reconnects, state: "RECONNECTING" });
+      this.setState("RECONNECTING", {
+        type: "reconnecting",
+        server: srv.listen,
+        attempt: srv.reconnects,
+        state: "RECONNECTING",
+      });
       try {
         await this.dial(srv);
       } catch (e) {
@@ -1031,7 +1092,10 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     this.wake = null;
     if (this.confirmTimer !== null) clearTimeout(this.confirmTimer);
     this.confirmTimer = null;
-    const discarded: DataCount = { msgs: this.acceptedMsgs - this.writtenMsgs, bytes: this.acceptedBytes - this.writtenBytes };
+    const discarded: DataCount = {
+      msgs: this.acceptedMsgs - this.writtenMsgs,
+      bytes: this.acceptedBytes - this.writtenBytes,
+    };
     this.out.clear();
     this.writtenMsgs = this.acceptedMsgs;
     this.writtenBytes = this.acceptedBytes;
@@ -1053,7 +1117,11 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
     this.emit({ type: "close", discarded, state: "CLOSED" });
     for (const q of this.listeners) q.end();
     this.listeners.length = 0;
-    this.resolveClosed(discarded.msgs > 0 ? new DataDiscardedError(discarded.msgs, discarded.bytes, err ? { cause: err } : undefined) : err);
+    this.resolveClosed(
+      discarded.msgs > 0
+        ? new DataDiscardedError(discarded.msgs, discarded.bytes, err ? { cause: err } : undefined)
+        : err,
+    );
   }
 
   /** Write what is buffered to a transport that is being closed gracefully. */

@@ -108,7 +108,13 @@ export class PermissionViolationError extends Error {
   operation: "publish" | "subscription";
   subject: string;
   queue?: string;
-  constructor(message: string, operation: "publish" | "subscription", subject: string, queue?: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    operation: "publish" | "subscription",
+    subject: string,
+    queue?: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "PermissionViolationError";
     this.operation = operation;

@@ -65,4 +65,16 @@ export {
   type Stats,
   type Status,
 } from "./types.js";
-export { nuid, Nuid, nanos, millis, deferred, delay, syncIterator, type Nanos, type Deferred, type Delay, type SyncIterator } from "./util.js";
+export {
+  nuid,
+  Nuid,
+  nanos,
+  millis,
+  deferred,
+  delay,
+  syncIterator,
+  type Nanos,
+  type Deferred,
+  type Delay,
+  type SyncIterator,
+} from "./util.js";

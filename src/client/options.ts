@@ -83,7 +83,11 @@ export const DEFAULTS = {
 } as const;
 
 export type ResolvedOptions = Omit<ConnectionOptions, keyof typeof DEFAULTS | "servers"> & {
-  -readonly [K in Exclude<keyof typeof DEFAULTS, "servers">]: (typeof DEFAULTS)[K] extends boolean ? boolean : (typeof DEFAULTS)[K] extends number ? number : string;
+  -readonly [K in Exclude<keyof typeof DEFAULTS, "servers">]: (typeof DEFAULTS)[K] extends boolean
+    ? boolean
+    : (typeof DEFAULTS)[K] extends number
+      ? number
+      : string;
 } & { servers: string[] };
 
 /** Defaults filled in, values checked, the caller's object copied. */
@@ -99,9 +103,21 @@ export function resolveOptions(given: ConnectionOptions = {}): ResolvedOptions {
   }
   if (given.tls) o.tls = { ...given.tls };
   if (Array.isArray(given.authenticator)) o.authenticator = [...given.authenticator];
-  for (const k of ["timeout", "pingInterval", "reconnectTimeWait", "reconnectJitter", "reconnectJitterTLS", "maxPingOut", "reconnectBufSize", "ioBufSize", "maxPendingMsgs", "maxPendingBytes"] as const) {
+  for (const k of [
+    "timeout",
+    "pingInterval",
+    "reconnectTimeWait",
+    "reconnectJitter",
+    "reconnectJitterTLS",
+    "maxPingOut",
+    "reconnectBufSize",
+    "ioBufSize",
+    "maxPendingMsgs",
+    "maxPendingBytes",
+  ] as const) {
     const v = o[k];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw InvalidArgumentError.format(k, "must be a number >= 0");
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw InvalidArgumentError.format(k, "must be a number >= 0");
   }
   if (!Number.isInteger(o.maxReconnectAttempts) || o.maxReconnectAttempts < -1) {
     throw InvalidArgumentError.format("maxReconnectAttempts", "must be an integer >= -1");
@@ -168,7 +184,8 @@ export class ServerImpl {
       }
     }
     if (host === "") host = DEFAULT_HOST;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw InvalidArgumentError.format("servers", `bad port in '${src}'`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw InvalidArgumentError.format("servers", `bad port in '${src}'`);
     this.hostname = host;
     this.port = port;
     this.listen = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;

@@ -78,7 +78,14 @@ export class SubscriptionImpl implements Subscription {
   /** Set by the request multiplexer or requestMany. */
   requestSubject = "";
 
-  constructor(owner: SubOwner, sid: number, subject: string, opts: SubscriptionOptions, limitMsgs: number, limitBytes: number) {
+  constructor(
+    owner: SubOwner,
+    sid: number,
+    subject: string,
+    opts: SubscriptionOptions,
+    limitMsgs: number,
+    limitBytes: number,
+  ) {
     this.owner = owner;
     this.sid = sid;
     this.subject = subject;
@@ -88,7 +95,8 @@ export class SubscriptionImpl implements Subscription {
     this.limitBytes = opts.pendingBytesLimit ?? limitBytes;
     this.cb = opts.callback ?? null;
     this.slowAt = opts.slow !== undefined && opts.slow > 0 ? opts.slow : 0;
-    if (this.slowAt > 0 && this.cb !== null) throw new InvalidOperationError("callbacks don't support slow notifications");
+    if (this.slowAt > 0 && this.cb !== null)
+      throw new InvalidOperationError("callbacks don't support slow notifications");
     this.closed = new Promise((r) => (this.resolveClosed = r));
     if (this.cb === null) {
       const q = new AsyncQueue<Msg>();
@@ -112,7 +120,10 @@ export class SubscriptionImpl implements Subscription {
 
   private fits(size: number): boolean {
     const q = this.q as AsyncQueue<Msg>;
-    return (this.limitMsgs <= 0 || q.length < this.limitMsgs) && (this.limitBytes <= 0 || this.pendingBytes + size <= this.limitBytes);
+    return (
+      (this.limitMsgs <= 0 || q.length < this.limitMsgs) &&
+      (this.limitBytes <= 0 || this.pendingBytes + size <= this.limitBytes)
+    );
   }
 
   /** A message for this subscription (called from the read loop). */

@@ -50,7 +50,14 @@ export interface Stats {
 }
 
 /** nats.c's connection states. */
-export type ConnectionState = "DISCONNECTED" | "CONNECTING" | "CONNECTED" | "CLOSED" | "RECONNECTING" | "DRAINING_SUBS" | "DRAINING_PUBS";
+export type ConnectionState =
+  | "DISCONNECTED"
+  | "CONNECTING"
+  | "CONNECTED"
+  | "CLOSED"
+  | "RECONNECTING"
+  | "DRAINING_SUBS"
+  | "DRAINING_PUBS";
 
 export const ConnectionState = {
   DISCONNECTED: "DISCONNECTED",
@@ -87,7 +94,12 @@ export type ServerErrorStatus = StateField & { type: "error"; error: Error };
 export type ClientPingStatus = StateField & { type: "ping"; pendingPings: number };
 export type StaleConnectionStatus = StateField & { type: "staleConnection" };
 export type ForceReconnectStatus = StateField & { type: "forceReconnect" };
-export type SlowConsumerStatus = StateField & { type: "slowConsumer"; sub: Subscription; pending: number; dropped: number };
+export type SlowConsumerStatus = StateField & {
+  type: "slowConsumer";
+  sub: Subscription;
+  pending: number;
+  dropped: number;
+};
 export type DrainStatus = StateField & { type: "drainingSubs" | "drainingPubs" };
 export type CloseStatus = StateField & {
   type: "close";

@@ -85,7 +85,9 @@ export function decodeConnect(text: string, into: ConnectOptions): void {
   }
   if (v === null) return;
   if (typeof v !== "object" || Array.isArray(v)) {
-    throw new ConnectDecodeError(`json: cannot unmarshal ${Array.isArray(v) ? "array" : typeof v} into Go value of type server.ClientOpts`);
+    throw new ConnectDecodeError(
+      `json: cannot unmarshal ${Array.isArray(v) ? "array" : typeof v} into Go value of type server.ClientOpts`,
+    );
   }
   const target = into as unknown as Record<string, unknown>;
   for (const [rawKey, val] of Object.entries(v as Record<string, unknown>)) {
@@ -108,8 +110,19 @@ export function decodeConnect(text: string, into: ConnectOptions): void {
 }
 
 function typeError(val: unknown, field: string, goType: string): ConnectDecodeError {
-  const jsType = typeof val === "number" ? "number" : typeof val === "string" ? "string" : typeof val === "boolean" ? "bool" : Array.isArray(val) ? "array" : "object";
-  return new ConnectDecodeError(`json: cannot unmarshal ${jsType} into Go struct field ClientOpts.${field} of type ${goType}`);
+  const jsType =
+    typeof val === "number"
+      ? "number"
+      : typeof val === "string"
+        ? "string"
+        : typeof val === "boolean"
+          ? "bool"
+          : Array.isArray(val)
+            ? "array"
+            : "object";
+  return new ConnectDecodeError(
+    `json: cannot unmarshal ${jsType} into Go struct field ClientOpts.${field} of type ${goType}`,
+  );
 }
 
 /** Go refuses 1.0 or 1e0 for an int field: every literal given for the key must be digits only. */

@@ -16,7 +16,13 @@ export function encodeConnect(out: OutboundBuffer, opts: object): void {
  * "PUB subject [reply] size\r\npayload\r\n". `payload` is bytes, or a string written as
  * UTF-8 of `size` bytes (the caller measured it with Buffer.byteLength).
  */
-export function encodePub(out: OutboundBuffer, subject: string, reply: string, payload: Uint8Array | string, size: number): void {
+export function encodePub(
+  out: OutboundBuffer,
+  subject: string,
+  reply: string,
+  payload: Uint8Array | string,
+  size: number,
+): void {
   out.ensure(12 + subject.length + reply.length + size);
   const b = out.buf;
   let p = out.pos;

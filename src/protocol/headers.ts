@@ -91,7 +91,7 @@ export class MsgHdrsImpl implements Iterable<[string, string[]]> {
 
   get(k: string, match: Match = Match.Exact): string {
     const keys = this.findKeys(k, match);
-    return keys.length > 0 ? (this.headers.get(keys[0]) as string[])[0] ?? "" : "";
+    return keys.length > 0 ? ((this.headers.get(keys[0]) as string[])[0] ?? "") : "";
   }
 
   last(k: string, match: Match = Match.Exact): string {

@@ -4,5 +4,15 @@ export { isValidSubject, isValidLiteralSubject, subjectHasWildcard, subjectMatch
 export { decodeConnect, defaultConnectOptions, ConnectDecodeError, type ConnectOptions } from "./connect.js";
 export { goQuote } from "./quote.js";
 export { OutboundBuffer } from "./outbound.js";
-export { encodeConnect, encodePub, encodeHpub, encodeSub, encodeUnsub, encodePing, encodePong, PING, PONG } from "./encode.js";
+export {
+  encodeConnect,
+  encodePub,
+  encodeHpub,
+  encodeSub,
+  encodeUnsub,
+  encodePing,
+  encodePong,
+  PING,
+  PONG,
+} from "./encode.js";
 export { MsgHdrsImpl, Match, headers, canonicalMIMEHeaderKey, decodeHeaders, HeaderError } from "./headers.js";

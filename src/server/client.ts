@@ -316,10 +316,15 @@ export class Client implements ParserHandler {
       for (const sub of this.subs.values()) this.tracef(`<-> [DELSUB ${sub.sid}]`);
     }
     const s = this.socket;
-    const skipFlush = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)" ||
-      reason === "Write Error" || reason === "Read Error" || reason === "TLS Handshake Failure";
+    const skipFlush =
+      reason === "Slow Consumer (Pending Bytes)" ||
+      reason === "Slow Consumer (Write Deadline)" ||
+      reason === "Write Error" ||
+      reason === "Read Error" ||
+      reason === "TLS Handshake Failure";
     // what is dropped unsent; the rest is still written out
-    if (skipFlush) this.pendingAtClose = this.outPos - this.outStart + this.heldBytes + (s.destroyed ? 0 : s.writableLength);
+    if (skipFlush)
+      this.pendingAtClose = this.outPos - this.outStart + this.heldBytes + (s.destroyed ? 0 : s.writableLength);
     if (!skipFlush && !s.destroyed) {
       if (this.held !== null) for (const b of this.held) s.write(b);
       if (this.outPos > this.outStart) s.write(this.out.subarray(this.outStart, this.outPos));
@@ -928,7 +933,7 @@ export class Client implements ParserHandler {
   }
 
   private authLabel(): string {
-    return this.user !== "" ? `User ${goQuote(this.user)}` : "User \"\"";
+    return this.user !== "" ? `User ${goQuote(this.user)}` : 'User ""';
   }
 
   // ---------------------------------------------------------------- outbound
@@ -1003,7 +1008,9 @@ export class Client implements ParserHandler {
     this.outMsgs++;
     this.outBytes += size;
     if (this.server.logger.traceEnabled) {
-      this.tracef(`->> [${withHdr ? "HMSG" : "MSG"} ${subject} ${sid}${reply ? " " + reply : ""}${withHdr ? " " + hdr : ""} ${size}]`);
+      this.tracef(
+        `->> [${withHdr ? "HMSG" : "MSG"} ${subject} ${sid}${reply ? " " + reply : ""}${withHdr ? " " + hdr : ""} ${size}]`,
+      );
     }
     if (this.replies !== null && reply.length > 0) this.trackReply(reply);
     if (sub.max > 0 && nm === sub.max) {
@@ -1148,7 +1155,9 @@ export class Client implements ParserHandler {
     if (this.closed) return;
     this.server.slowConsumers++;
     // the whole backlog, as nats-server counts it: in the socket and held back here
-    const chunks = ((this.socket as unknown as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 1) + (this.held?.length ?? 0);
+    const chunks =
+      ((this.socket as unknown as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 1) +
+      (this.held?.length ?? 0);
     this.noticef(
       `Slow Consumer Detected: WriteDeadline of ${formatGoDuration(this.server.opts.write_deadline)} exceeded with ${chunks} chunks of ${this.socket.writableLength + this.heldBytes} total bytes.`,
     );

@@ -1,9 +1,27 @@
 // Go time.Duration text, in milliseconds: parsing (time.ParseDuration) and printing
 // (Duration.String), as nats-server reads and reports durations.
 
-const DUR_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+const DUR_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60000,
+  h: 3600000,
+};
 
-const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, "µs": 1000n, "μs": 1000n, ms: 1000000n, s: 1000000000n, m: 60000000000n, h: 3600000000000n };
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n,
+  μs: 1000n,
+  ms: 1000000n,
+  s: 1000000000n,
+  m: 60000000000n,
+  h: 3600000000000n,
+};
 const NS_LIMIT = 1n << 63n;
 
 /**
@@ -58,7 +76,6 @@ export function formatGoDuration(ms: number): string {
   }
   return neg ? "-" + out : out;
 }
-
 
 /** Longest delay Node's timers take (2^31-1 ms, about 24.8 days); a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

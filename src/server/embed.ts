@@ -84,7 +84,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  */
 export function checkEmbedOptions(options: unknown): PartialOptions {
   if (options === undefined || options === null) return {};
-  if (!isPlainObject(options)) throw new TypeError("tsnats: server options must be a plain object or a config file path");
+  if (!isPlainObject(options))
+    throw new TypeError("tsnats: server options must be a plain object or a config file path");
   const defaults = defaultOptions() as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
@@ -96,7 +97,9 @@ export function checkEmbedOptions(options: unknown): PartialOptions {
     if (isPlainObject(want)) {
       if (!isPlainObject(value)) throw new TypeError(`tsnats: server option "${key}" must be an object`);
     } else if (typeof value !== typeof want) {
-      throw new TypeError(`tsnats: server option "${key}" must be a ${typeof want}, got ${value === null ? "null" : typeof value}`);
+      throw new TypeError(
+        `tsnats: server option "${key}" must be a ${typeof want}, got ${value === null ? "null" : typeof value}`,
+      );
     }
     if (typeof value === "number" && !Number.isFinite(value)) {
       throw new TypeError(`tsnats: server option "${key}" must be a finite number`);
@@ -106,11 +109,14 @@ export function checkEmbedOptions(options: unknown): PartialOptions {
   for (const k of ["max_payload", "max_control_line"]) {
     // an int32 in nats-server, which refuses more in a config file: "max_payload value is too big"
     const v = out[k];
-    if (typeof v === "number" && v > 2 ** 31 - 1) throw new RangeError(`tsnats: server option "${k}": ${k} value is too big (at most 2147483647)`);
+    if (typeof v === "number" && v > 2 ** 31 - 1)
+      throw new RangeError(`tsnats: server option "${k}": ${k} value is too big (at most 2147483647)`);
   }
   const port = out.port;
   if (typeof port === "number" && (!Number.isInteger(port) || port < -1 || port > 65535)) {
-    throw new RangeError(`tsnats: server option "port" must be an integer from -1 to 65535 (0 or -1: a random port), got ${port}`);
+    throw new RangeError(
+      `tsnats: server option "port" must be an integer from -1 to 65535 (0 or -1: a random port), got ${port}`,
+    );
   }
   return out as PartialOptions;
 }
@@ -236,7 +242,8 @@ export class EmbeddedServer implements AsyncDisposable {
    * nothing, when an option cannot change at runtime or the server is shutting down.
    */
   async reload(options: PartialOptions = {}): Promise<void> {
-    if (this.state === "stopped" || this.state === "stopping") throw new Error("tsnats: cannot reload a server that is shutting down");
+    if (this.state === "stopped" || this.state === "stopping")
+      throw new Error("tsnats: cannot reload a server that is shutting down");
     await this.server.reload(checkEmbedOptions(options));
   }
 
@@ -282,7 +289,8 @@ export class EmbeddedServer implements AsyncDisposable {
     const timeout = opts.timeout ?? DEFAULT_ONCE_TIMEOUT;
     // events that already happened for good: "shutdown" once stopped, "ready" while serving
     if (event === "shutdown" && this.stopped) return Promise.resolve([] as unknown as ServerEvents[E]);
-    if (event === "ready" && !this.stopped && this.server.address !== null) return Promise.resolve([] as unknown as ServerEvents[E]);
+    if (event === "ready" && !this.stopped && this.server.address !== null)
+      return Promise.resolve([] as unknown as ServerEvents[E]);
     return new Promise<ServerEvents[E]>((resolve, reject) => {
       let timer: NodeJS.Timeout | null = null;
       // the emitter's listener type is per event; one untyped listener serves them all
@@ -315,7 +323,9 @@ export class EmbeddedServer implements AsyncDisposable {
       };
       const onAbort = () => {
         cleanup();
-        reject(signal?.reason instanceof Error ? signal.reason : new Error(`tsnats: aborted while waiting for "${event}"`));
+        reject(
+          signal?.reason instanceof Error ? signal.reason : new Error(`tsnats: aborted while waiting for "${event}"`),
+        );
       };
       if (signal?.aborted) {
         onAbort();
@@ -358,7 +368,8 @@ export class EmbeddedServer implements AsyncDisposable {
  * `file:line:col: message`, port in use) leaving nothing open.
  */
 export async function startServer(options?: PartialOptions | string, extra: EmbedExtras = {}): Promise<EmbeddedServer> {
-  if (extra === null || typeof extra !== "object") throw new TypeError("tsnats: the second argument of startServer must be an object");
+  if (extra === null || typeof extra !== "object")
+    throw new TypeError("tsnats: the second argument of startServer must be an object");
   let given: PartialOptions;
   if (typeof options === "string") {
     if (options === "") throw new TypeError("tsnats: config file path is empty");
@@ -394,7 +405,9 @@ function startError(e: unknown, o: ServerOptions): Error {
           : err.code === "EADDRNOTAVAIL"
             ? "address not available on this machine"
             : err.message;
-    const out = new Error(`tsnats: cannot listen for clients on ${where}: ${why} (${err.code})`, { cause: err }) as NodeJS.ErrnoException;
+    const out = new Error(`tsnats: cannot listen for clients on ${where}: ${why} (${err.code})`, {
+      cause: err,
+    }) as NodeJS.ErrnoException;
     out.code = err.code;
     return out;
   }

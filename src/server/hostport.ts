@@ -43,6 +43,7 @@ function splitHostPort(hostPort: string): { host: string; port: number | null } 
   }
   [h, portText] = parts;
   portText = portText.trim();
-  if (!/^[+-]?\d+$/.test(portText)) throw new Error(`strconv.Atoi: parsing ${JSON.stringify(portText)}: invalid syntax`);
+  if (!/^[+-]?\d+$/.test(portText))
+    throw new Error(`strconv.Atoi: parsing ${JSON.stringify(portText)}: invalid syntax`);
   return { host: h.trim(), port: Number(portText) };
 }

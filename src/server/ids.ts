@@ -44,7 +44,10 @@ export function encodePublicKey(prefix: number, key: Uint8Array): string {
   return base32(raw);
 }
 
-const DER: { publicKeyEncoding: { type: "spki"; format: "der" }; privateKeyEncoding: { type: "pkcs8"; format: "der" } } = {
+const DER: {
+  publicKeyEncoding: { type: "spki"; format: "der" };
+  privateKeyEncoding: { type: "pkcs8"; format: "der" };
+} = {
   publicKeyEncoding: { type: "spki", format: "der" },
   privateKeyEncoding: { type: "pkcs8", format: "der" },
 };
@@ -59,7 +62,10 @@ function keyPair(type: "ed25519" | "x25519"): { raw: Uint8Array; privateKey: Key
   // @types/node resolves these calls to its KeyObject overload; with both encodings given Node
   // returns Buffers
   const pair = generateKeyPairSync(type as "ed25519", DER) as unknown as { publicKey: Buffer; privateKey: Buffer };
-  return { raw: pair.publicKey.subarray(pair.publicKey.length - 32), privateKey: createPrivateKey({ key: pair.privateKey, format: "der", type: "pkcs8" }) };
+  return {
+    raw: pair.publicKey.subarray(pair.publicKey.length - 32),
+    privateKey: createPrivateKey({ key: pair.privateKey, format: "der", type: "pkcs8" }),
+  };
 }
 
 export interface ServerIdentity {

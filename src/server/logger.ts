@@ -197,7 +197,10 @@ export class FileSink implements LogSink {
       this.fd = openSync(this.path, "a", LOG_PERMS);
     } catch (e) {
       this.fd = -1;
-      writeFully(2, `Unable to re-open the logfile ${quoteName(this.path)} after rotation: ${goOpenError(this.path, e)}\n`);
+      writeFully(
+        2,
+        `Unable to re-open the logfile ${quoteName(this.path)} after rotation: ${goOpenError(this.path, e)}\n`,
+      );
       return;
     }
     this.out = this.direct("[INF] ", `Rotated log, backup saved as ${quoteName(bak)}`);
@@ -245,10 +248,19 @@ export class FileSink implements LogSink {
     let names: string[];
     try {
       names = readdirSync(dir, { withFileTypes: true })
-        .filter((e) => !e.isDirectory() && e.name !== base && e.name.startsWith(base + ".") && isBackupStamp(e.name.slice(base.length + 1)))
+        .filter(
+          (e) =>
+            !e.isDirectory() &&
+            e.name !== base &&
+            e.name.startsWith(base + ".") &&
+            isBackupStamp(e.name.slice(base.length + 1)),
+        )
         .map((e) => e.name);
     } catch (e) {
-      this.direct("[ERR] ", `Unable to read directory ${quoteName(dir)} for log purge (${(e as Error).message}), will attempt next rotation`);
+      this.direct(
+        "[ERR] ",
+        `Unable to read directory ${quoteName(dir)} for log purge (${(e as Error).message}), will attempt next rotation`,
+      );
       return;
     }
     names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -257,7 +269,10 @@ export class FileSink implements LogSink {
       try {
         unlinkSync(path.join(dir, names[i]));
       } catch (e) {
-        this.direct("[ERR] ", `Unable to remove backup log file ${quoteName(names[i])} (${(e as Error).message}), will attempt next rotation`);
+        this.direct(
+          "[ERR] ",
+          `Unable to remove backup log file ${quoteName(names[i])} (${(e as Error).message}), will attempt next rotation`,
+        );
         return;
       }
       this.direct("[INF] ", `Purged log file ${quoteName(names[i])}`);

@@ -7,7 +7,12 @@
 import { writeFileSync } from "node:fs";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { FileSink, logSinkFromOptions, type LogSink } from "./logger.js";
-import { ConfigAuthenticator, newConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
+import {
+  ConfigAuthenticator,
+  newConfigAuthenticator,
+  type AuthResult,
+  type Authenticator,
+} from "./auth/authenticator.js";
 import { DEFAULT_AUTH_TIMEOUT, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
@@ -285,7 +290,8 @@ function tlsChanges(s: Server, cur: ServerOptions, next: ServerOptions, changes:
   }
   const log = (msg: string) => changes.push({ apply: (sv) => sv.logger.noticef(msg) });
   if ((o?.timeout ?? 2000) !== (n?.timeout ?? 2000)) log(`Reloaded: tls timeout = ${(n?.timeout ?? 2000) / 1000}`);
-  const files = (t: TLSOptions | null, c: TLSContext | null) => (t === null || c === null ? "" : `${JSON.stringify(t)}\0${c.fingerprint}`);
+  const files = (t: TLSOptions | null, c: TLSContext | null) =>
+    t === null || c === null ? "" : `${JSON.stringify(t)}\0${c.fingerprint}`;
   if (files(o, s.tlsContext) !== files(n, ctx)) log(`Reloaded: tls = ${n !== null ? "enabled" : "disabled"}`);
   if (!same(o?.pinned_certs ?? [], n?.pinned_certs ?? [])) log(`Reloaded: ${n?.pinned_certs.length ?? 0} pinned_certs`);
   if ((o?.handshake_first ?? false) !== (n?.handshake_first ?? false)) {
@@ -333,7 +339,9 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
   // a sink from the embedding application is never replaced. Opened before anything
   // changes, so a file that cannot be opened refuses the reload.
   const newSink =
-    logging && !s.customLogger && (next.log_file !== cur.log_file || s.logger.sink instanceof FileSink) ? openSink(next) : null;
+    logging && !s.customLogger && (next.log_file !== cur.log_file || s.logger.sink instanceof FileSink)
+      ? openSink(next)
+      : null;
 
   // from here on nothing can fail: swap the options and the authenticator, then apply
   s.opts = next;

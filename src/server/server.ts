@@ -8,7 +8,13 @@ import { newServerIdentity } from "./ids.js";
 import { Client, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
-import { ConfigAuthenticator, isBcrypt, newConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
+import {
+  ConfigAuthenticator,
+  isBcrypt,
+  newConfigAuthenticator,
+  type Authenticator,
+  type AuthResult,
+} from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { formatGoDuration, timerMs } from "./duration.js";
@@ -23,14 +29,22 @@ import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
  * nodes plug in here. `forward` returns true when it took the message somewhere.
  */
 export interface MessageFanout {
-  forward(from: Client | null, subject: string, reply: string, hdr: number, buf: Buffer, start: number, end: number): boolean;
+  forward(
+    from: Client | null,
+    subject: string,
+    reply: string,
+    hdr: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+  ): boolean;
 }
 
 /** Events an embedding application or a test can await. */
 export interface ServerEvents {
   "client:connect": [client: Client];
   "client:close": [client: Client, reason: CloseReason];
-  "slow_consumer": [client: Client];
+  slow_consumer: [client: Client];
   ready: [];
   shutdown: [];
 }
@@ -139,11 +153,15 @@ export class Server extends EventEmitter<ServerEvents> {
       try {
         parseHostPort(o.client_advertise, o.port);
       } catch (e) {
-        throw new Error(`Error setting server INFO with ClientAdvertise value of ${o.client_advertise}, err=${(e as Error).message}`);
+        throw new Error(
+          `Error setting server INFO with ClientAdvertise value of ${o.client_advertise}, err=${(e as Error).message}`,
+        );
       }
     }
     if (o.no_auth_user !== "" && auth instanceof ConfigAuthenticator && !auth.hasUser(o.no_auth_user)) {
-      throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
+      throw new Error(
+        `no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`,
+      );
     }
     if (o.lame_duck_duration > 0 && o.lame_duck_grace_period >= o.lame_duck_duration) {
       throw new Error(
@@ -197,7 +215,10 @@ export class Server extends EventEmitter<ServerEvents> {
     l.noticef(`  ID:       ${this.id}`);
     // nats-server's checkAuthforWarnings: the single user's password, or any user's, not bcrypt
     const az = o.authorization;
-    if ((az.password !== undefined && az.password !== "" && !isBcrypt(az.password)) || (az.users ?? []).some((u) => !isBcrypt(u.password))) {
+    if (
+      (az.password !== undefined && az.password !== "" && !isBcrypt(az.password)) ||
+      (az.users ?? []).some((u) => !isBcrypt(u.password))
+    ) {
       l.warnf("Plaintext passwords detected, use nkeys or bcrypt");
     }
     if (o.config_file !== "") l.noticef(`Using configuration file: ${o.config_file}`);
@@ -221,7 +242,11 @@ export class Server extends EventEmitter<ServerEvents> {
         this.monitor = null;
         this.monitorAddress = null;
         if (m === null) reject(e);
-        else m.close().then(() => reject(e), () => reject(e));
+        else
+          m.close().then(
+            () => reject(e),
+            () => reject(e),
+          );
       };
       srv.once("error", onErr);
       const bad = listenPortError(o.port);
@@ -259,7 +284,9 @@ export class Server extends EventEmitter<ServerEvents> {
       const err = e as NodeJS.ErrnoException;
       const port = want === -1 ? 0 : want;
       const why = err.code === "EADDRINUSE" ? "bind: address already in use" : err.message;
-      throw new Error(`Can't start monitoring: can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`);
+      throw new Error(
+        `Can't start monitoring: can't listen to the monitor port: listen tcp ${hostPort(host, port)}: ${why}`,
+      );
     }
     this.monitor = m;
     this.logger.noticef(`Starting ${secure ? "https" : "http"} monitor on ${hostPort(host, this.monitorAddress.port)}`);
@@ -315,7 +342,14 @@ export class Server extends EventEmitter<ServerEvents> {
     if (this.hasNkeys()) c.nonce = randomBytes(11).toString("base64url");
     const ctx = this.tlsContext;
     if (ctx === null) c.begin(this.infoFor(c));
-    else startClientTLS(c, ctx, this.opts.allow_non_tls, (req) => this.infoFor(c, {}, req), () => c.startProtocol());
+    else
+      startClientTLS(
+        c,
+        ctx,
+        this.opts.allow_non_tls,
+        (req) => this.infoFor(c, {}, req),
+        () => c.startProtocol(),
+      );
     this.emit("client:connect", c);
   }
 
@@ -644,4 +678,3 @@ export class Server extends EventEmitter<ServerEvents> {
 export function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
-

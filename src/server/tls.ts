@@ -97,8 +97,10 @@ export function buildTLSContext(t: TLSOptions): TLSContext {
     try {
       cert = read(t.cert_file);
       key = read(t.key_file);
-      if (!cert.toString("latin1").includes("-----BEGIN")) throw new Error("tls: failed to find any PEM data in certificate input");
-      if (!key.toString("latin1").includes("-----BEGIN")) throw new Error("tls: failed to find any PEM data in key input");
+      if (!cert.toString("latin1").includes("-----BEGIN"))
+        throw new Error("tls: failed to find any PEM data in certificate input");
+      if (!key.toString("latin1").includes("-----BEGIN"))
+        throw new Error("tls: failed to find any PEM data in key input");
     } catch (e) {
       throw new Error(`error parsing X509 certificate/key pair: ${(e as Error).message}`);
     }
@@ -106,7 +108,8 @@ export function buildTLSContext(t: TLSOptions): TLSContext {
   let ca: Buffer | undefined;
   if (t.ca_file !== "") {
     ca = read(t.ca_file);
-    if (!ca.toString("latin1").includes("-----BEGIN CERTIFICATE-----")) throw new Error("failed to parse root ca certificate");
+    if (!ca.toString("latin1").includes("-----BEGIN CERTIFICATE-----"))
+      throw new Error("failed to parse root ca certificate");
   }
   const suites = t.cipher_suites.length > 0 ? t.cipher_suites : DEFAULT_CIPHERS;
   const tls12 = suites.filter((s) => !TLS13.includes(s)).map((s) => CIPHERS[s]);
@@ -128,12 +131,18 @@ export function buildTLSContext(t: TLSOptions): TLSContext {
       err.code === "ERR_OSSL_X509_KEY_VALUES_MISMATCH" || /key values mismatch/.test(err.message)
         ? "tls: private key does not match public key"
         : err.message;
-    if (ca !== undefined && /certificate/i.test(msg) && cert === undefined) throw new Error("failed to parse root ca certificate");
+    if (ca !== undefined && /certificate/i.test(msg) && cert === undefined)
+      throw new Error("failed to parse root ca certificate");
     throw new Error(`error parsing X509 certificate/key pair: ${msg}`);
   }
   const h = createHash("sha256");
   for (const b of [cert, key, ca]) h.update(b ?? Buffer.alloc(0)).update("\0");
-  return { opts: t, secureContext, pinned: t.pinned_certs.length > 0 ? new Set(t.pinned_certs) : null, fingerprint: h.digest("hex") };
+  return {
+    opts: t,
+    secureContext,
+    pinned: t.pinned_certs.length > 0 ? new Set(t.pinned_certs) : null,
+    fingerprint: h.digest("hex"),
+  };
 }
 
 /** SHA-256 (hex) of a certificate's DER SubjectPublicKeyInfo: pinned_certs' key id. */
@@ -260,7 +269,11 @@ export function tlsConnInfo(s: tls.TLSSocket, first: boolean): TLSConnInfo | nul
   const peer = s.getPeerX509Certificate();
   if (peer !== undefined) {
     info.tls_peer_certs = [
-      { subject: goSubject(peer), spki_sha256: spkiSha256(peer), cert_sha256: createHash("sha256").update(peer.raw).digest("hex") },
+      {
+        subject: goSubject(peer),
+        spki_sha256: spkiSha256(peer),
+        cert_sha256: createHash("sha256").update(peer.raw).digest("hex"),
+      },
     ];
   }
   if (first) info.tls_first = true;
@@ -445,7 +458,8 @@ export function startClientTLS(
       ts.off("close", onClose);
       if (cl.closed) return;
       if (cx.opts.verify) {
-        const problem = ts.getPeerX509Certificate() === undefined ? "tls: client didn't provide a certificate" : peerVerifyError(ts);
+        const problem =
+          ts.getPeerX509Certificate() === undefined ? "tls: client didn't provide a certificate" : peerVerifyError(ts);
         if (problem !== null) {
           ts.on("error", () => {});
           fail(problem);
@@ -466,7 +480,9 @@ export function startClientTLS(
       cl.debugf(`TLS handshake complete`);
       const p = ts.getProtocol();
       const ci = ts.getCipher();
-      cl.debugf(`TLS version ${(p ?? "").replace(/^TLSv/, "")}, cipher suite ${GO_NAME_BY_OPENSSL.get(ci.name) ?? ci.standardName}`);
+      cl.debugf(
+        `TLS version ${(p ?? "").replace(/^TLSv/, "")}, cipher suite ${GO_NAME_BY_OPENSSL.get(ci.name) ?? ci.standardName}`,
+      );
       if (cl.tlsFirst) cl.sendInfoNow(info(true));
       go();
     });

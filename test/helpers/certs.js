@@ -13,27 +13,99 @@ function ossl(args, cwd) {
 }
 
 function makeCA(dir, name, cn) {
-  ossl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/O=tsnats test/CN=${cn}`,
-    "-keyout", `${name}-key.pem`, "-out", `${name}.pem`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+  ossl(
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      `/O=tsnats test/CN=${cn}`,
+      "-keyout",
+      `${name}-key.pem`,
+      "-out",
+      `${name}.pem`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
+    dir,
+  );
 }
 
 function makeLeaf(dir, name, ca, subj, ext, days = "2") {
   writeFileSync(path.join(dir, `${name}.ext`), ext);
-  ossl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", subj, "-keyout", `${name}-key.pem`, "-out", `${name}.csr`], dir);
-  const args = ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}-key.pem`, "-CAcreateserial",
-    "-out", `${name}.pem`, "-extfile", `${name}.ext`];
+  ossl(
+    ["req", "-newkey", "rsa:2048", "-nodes", "-subj", subj, "-keyout", `${name}-key.pem`, "-out", `${name}.csr`],
+    dir,
+  );
+  const args = [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${ca}.pem`,
+    "-CAkey",
+    `${ca}-key.pem`,
+    "-CAcreateserial",
+    "-out",
+    `${name}.pem`,
+    "-extfile",
+    `${name}.ext`,
+  ];
   if (days.startsWith("-")) {
     // an expired certificate: valid from two days ago until yesterday (openssl ca sets the dates)
     const d = (n) => new Date(Date.now() + n * 86400000).toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z";
     writeFileSync(path.join(dir, "index.txt"), "");
     writeFileSync(path.join(dir, "serial"), "1000\n");
-    writeFileSync(path.join(dir, "ca.cnf"), [
-      "[ca]", "default_ca=d", "[d]", `dir=${dir}`, "database=$dir/index.txt", "serial=$dir/serial",
-      "new_certs_dir=$dir", "default_md=sha256", "policy=p", "copy_extensions=none", "[p]", "O=optional", "CN=supplied", "",
-    ].join("\n"));
-    ossl(["ca", "-batch", "-config", "ca.cnf", "-cert", `${ca}.pem`, "-keyfile", `${ca}-key.pem`, "-in", `${name}.csr`,
-      "-out", `${name}.pem`, "-extfile", `${name}.ext`, "-startdate", d(-2), "-enddate", d(-1), "-notext"], dir);
+    writeFileSync(
+      path.join(dir, "ca.cnf"),
+      [
+        "[ca]",
+        "default_ca=d",
+        "[d]",
+        `dir=${dir}`,
+        "database=$dir/index.txt",
+        "serial=$dir/serial",
+        "new_certs_dir=$dir",
+        "default_md=sha256",
+        "policy=p",
+        "copy_extensions=none",
+        "[p]",
+        "O=optional",
+        "CN=supplied",
+        "",
+      ].join("\n"),
+    );
+    ossl(
+      [
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-cert",
+        `${ca}.pem`,
+        "-keyfile",
+        `${ca}-key.pem`,
+        "-in",
+        `${name}.csr`,
+        "-out",
+        `${name}.pem`,
+        "-extfile",
+        `${name}.ext`,
+        "-startdate",
+        d(-2),
+        "-enddate",
+        d(-1),
+        "-notext",
+      ],
+      dir,
+    );
     return;
   }
   ossl([...args, "-days", days], dir);
@@ -43,8 +115,10 @@ export function makeCerts() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tsnats-tls-"));
   makeCA(dir, "ca", "tsnats test CA");
   makeCA(dir, "other-ca", "untrusted CA");
-  const serverExt = "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n";
-  const clientExt = (san) => `${san ? `subjectAltName=${san}\n` : ""}extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n`;
+  const serverExt =
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n";
+  const clientExt = (san) =>
+    `${san ? `subjectAltName=${san}\n` : ""}extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n`;
   makeLeaf(dir, "server", "ca", "/O=tsnats test/CN=localhost", serverExt);
   makeLeaf(dir, "server2", "ca", "/O=tsnats test/CN=localhost", serverExt);
   makeLeaf(dir, "client", "ca", "/O=tsnats test/OU=dev/CN=alice", clientExt(""));
@@ -55,7 +129,9 @@ export function makeCerts() {
   const f = (n) => path.join(dir, n);
   const spki = (n) => {
     const c = new X509Certificate(readFileSync(f(`${n}.pem`)));
-    return createHash("sha256").update(c.publicKey.export({ type: "spki", format: "der" })).digest("hex");
+    return createHash("sha256")
+      .update(c.publicKey.export({ type: "spki", format: "der" }))
+      .digest("hex");
   };
   return {
     dir,

@@ -59,7 +59,15 @@ export function assertSameCheck(file, want, got) {
     assert.ok(i >= 0, `tsnats has "file:line:col: ${u}"${both}`);
     rest.splice(i, 1);
   }
-  const norm = (l) => l.replace(/^(.*?:\d+:\d+: )(interface conversion: .*|error parsing [\w.]+: expected .*)$/, `$1${WRONG_TYPE}`);
+  const norm = (l) =>
+    l.replace(/^(.*?:\d+:\d+: )(interface conversion: .*|error parsing [\w.]+: expected .*)$/, `$1${WRONG_TYPE}`);
   // nats-server checks a file's top-level keys in Go map order (random): compare as sets
-  assert.deepEqual(rest.map(norm).sort(), w.filter((l) => l.startsWith(file)).map(norm).sort(), both);
+  assert.deepEqual(
+    rest.map(norm).sort(),
+    w
+      .filter((l) => l.startsWith(file))
+      .map(norm)
+      .sort(),
+    both,
+  );
 }

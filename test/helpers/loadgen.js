@@ -9,7 +9,13 @@ export function runLoadgen(bin, args, timeout = 60000) {
         .split("\n")
         .filter((l) => l.startsWith("{"))
         .pop();
-      resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr, out: stdout + stderr, result: line ? JSON.parse(line) : null });
+      resolve({
+        code: err ? (err.code ?? 1) : 0,
+        stdout,
+        stderr,
+        out: stdout + stderr,
+        result: line ? JSON.parse(line) : null,
+      });
     });
   });
 }

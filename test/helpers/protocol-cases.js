@@ -202,7 +202,10 @@ export async function expectReply(c, expected, msg, timeoutMs = REPLY_TIMEOUT_MS
 /** Wait until the server closes the connection and assert everything it sent was exactly `expected`. */
 export async function expectClosed(c, expected, msg, timeoutMs = REPLY_TIMEOUT_MS) {
   const closed = await c.waitClosed(timeoutMs);
-  assert.ok(closed, `${msg ? msg + ": " : ""}expected the server to close the connection; got ${JSON.stringify(c.text())}`);
+  assert.ok(
+    closed,
+    `${msg ? msg + ": " : ""}expected the server to close the connection; got ${JSON.stringify(c.text())}`,
+  );
   assert.equal(c.text(), expected, msg);
 }
 
@@ -247,7 +250,6 @@ export function splitFrames(text) {
   }
   return { frames, rest: text.slice(i) };
 }
-
 
 /** Write `data` one byte per TCP write, pausing `gapMs` between writes so each byte travels alone. */
 export async function writeBytewise(c, data, gapMs = 1) {

@@ -57,11 +57,7 @@ export class RawConn {
    */
   waitFor(pred, timeoutMs = 2000) {
     const test =
-      typeof pred === "function"
-        ? pred
-        : pred instanceof RegExp
-          ? (t) => pred.test(t)
-          : (t) => t.includes(pred);
+      typeof pred === "function" ? pred : pred instanceof RegExp ? (t) => pred.test(t) : (t) => t.includes(pred);
     return new Promise((resolve, reject) => {
       const deadline = setTimeout(() => {
         reject(new Error(`timed out waiting for ${pred}; got ${JSON.stringify(this.text())}`));
@@ -146,7 +142,10 @@ export function writeUntilPong(sock, text, timeoutMs = 5000) {
       got += d.toString("latin1");
       if (got.includes("PONG\r\n")) done();
     };
-    const timer = setTimeout(() => done(new Error(`no PONG within ${timeoutMs} ms; got ${JSON.stringify(got)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`no PONG within ${timeoutMs} ms; got ${JSON.stringify(got)}`)),
+      timeoutMs,
+    );
     sock.on("data", onData);
     sock.write(`${text}PING\r\n`);
   });

@@ -93,7 +93,6 @@ function comparePassword(given: string, stored: string): boolean | Promise<boole
 /** The kinds of configured credential: a users-list entry, the single user, the token, an nkey. */
 type CredentialKind = "u" | "s" | "t" | "n";
 
-
 /**
  * The key of one configured credential (AuthResult.secret): kind, user and stored secret.
  * A password that happens to equal a later token (or another user's password) gives
@@ -175,7 +174,12 @@ export class ConfigAuthenticator implements Authenticator {
     if (this.noAuthUser === "") return null;
     const n = this.nkeys.get(this.noAuthUser);
     if (n !== undefined) {
-      return { user: n.cfg.user, permissions: n.perms, account: n.cfg.account ?? "$G", secret: credentialKey("n", n.cfg.user, "") };
+      return {
+        user: n.cfg.user,
+        permissions: n.perms,
+        account: n.cfg.account ?? "$G",
+        secret: credentialKey("n", n.cfg.user, ""),
+      };
     }
     const u = this.users.get(this.noAuthUser);
     return u === undefined
@@ -229,7 +233,12 @@ export class ConfigAuthenticator implements Authenticator {
   private nkeyAuth(req: AuthRequest, nkey: string): AuthResult | null {
     const u = this.nkeys.get(nkey);
     if (u === undefined) return null;
-    const res: AuthResult = { user: u.cfg.user, permissions: u.perms, account: u.cfg.account ?? "$G", secret: credentialKey("n", nkey, "") };
+    const res: AuthResult = {
+      user: u.cfg.user,
+      permissions: u.perms,
+      account: u.cfg.account ?? "$G",
+      secret: credentialKey("n", nkey, ""),
+    };
     // a reload re-checks a connection whose signature was verified: the nonce is not signed twice
     if (nkey === this.noAuthUser || req.verified === res.secret) return res;
     const why = nkeySignatureError(nkey, req.sig ?? "", req.nonce ?? "");
@@ -262,7 +271,11 @@ export class ConfigAuthenticator implements Authenticator {
       return false;
     };
     const inCert = (what: string) => `Using ${what} found in cert`;
-    if (!lookup(names.emails, inCert("email")) && !lookup(names.dns, inCert("SAN")) && !lookup(names.uris, inCert("URI"))) {
+    if (
+      !lookup(names.emails, inCert("email")) &&
+      !lookup(names.dns, inCert("SAN")) &&
+      !lookup(names.uris, inCert("URI"))
+    ) {
       for (const u of this.users.values()) {
         const dn = parseDN(u.cfg.user);
         if (dn !== null && sameRDNs(dn, names.rdns)) {
@@ -277,7 +290,8 @@ export class ConfigAuthenticator implements Authenticator {
       log?.debugf(`User in cert [${goQuote(names.subject)}], not found`);
       return null;
     }
-    if ((req.user ?? "") !== "") log?.warnf(`User ${goQuote(req.user ?? "")} found in connect proto, but user required from cert`);
+    if ((req.user ?? "") !== "")
+      log?.warnf(`User ${goQuote(req.user ?? "")} found in connect proto, but user required from cert`);
     const res: AuthResult = { user: found.cfg.user, permissions: found.perms, account: found.cfg.account ?? "$G" };
     return checked(req, req.pass ?? "", "u", found.cfg.user, found.cfg.password, res);
   }

@@ -165,12 +165,22 @@ function parseIntFlag(s: string, name: string): number {
     n = n * base + d;
   }
   if (underscores && !underscoreOK(s)) throw syntax;
-  if (neg ? n > 1n << 63n : n >= 1n << 63n) throw new FlagError(`invalid value "${s}" for flag -${name}: value out of range`);
+  if (neg ? n > 1n << 63n : n >= 1n << 63n)
+    throw new FlagError(`invalid value "${s}" for flag -${name}: value out of range`);
   return Number(neg ? -n : n);
 }
 
 export function parseFlags(argv: string[]): FlagResult {
-  const r: FlagResult = { opts: {}, configFile: "", checkConfig: false, signal: "", help: false, version: false, rest: [], tls: {} };
+  const r: FlagResult = {
+    opts: {},
+    configFile: "",
+    checkConfig: false,
+    signal: "",
+    help: false,
+    version: false,
+    rest: [],
+    tls: {},
+  };
   let i = 0;
   while (i < argv.length) {
     const a = argv[i];
@@ -192,7 +202,8 @@ export function parseFlags(argv: string[]): FlagResult {
     i++;
     if (def.kind === "bool") {
       const v = value === undefined ? true : parseBool(value, name);
-      if (def.unsupported !== undefined) throw new UnsupportedFlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
+      if (def.unsupported !== undefined)
+        throw new UnsupportedFlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
       def.apply(r, v);
       continue;
     }
@@ -200,7 +211,8 @@ export function parseFlags(argv: string[]): FlagResult {
       if (i >= argv.length) throw new FlagError(`flag needs an argument: -${name}`);
       value = argv[i++];
     }
-    if (def.unsupported !== undefined) throw new UnsupportedFlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
+    if (def.unsupported !== undefined)
+      throw new UnsupportedFlagError(`-${name}: ${def.unsupported} is not supported by tsnats-server yet`);
     def.apply(r, def.kind === "int" ? parseIntFlag(value, name) : value);
   }
   r.rest = argv.slice(i);

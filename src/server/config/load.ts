@@ -92,7 +92,9 @@ function durationString(ctx: Ctx, field: string, v: ConfigValue): number | undef
  */
 function duration(ctx: Ctx, field: string, v: ConfigValue): number | undefined {
   if (v.kind === "string") return durationString(ctx, field, v);
-  ctx.warnings.push(`${formatPosition(v)}: invalid use of field "${field}": ${field} should be converted to a duration`);
+  ctx.warnings.push(
+    `${formatPosition(v)}: invalid use of field "${field}": ${field} should be converted to a duration`,
+  );
   if (v.kind === "integer") return Number(v.value) * 1000;
   ctx.err(v, `error parsing ${field}: expected a duration, got ${kindName(v)}`);
   return undefined;
@@ -109,7 +111,8 @@ function goDurationError(orig: string): string {
     s = s.slice(num.length);
     const unit = /^[^.\d]*/.exec(s)![0];
     if (unit === "") return `time: missing unit in duration ${q}`;
-    if (!["ns", "us", "µs", "μs", "ms", "s", "m", "h"].includes(unit)) return `time: unknown unit ${JSON.stringify(unit)} in duration ${q}`;
+    if (!["ns", "us", "µs", "μs", "ms", "s", "m", "h"].includes(unit))
+      return `time: unknown unit ${JSON.stringify(unit)} in duration ${q}`;
     s = s.slice(unit.length);
   }
   return `time: invalid duration ${q}`;
@@ -357,7 +360,8 @@ function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
     if (u.nkey !== undefined && u.nkey !== "") {
       // nats-server's parseUsers checks, reported at the entry
       if (!isValidPublicUserKey(u.nkey)) ctx.err(e, "Not a valid public nkey for a user");
-      else if (u.user !== undefined || u.password !== undefined) ctx.err(e, "Nkey users do not take usernames or passwords");
+      else if (u.user !== undefined || u.password !== undefined)
+        ctx.err(e, "Nkey users do not take usernames or passwords");
       else out.push({ user: u.nkey, password: "", nkey: u.nkey, permissions: u.permissions });
       continue;
     }
@@ -421,7 +425,10 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
     const seen = new Set<string>();
     for (const u of a.users) {
       if (seen.has(u.user)) {
-        ctx.err(v, u.nkey !== undefined ? `Duplicate nkey "${u.nkey}" detected` : `Duplicate user "${u.user}" detected`);
+        ctx.err(
+          v,
+          u.nkey !== undefined ? `Duplicate nkey "${u.nkey}" detected` : `Duplicate user "${u.user}" detected`,
+        );
         break;
       }
       seen.add(u.user);
@@ -491,9 +498,15 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
         break;
       case "server_tags": {
         // nats-server's texts, at the key: the first element that is not a string stops it
-        const tags = v.kind === "string" ? [v.value] : v.kind === "array" ? v.value.map((e) => (e.kind === "string" ? e.value : null)) : null;
+        const tags =
+          v.kind === "string"
+            ? [v.value]
+            : v.kind === "array"
+              ? v.value.map((e) => (e.kind === "string" ? e.value : null))
+              : null;
         if (tags === null) ctx.err(v, `error parsing tags: unsupported type ${goType(v)}`);
-        else if (tags.includes(null)) ctx.err(v, "error parsing tags: unsupported type *conf.token where string is expected");
+        else if (tags.includes(null))
+          ctx.err(v, "error parsing tags: unsupported type *conf.token where string is expected");
         else o.server_tags = normalizeTags(tags as string[]);
         break;
       }

@@ -81,8 +81,8 @@
  * - Include read errors reuse Go's wording for the common errno codes only.
  */
 
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -99,15 +99,36 @@ interface ValueBase extends ConfigPosition {
   usedVariable: boolean;
 }
 
-export interface ConfigString extends ValueBase { kind: 'string'; value: string }
+export interface ConfigString extends ValueBase {
+  kind: "string";
+  value: string;
+}
 /** int64 semantics (size suffixes wrap like Go's int64 arithmetic). `bigint` only outside the safe-integer range. */
-export interface ConfigInteger extends ValueBase { kind: 'integer'; value: number | bigint }
-export interface ConfigFloat extends ValueBase { kind: 'float'; value: number }
-export interface ConfigBoolean extends ValueBase { kind: 'boolean'; value: boolean }
+export interface ConfigInteger extends ValueBase {
+  kind: "integer";
+  value: number | bigint;
+}
+export interface ConfigFloat extends ValueBase {
+  kind: "float";
+  value: number;
+}
+export interface ConfigBoolean extends ValueBase {
+  kind: "boolean";
+  value: boolean;
+}
 /** A `YYYY-MM-DDTHH:MM:SSZ` datetime, always UTC. */
-export interface ConfigDate extends ValueBase { kind: 'date'; value: Date }
-export interface ConfigMapValue extends ValueBase { kind: 'map'; value: ConfigMap }
-export interface ConfigArray extends ValueBase { kind: 'array'; value: ConfigValue[] }
+export interface ConfigDate extends ValueBase {
+  kind: "date";
+  value: Date;
+}
+export interface ConfigMapValue extends ValueBase {
+  kind: "map";
+  value: ConfigMap;
+}
+export interface ConfigArray extends ValueBase {
+  kind: "array";
+  value: ConfigValue[];
+}
 
 export type ConfigValue =
   | ConfigString
@@ -118,9 +139,9 @@ export type ConfigValue =
   | ConfigMapValue
   | ConfigArray;
 
-export type ConfigKind = ConfigValue['kind'];
+export type ConfigKind = ConfigValue["kind"];
 export type ConfigScalar = string | number | bigint | boolean | Date;
-export type ConfigData = ConfigValue['value'];
+export type ConfigData = ConfigValue["value"];
 /** Key (as written) -> value, in source order. A repeated key keeps its first slot and takes the last value. */
 export type ConfigMap = Map<string, ConfigValue>;
 
@@ -144,11 +165,11 @@ export class ConfigError extends Error {
   readonly reason: string;
 
   constructor(reason: string, where?: ConfigPosition, options?: { cause?: unknown }) {
-    const file = where?.file ?? '';
+    const file = where?.file ?? "";
     const line = where?.line ?? 0;
     const column = where?.column ?? 0;
     super(where && line > 0 ? `${file}:${line}:${column}: ${reason}` : reason, options);
-    this.name = 'ConfigError';
+    this.name = "ConfigError";
     this.file = file;
     this.line = line;
     this.column = column;
@@ -168,15 +189,15 @@ export function toPlain(v: ConfigValue | ConfigMap | ConfigValue[]): PlainValue 
     return Object.fromEntries([...v].map(([k, e]) => [k, toPlain(e)]));
   }
   if (Array.isArray(v)) return v.map((e) => toPlain(e));
-  if (v.kind === 'map' || v.kind === 'array') return toPlain(v.value);
+  if (v.kind === "map" || v.kind === "array") return toPlain(v.value);
   return v.value;
 }
 
 /** Parses configuration text. `fileName` is used in positions and to resolve `include` paths. */
-export function parseConfig(text: string, fileName = '', options: ParseOptions = {}): ConfigMap {
+export function parseConfig(text: string, fileName = "", options: ParseOptions = {}): ConfigMap {
   const ctx = newContext(options);
-  if (fileName !== '') ctx.includeChain.push(path.resolve(fileName));
-  return new Parser(Buffer.from(text, 'utf8'), fileName, ctx).run();
+  if (fileName !== "") ctx.includeChain.push(path.resolve(fileName));
+  return new Parser(Buffer.from(text, "utf8"), fileName, ctx).run();
 }
 
 /** Reads and parses a configuration file; `include` paths are relative to its directory. */
@@ -191,10 +212,28 @@ export function parseConfigFile(filePath: string, options: ParseOptions = {}): C
 
 const EOF = 0; // end of input; a NUL byte in the input reads the same way, as in nats-server
 const C = {
-  tab: 0x09, nl: 0x0a, cr: 0x0d, space: 0x20, dquote: 0x22, hash: 0x23, dollar: 0x24,
-  squote: 0x27, lparen: 0x28, rparen: 0x29, comma: 0x2c, minus: 0x2d, dot: 0x2e,
-  slash: 0x2f, colon: 0x3a, semi: 0x3b, equals: 0x3d, lbracket: 0x5b, backslash: 0x5c,
-  rbracket: 0x5d, lbrace: 0x7b, rbrace: 0x7d,
+  tab: 0x09,
+  nl: 0x0a,
+  cr: 0x0d,
+  space: 0x20,
+  dquote: 0x22,
+  hash: 0x23,
+  dollar: 0x24,
+  squote: 0x27,
+  lparen: 0x28,
+  rparen: 0x29,
+  comma: 0x2c,
+  minus: 0x2d,
+  dot: 0x2e,
+  slash: 0x2f,
+  colon: 0x3a,
+  semi: 0x3b,
+  equals: 0x3d,
+  lbracket: 0x5b,
+  backslash: 0x5c,
+  rbracket: 0x5d,
+  lbrace: 0x7b,
+  rbrace: 0x7d,
 } as const;
 
 const isBlank = (r: number): boolean => r === C.space || r === C.tab;
@@ -204,8 +243,15 @@ const isKeySep = (r: number): boolean => r === C.equals || r === C.colon;
 /** Unicode White_Space, as Go's unicode.IsSpace. */
 function isSpace(r: number): boolean {
   if (r <= 0xff) return (r >= 0x09 && r <= 0x0d) || r === 0x20 || r === 0x85 || r === 0xa0;
-  return r === 0x1680 || (r >= 0x2000 && r <= 0x200a) || r === 0x2028 || r === 0x2029 ||
-    r === 0x202f || r === 0x205f || r === 0x3000;
+  return (
+    r === 0x1680 ||
+    (r >= 0x2000 && r <= 0x200a) ||
+    r === 0x2028 ||
+    r === 0x2029 ||
+    r === 0x202f ||
+    r === 0x205f ||
+    r === 0x3000
+  );
 }
 
 const DECIMAL_DIGIT = /^\p{Nd}$/u;
@@ -219,8 +265,15 @@ function isDigit(r: number): boolean {
 /** Letters that start a size suffix (k, m, g, t, p, e in either case). */
 function isSizeLetter(r: number): boolean {
   switch (r | 0x20) {
-    case 0x6b: case 0x6d: case 0x67: case 0x74: case 0x70: case 0x65: return true;
-    default: return false;
+    case 0x6b:
+    case 0x6d:
+    case 0x67:
+    case 0x74:
+    case 0x70:
+    case 0x65:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -229,12 +282,12 @@ function isSizeLetter(r: number): boolean {
  * Go maps U+0130 (dotted capital I) to a plain 'i', JavaScript to 'i' + U+0307.
  */
 function lowerCase(s: string): string {
-  return s.replace(/\u0130/g, 'i').toLowerCase();
+  return s.replace(/\u0130/g, "i").toLowerCase();
 }
 
 /** How a character is shown inside an error message (a newline as `\n`). */
 function showRune(r: number): string {
-  return r === C.nl ? '\\n' : String.fromCodePoint(r);
+  return r === C.nl ? "\\n" : String.fromCodePoint(r);
 }
 
 /** Decodes one UTF-8 sequence; invalid input yields U+FFFD over a single byte. */
@@ -278,8 +331,20 @@ function decodeRune(b: Uint8Array, i: number): [rune: number, width: number] {
 // the pending token began) so that every position agrees.
 
 type TokenType =
-  | 'error' | 'eof' | 'key' | 'string' | 'bool' | 'integer' | 'float' | 'datetime'
-  | 'arrayStart' | 'arrayEnd' | 'mapStart' | 'mapEnd' | 'variable' | 'include';
+  | "error"
+  | "eof"
+  | "key"
+  | "string"
+  | "bool"
+  | "integer"
+  | "float"
+  | "datetime"
+  | "arrayStart"
+  | "arrayEnd"
+  | "mapStart"
+  | "mapEnd"
+  | "variable"
+  | "include";
 
 interface Token {
   type: TokenType;
@@ -357,10 +422,10 @@ class Lexer {
     if (this.pieces.length > 0) {
       const bytes = Buffer.concat([...this.pieces, this.src.subarray(this.start, this.pos)]);
       this.pieces = [];
-      text = bytes.toString('utf8');
+      text = bytes.toString("utf8");
       byteLength = bytes.length;
     } else {
-      text = this.src.toString('utf8', this.start, this.pos);
+      text = this.src.toString("utf8", this.start, this.pos);
       byteLength = this.pos - this.start;
     }
     const tok: Token = { type, text, line: this.line, pos: this.pos - this.tokenLineStart - byteLength };
@@ -370,13 +435,13 @@ class Lexer {
   }
 
   private failure(message: string): Token {
-    return { type: 'error', text: message, line: this.line, pos: this.pos - this.lineStart };
+    return { type: "error", text: message, line: this.line, pos: this.pos - this.lineStart };
   }
 
   /** Emits a final token; the parser never asks for more after it. */
   private *finish(tok: Token): TokenStream {
     yield tok;
-    throw new Error('config lexer resumed after its last token');
+    throw new Error("config lexer resumed after its last token");
   }
 
   private fail(message: string): TokenStream {
@@ -385,7 +450,7 @@ class Lexer {
 
   /** Ends at a premature end of input: an error if anything is pending, else a plain EOF. */
   private endOfInput(): TokenStream {
-    return this.pos > this.start ? this.fail('Unexpected EOF.') : this.finish(this.make('eof'));
+    return this.pos > this.start ? this.fail("Unexpected EOF.") : this.finish(this.make("eof"));
   }
 
   /** Reads a comment body (the marker is already read), up to the end of the line. */
@@ -452,7 +517,8 @@ class Lexer {
         return;
       }
       yield* this.fail(
-        `Expected a top-level value to end with a new line, comment or EOF, but got '${showRune(r)}' instead.`);
+        `Expected a top-level value to end with a new line, comment or EOF, but got '${showRune(r)}' instead.`,
+      );
     }
   }
 
@@ -462,16 +528,16 @@ class Lexer {
    */
   private *braces(): TokenStream {
     yield* this.enter();
-    let state: 'key' | 'afterValue' | 'close' = 'key';
+    let state: "key" | "afterValue" | "close" = "key";
     for (;;) {
       const r = this.next();
-      if (state === 'key') {
+      if (state === "key") {
         if (isSpace(r)) {
           this.skip();
         } else if (r === C.lbrace) {
           this.skip();
           yield* this.braces();
-          state = 'close';
+          state = "close";
         } else if (r === C.rbrace) {
           this.skip();
           this.depth--;
@@ -490,9 +556,9 @@ class Lexer {
         } else {
           this.back();
           yield* this.keyAndValue();
-          state = 'afterValue';
+          state = "afterValue";
         }
-      } else if (state === 'afterValue') {
+      } else if (state === "afterValue") {
         if (r === C.hash) {
           this.comment();
         } else if (r === C.slash) {
@@ -502,22 +568,23 @@ class Lexer {
           // keep going
         } else if (isLineEnd(r) || r === C.semi || r === C.comma) {
           this.skip();
-          state = 'key';
+          state = "key";
         } else if (r === C.rbrace) {
           this.back();
-          state = 'close';
+          state = "close";
         } else {
           yield* this.fail(
-            `Expected a block-level value to end with a new line, comment or EOF, but got '${showRune(r)}' instead.`);
+            `Expected a block-level value to end with a new line, comment or EOF, but got '${showRune(r)}' instead.`,
+          );
         }
       } else {
         if (r === C.hash) {
           this.comment();
-          state = 'key';
+          state = "key";
         } else if (r === C.slash) {
           if (this.next() === C.slash) {
             this.comment();
-            state = 'key';
+            state = "key";
           } else {
             this.back(); // a single '/' is passed over
           }
@@ -525,7 +592,7 @@ class Lexer {
           // keep going
         } else if (r === C.semi || r === C.comma) {
           this.skip();
-          state = 'key';
+          state = "key";
         } else if (r === C.rbrace) {
           this.skip();
           this.depth--;
@@ -556,7 +623,7 @@ class Lexer {
           if (c === EOF) yield* this.endOfInput();
           this.next();
         }
-        yield this.make('key');
+        yield this.make("key");
         this.next();
         this.skip();
         break;
@@ -575,7 +642,7 @@ class Lexer {
         if (isKeySep(c) || c === EOF) break;
         this.next();
       }
-      yield this.make('key');
+      yield this.make("key");
       break;
     }
     // Up to the value: any spaces (new lines included), then an optional separator.
@@ -589,7 +656,7 @@ class Lexer {
         this.skip();
         break;
       }
-      if (r === EOF) yield* this.finish(this.make('eof'));
+      if (r === EOF) yield* this.finish(this.make("eof"));
       this.back();
       break;
     }
@@ -597,7 +664,7 @@ class Lexer {
   }
 
   private isIncludeKeyword(): boolean {
-    return lowerCase(this.src.toString('utf8', this.start, this.pos)) === 'include';
+    return lowerCase(this.src.toString("utf8", this.start, this.pos)) === "include";
   }
 
   /** The operand of `include` (the keyword has been read and dropped). */
@@ -617,33 +684,35 @@ class Lexer {
         const c = this.next();
         if (c === r) {
           this.back();
-          yield this.make('include');
+          yield this.make("include");
           this.next();
           this.skip();
           return;
         }
         if (c === EOF) {
-          yield* this.fail(r === C.squote ? 'Unexpected EOF in quoted include' : 'Unexpected EOF in double quoted include');
+          yield* this.fail(
+            r === C.squote ? "Unexpected EOF in quoted include" : "Unexpected EOF in double quoted include",
+          );
         }
       }
     }
-    if (r === C.lbracket) yield* this.fail('Expected include value but found start of an array');
-    if (r === C.lbrace) yield* this.fail('Expected include value but found start of a map');
-    if (r === C.lparen) yield* this.fail('Expected include value but found start of a block');
-    if (isDigit(r) || r === C.minus) yield* this.fail('Expected include value but found start of a number');
-    if (r === C.backslash) yield* this.fail('Expected include value but found escape sequence');
-    if (isLineEnd(r)) yield* this.fail('Expected include value but found new line');
+    if (r === C.lbracket) yield* this.fail("Expected include value but found start of an array");
+    if (r === C.lbrace) yield* this.fail("Expected include value but found start of a map");
+    if (r === C.lparen) yield* this.fail("Expected include value but found start of a block");
+    if (isDigit(r) || r === C.minus) yield* this.fail("Expected include value but found start of a number");
+    if (r === C.backslash) yield* this.fail("Expected include value but found escape sequence");
+    if (isLineEnd(r)) yield* this.fail("Expected include value but found new line");
     this.back();
     for (;;) {
       const c = this.next();
       if (isLineEnd(c) || c === EOF || c === C.semi || c === C.rbrace || isBlank(c)) {
         this.back();
-        yield this.make('include');
+        yield this.make("include");
         return;
       }
       if (c === C.squote) {
         this.back();
-        yield this.make('include');
+        yield this.make("include");
         this.next();
         this.skip();
         return;
@@ -664,14 +733,14 @@ class Lexer {
         case C.lbracket:
           yield* this.enter();
           this.skip();
-          yield this.make('arrayStart');
+          yield this.make("arrayStart");
           yield* this.arrayBody();
           this.depth--;
           return;
         case C.lbrace:
           yield* this.enter();
           this.skip();
-          yield this.make('mapStart');
+          yield this.make("mapStart");
           yield* this.mapBody();
           this.depth--;
           return;
@@ -691,8 +760,8 @@ class Lexer {
         this.back();
         return yield* this.numberLike();
       }
-      if (r === C.dot) yield* this.fail('Floats must start with a digit');
-      if (isLineEnd(r)) yield* this.fail('Expected value but found new line');
+      if (r === C.dot) yield* this.fail("Floats must start with a digit");
+      if (isLineEnd(r)) yield* this.fail("Expected value but found new line");
       this.back();
       return yield* this.bareString();
     }
@@ -704,7 +773,7 @@ class Lexer {
       const r = this.next();
       if (r === C.squote) {
         this.back();
-        yield this.make('string');
+        yield this.make("string");
         this.next();
         this.skip();
         return;
@@ -721,7 +790,7 @@ class Lexer {
         yield* this.escape();
       } else if (r === C.dquote) {
         this.back();
-        yield this.make('string');
+        yield this.make("string");
         this.next();
         this.skip();
         return;
@@ -742,24 +811,31 @@ class Lexer {
         yield* this.escape();
         continue;
       }
-      if (isLineEnd(r) || r === EOF || r === C.semi || r === C.comma || r === C.rbracket ||
-          r === C.rbrace || isBlank(r)) {
+      if (
+        isLineEnd(r) ||
+        r === EOF ||
+        r === C.semi ||
+        r === C.comma ||
+        r === C.rbracket ||
+        r === C.rbrace ||
+        isBlank(r)
+      ) {
         this.back();
         if (this.pieces.length > 0) {
-          yield this.make('string');
-        } else if (BOOL_WORDS.has(lowerCase(this.src.toString('utf8', this.start, this.pos)))) {
-          yield this.make('bool');
+          yield this.make("string");
+        } else if (BOOL_WORDS.has(lowerCase(this.src.toString("utf8", this.start, this.pos)))) {
+          yield this.make("bool");
         } else if (this.start < this.src.length && this.src[this.start] === C.dollar) {
           this.start++;
-          yield this.make('variable');
+          yield this.make("variable");
         } else {
-          yield this.make('string');
+          yield this.make("string");
         }
         return;
       }
       if (r === C.squote) {
         this.back();
-        yield this.make('string');
+        yield this.make("string");
         this.next();
         this.skip();
         return;
@@ -779,13 +855,15 @@ class Lexer {
       return;
     }
     if (r !== 0x78 /* x */) {
-      yield* this.fail(`Invalid escape character '${showRune(r)}'. Only the following escape characters are ` +
-        'allowed: \\xXX, \\t, \\n, \\r, \\", \\\\.');
+      yield* this.fail(
+        `Invalid escape character '${showRune(r)}'. Only the following escape characters are ` +
+          'allowed: \\xXX, \\t, \\n, \\r, \\", \\\\.',
+      );
     }
     for (let i = 0; i < 2; i++) {
       if (isLineEnd(this.next())) yield* this.fail("Expected two hexadecimal digits after '\\x', but hit end of line");
     }
-    const hex = this.src.toString('utf8', this.pos - 2, this.pos);
+    const hex = this.src.toString("utf8", this.pos - 2, this.pos);
     if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
       yield* this.fail(`Expected two hexadecimal digits after '\\x', but got '${hex}'`);
     }
@@ -797,7 +875,7 @@ class Lexer {
   private *blockString(): TokenStream {
     for (;;) {
       const r = this.next();
-      if (r === EOF) yield* this.fail('Unexpected EOF processing block.');
+      if (r === EOF) yield* this.fail("Unexpected EOF processing block.");
       if (r !== C.rparen) continue;
       // Is the ')' at the start of a line...
       this.back();
@@ -812,7 +890,7 @@ class Lexer {
       if (after === C.nl || after === EOF) {
         this.back();
         this.back();
-        yield this.make('string');
+        yield this.make("string");
         this.next();
         this.skip();
         return;
@@ -825,12 +903,14 @@ class Lexer {
   private *numberLike(): TokenStream {
     const first = this.next();
     if (!isDigit(first)) {
-      yield* this.fail(first === C.dot ? "Floats must start with a digit, not '.'." : `Expected a digit but got '${showRune(first)}'.`);
+      yield* this.fail(
+        first === C.dot ? "Floats must start with a digit, not '.'." : `Expected a digit but got '${showRune(first)}'.`,
+      );
     }
     for (;;) {
       const r = this.next();
       if (r === C.minus) {
-        if (this.pos - this.start !== 5) yield* this.fail('All ISO8601 dates must be in full Zulu form.');
+        if (this.pos - this.start !== 5) yield* this.fail("All ISO8601 dates must be in full Zulu form.");
         return yield* this.datetime();
       }
       if (isDigit(r)) continue;
@@ -841,7 +921,7 @@ class Lexer {
         return yield* this.bareString();
       }
       this.back();
-      yield this.make('integer');
+      yield this.make("integer");
       return;
     }
   }
@@ -849,7 +929,9 @@ class Lexer {
   private *negativeNumber(): TokenStream {
     const first = this.next();
     if (!isDigit(first)) {
-      yield* this.fail(first === C.dot ? "Floats must start with a digit, not '.'." : `Expected a digit but got '${showRune(first)}'.`);
+      yield* this.fail(
+        first === C.dot ? "Floats must start with a digit, not '.'." : `Expected a digit but got '${showRune(first)}'.`,
+      );
     }
     for (;;) {
       const r = this.next();
@@ -857,7 +939,7 @@ class Lexer {
       if (r === C.dot) return yield* this.fraction();
       if (isSizeLetter(r)) return yield* this.sizeSuffix();
       this.back();
-      yield this.make('integer');
+      yield this.make("integer");
       return;
     }
   }
@@ -870,7 +952,7 @@ class Lexer {
     } while (r === 0x62 || r === 0x42 || r === 0x69 || r === 0x49);
     this.back();
     if (isLineEnd(r) || r === EOF || r === C.rbrace || r === C.semi || r === C.comma || isBlank(r) || isDigit(r)) {
-      yield this.make('integer');
+      yield this.make("integer");
       return;
     }
     yield* this.bareString();
@@ -892,26 +974,26 @@ class Lexer {
           c = this.next();
         } while (isDigit(c) || c === C.dot || c === C.colon || c === C.minus);
         this.back();
-        yield this.make('string');
+        yield this.make("string");
         return;
       }
       this.back();
-      yield this.make('float');
+      yield this.make("float");
       return;
     }
   }
 
   /** The rest of `YYYY-MM-DDTHH:MM:SSZ` after `YYYY-`. */
   private *datetime(): TokenStream {
-    for (const want of '00-00T00:00:00Z') {
+    for (const want of "00-00T00:00:00Z") {
       const r = this.next();
-      if (want === '0') {
+      if (want === "0") {
         if (!isDigit(r)) yield* this.fail(`Expected digit in ISO8601 datetime, but found '${showRune(r)}' instead.`);
       } else if (r !== want.charCodeAt(0)) {
         yield* this.fail(`Expected '${want}' in ISO8601 datetime, but found '${showRune(r)}' instead.`);
       }
     }
-    yield this.make('datetime');
+    yield this.make("datetime");
   }
 
   // -- arrays and maps -----------------------------------------------------------
@@ -939,7 +1021,7 @@ class Lexer {
       if (r === C.comma) yield* this.fail("Unexpected array value terminator ','.");
       if (r === C.rbracket) {
         this.skip();
-        yield this.make('arrayEnd');
+        yield this.make("arrayEnd");
         return;
       }
       this.back();
@@ -969,11 +1051,12 @@ class Lexer {
         }
         if (c === C.rbracket) {
           this.skip();
-          yield this.make('arrayEnd');
+          yield this.make("arrayEnd");
           return;
         }
-        yield* this.fail('Expected an array value terminator "," or an array terminator "]", ' +
-          `but got '${showRune(c)}' instead.`);
+        yield* this.fail(
+          'Expected an array value terminator "," or an array terminator "]", ' + `but got '${showRune(c)}' instead.`,
+        );
       }
     }
   }
@@ -1005,13 +1088,16 @@ class Lexer {
         for (;;) {
           const c = this.peek();
           if (c === EOF) {
-            yield* this.fail(r === C.squote ? 'Unexpected EOF processing quoted map key.'
-              : 'Unexpected EOF processing double quoted map key.');
+            yield* this.fail(
+              r === C.squote
+                ? "Unexpected EOF processing quoted map key."
+                : "Unexpected EOF processing double quoted map key.",
+            );
           }
           if (c === r) break;
           this.next();
         }
-        yield this.make('key');
+        yield this.make("key");
         this.next();
         this.skip();
       } else {
@@ -1023,26 +1109,26 @@ class Lexer {
           }
           this.back(); // a single '/' is dropped; the key starts after it
         } else if (r === EOF) {
-          yield* this.fail('Unexpected EOF processing map.');
+          yield* this.fail("Unexpected EOF processing map.");
         }
         this.skip();
         this.next();
         let included = false;
         for (;;) {
           const c = this.peek();
-          if (c === EOF) yield* this.fail('Unexpected EOF processing map key.');
+          if (c === EOF) yield* this.fail("Unexpected EOF processing map key.");
           if (isSpace(c)) {
             if (this.isIncludeKeyword()) {
               this.skip();
               yield* this.include();
               included = true;
             } else {
-              yield this.make('key');
+              yield this.make("key");
             }
             break;
           }
           if (isKeySep(c)) {
-            yield this.make('key');
+            yield this.make("key");
             break;
           }
           this.next();
@@ -1115,20 +1201,25 @@ class Lexer {
         yield* this.mapEnd();
         return true;
       }
-      yield* this.fail('Expected a map value terminator "," or a map terminator "}", ' +
-        `but got '${showRune(r)}' instead.`);
+      yield* this.fail(
+        'Expected a map value terminator "," or a map terminator "}", ' + `but got '${showRune(r)}' instead.`,
+      );
     }
   }
 
   private *mapEnd(): TokenStream {
     this.skip();
-    yield this.make('mapEnd');
+    yield this.make("mapEnd");
   }
 }
 
-const BOOL_WORDS = new Set(['true', 'false', 'yes', 'no', 'on', 'off']);
+const BOOL_WORDS = new Set(["true", "false", "yes", "no", "on", "off"]);
 const ESCAPES = new Map<number, string>([
-  [0x74, '\t'], [0x6e, '\n'], [0x72, '\r'], [C.dquote, '"'], [C.backslash, '\\'],
+  [0x74, "\t"],
+  [0x6e, "\n"],
+  [0x72, "\r"],
+  [C.dquote, '"'],
+  [C.backslash, "\\"],
 ]);
 
 // ---------------------------------------------------------------------------
@@ -1148,16 +1239,16 @@ function newContext(options: ParseOptions): ParseContext {
 }
 
 /** Multipliers of the integer size suffixes (lower-cased). */
-const SIZE_SUFFIXES = new Map<string, bigint>([['', 1n]]);
-for (const [i, letter] of ['k', 'm', 'g', 't', 'p', 'e'].entries()) {
+const SIZE_SUFFIXES = new Map<string, bigint>([["", 1n]]);
+for (const [i, letter] of ["k", "m", "g", "t", "p", "e"].entries()) {
   SIZE_SUFFIXES.set(letter, 1000n ** BigInt(i + 1));
-  for (const tail of ['b', 'i', 'ib']) SIZE_SUFFIXES.set(letter + tail, 1024n ** BigInt(i + 1));
+  for (const tail of ["b", "i", "ib"]) SIZE_SUFFIXES.set(letter + tail, 1024n ** BigInt(i + 1));
 }
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 /** Name of the key used to parse an environment variable's text. */
-const ENV_KEY = 'pk';
+const ENV_KEY = "pk";
 
 interface PendingKey {
   name: string;
@@ -1165,11 +1256,11 @@ interface PendingKey {
   pos: number;
 }
 
-type Container = { kind: 'map'; entries: ConfigMap } | { kind: 'array'; items: ConfigValue[] };
+type Container = { kind: "map"; entries: ConfigMap } | { kind: "array"; items: ConfigValue[] };
 
 class Parser {
   private readonly root: ConfigMap = new Map();
-  private readonly containers: Container[] = [{ kind: 'map', entries: this.root }];
+  private readonly containers: Container[] = [{ kind: "map", entries: this.root }];
   /**
    * Keys waiting for their value. A stack shared by all nesting levels, as in
    * nats-server; a key left without a value (e.g. `{a}` or an unknown size
@@ -1188,12 +1279,12 @@ class Parser {
     let previous: Token | undefined;
     for (;;) {
       const step = tokens.next();
-      if (step.done) throw new Error('config lexer ended without EOF');
+      if (step.done) throw new Error("config lexer ended without EOF");
       const tok = step.value;
-      if (tok.type === 'eof') {
+      if (tok.type === "eof") {
         // A trailing key without a value is invalid, except a stray closing
         // brace (accepted so JSON-like files with an outer '}' parse).
-        if (previous?.type === 'key' && previous.text !== '}') {
+        if (previous?.type === "key" && previous.text !== "}") {
           throw this.error(`config is invalid (${this.file}:${tok.line}:${tok.pos})`, tok);
         }
         return this.root;
@@ -1217,56 +1308,63 @@ class Parser {
 
   private handle(tok: Token): void {
     switch (tok.type) {
-      case 'error':
+      case "error":
         throw this.error(`Parse error on line ${tok.line}: '${tok.text}'`, tok);
-      case 'key':
+      case "key":
         this.keys.push({ name: tok.text, line: tok.line, pos: tok.pos });
         return;
-      case 'mapStart':
-        this.containers.push({ kind: 'map', entries: new Map() });
+      case "mapStart":
+        this.containers.push({ kind: "map", entries: new Map() });
         return;
-      case 'arrayStart':
-        this.containers.push({ kind: 'array', items: [] });
+      case "arrayStart":
+        this.containers.push({ kind: "array", items: [] });
         return;
-      case 'mapEnd':
-      case 'arrayEnd': {
+      case "mapEnd":
+      case "arrayEnd": {
         const done = this.containers.pop()!;
-        this.store(done.kind === 'map'
-          ? { kind: 'map', value: done.entries, ...this.where(tok), usedVariable: false }
-          : { kind: 'array', value: done.items, ...this.where(tok), usedVariable: false });
+        this.store(
+          done.kind === "map"
+            ? { kind: "map", value: done.entries, ...this.where(tok), usedVariable: false }
+            : { kind: "array", value: done.items, ...this.where(tok), usedVariable: false },
+        );
         return;
       }
-      case 'string':
-        this.store({ kind: 'string', value: tok.text, ...this.where(tok), usedVariable: false });
+      case "string":
+        this.store({ kind: "string", value: tok.text, ...this.where(tok), usedVariable: false });
         return;
-      case 'bool':
-        this.store({ kind: 'boolean', value: TRUE_WORDS.has(lowerCase(tok.text)), ...this.where(tok), usedVariable: false });
+      case "bool":
+        this.store({
+          kind: "boolean",
+          value: TRUE_WORDS.has(lowerCase(tok.text)),
+          ...this.where(tok),
+          usedVariable: false,
+        });
         return;
-      case 'integer': {
+      case "integer": {
         const value = this.integer(tok);
-        if (value !== undefined) this.store({ kind: 'integer', value, ...this.where(tok), usedVariable: false });
+        if (value !== undefined) this.store({ kind: "integer", value, ...this.where(tok), usedVariable: false });
         return;
       }
-      case 'float': {
+      case "float": {
         const value = Number(tok.text);
         if (Number.isNaN(value)) throw this.error(`expected float, but got '${tok.text}'`, tok);
         if (!Number.isFinite(value)) throw this.error(`float '${tok.text}' is out of the range`, tok);
-        this.store({ kind: 'float', value, ...this.where(tok), usedVariable: false });
+        this.store({ kind: "float", value, ...this.where(tok), usedVariable: false });
         return;
       }
-      case 'datetime': {
+      case "datetime": {
         const value = parseZulu(tok.text);
         if (!value) throw this.error(`expected Zulu formatted DateTime, but got '${tok.text}'`, tok);
-        this.store({ kind: 'date', value, ...this.where(tok), usedVariable: false });
+        this.store({ kind: "date", value, ...this.where(tok), usedVariable: false });
         return;
       }
-      case 'variable':
+      case "variable":
         this.store(this.variable(tok));
         return;
-      case 'include':
+      case "include":
         this.include(tok);
         return;
-      case 'eof':
+      case "eof":
         return;
     }
   }
@@ -1276,30 +1374,29 @@ class Parser {
     const text = tok.text;
     const chars = [...text];
     let n = 0;
-    while (n < chars.length && (isDigit(chars[n]!.codePointAt(0)!) || chars[n] === '-')) n++;
+    while (n < chars.length && (isDigit(chars[n]!.codePointAt(0)!) || chars[n] === "-")) n++;
     const digits = chars.slice(0, n);
-    if (digits.some((c) => c.length !== 1 || c.charCodeAt(0) >= 0x80) || !/^-?[0-9]+$/.test(digits.join(''))) {
+    if (digits.some((c) => c.length !== 1 || c.charCodeAt(0) >= 0x80) || !/^-?[0-9]+$/.test(digits.join(""))) {
       throw this.error(`expected integer, but got '${text}'`, tok);
     }
-    const base = BigInt(digits.join(''));
+    const base = BigInt(digits.join(""));
     if (base < INT64_MIN || base > INT64_MAX) throw this.error(`integer '${text}' is out of the range`, tok);
-    const multiplier = SIZE_SUFFIXES.get(chars.slice(n).join('').trim().toLowerCase());
+    const multiplier = SIZE_SUFFIXES.get(chars.slice(n).join("").trim().toLowerCase());
     // nats-server silently sets nothing for a suffix it does not know (e.g. "1kbb").
     if (multiplier === undefined) return undefined;
     const value = BigInt.asIntN(64, base * multiplier);
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(value) : value;
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   }
 
   /** Puts a finished value into the innermost array or map. */
   private store(v: ConfigValue): void {
     const into = this.top();
-    if (into.kind === 'array') {
+    if (into.kind === "array") {
       into.items.push(v);
       return;
     }
     const key = this.keys.pop();
-    if (!key) throw new ConfigError('internal error: config value without a key', v);
+    if (!key) throw new ConfigError("internal error: config value without a key", v);
     // nats-server reports map entries at the position of their key.
     v.line = key.line;
     v.column = key.pos;
@@ -1310,11 +1407,11 @@ class Parser {
     const name = tok.text;
     const at = this.where(tok);
     // "$2a$..." is a bcrypt hash, not a reference.
-    if (name.startsWith('2a$')) return { kind: 'string', value: `$${name}`, ...at, usedVariable: false };
+    if (name.startsWith("2a$")) return { kind: "string", value: `$${name}`, ...at, usedVariable: false };
 
     for (let i = this.containers.length - 1; i >= 0; i--) {
       const c = this.containers[i]!;
-      if (c.kind !== 'map') continue;
+      if (c.kind !== "map") continue;
       const found = c.entries.get(name);
       if (found) {
         found.usedVariable = true;
@@ -1322,16 +1419,20 @@ class Parser {
       }
     }
 
-    const failed = (detail: string, cause?: unknown): ConfigError => new ConfigError(
-      `variable reference for '${name}' on line ${tok.line} could not be parsed: ${detail}`, at, { cause });
+    const failed = (detail: string, cause?: unknown): ConfigError =>
+      new ConfigError(`variable reference for '${name}' on line ${tok.line} could not be parsed: ${detail}`, at, {
+        cause,
+      });
     if (this.ctx.envInProgress.has(name)) throw failed(`variable reference cycle for '${name}'`);
     const text = Object.prototype.hasOwnProperty.call(this.ctx.env, name) ? this.ctx.env[name] : undefined;
     if (text !== undefined) {
       this.ctx.envInProgress.add(name);
       let parsed: ConfigMap;
       try {
-        parsed = new Parser(Buffer.from(`${ENV_KEY}=${text}`, 'utf8'), '', {
-          env: this.ctx.env, envInProgress: this.ctx.envInProgress, includeChain: [],
+        parsed = new Parser(Buffer.from(`${ENV_KEY}=${text}`, "utf8"), "", {
+          env: this.ctx.env,
+          envInProgress: this.ctx.envInProgress,
+          includeChain: [],
         }).run();
       } catch (e) {
         throw e instanceof ConfigError ? failed(e.reason, e) : e;
@@ -1352,7 +1453,7 @@ class Parser {
     const resolved = path.resolve(target);
     const chain = this.ctx.includeChain;
     if (chain.includes(resolved)) {
-      const cycle = [...chain.slice(chain.indexOf(resolved)), resolved].join(' -> ');
+      const cycle = [...chain.slice(chain.indexOf(resolved)), resolved].join(" -> ");
       throw new ConfigError(`error parsing include file '${tok.text}', include cycle: ${cycle}`, this.where(tok));
     }
     let included: ConfigMap;
@@ -1374,13 +1475,13 @@ class Parser {
   }
 }
 
-const TRUE_WORDS = new Set(['true', 'yes', 'on']);
+const TRUE_WORDS = new Set(["true", "yes", "on"]);
 
 /** Gives a value taken from the environment (and everything inside it) the reference's position. */
 function relocate(v: ConfigValue, at: ConfigPosition): ConfigValue {
   const out = { ...v, ...at, usedVariable: false } as ConfigValue;
-  if (out.kind === 'map') out.value = new Map([...out.value].map(([k, e]) => [k, relocate(e, at)]));
-  else if (out.kind === 'array') out.value = out.value.map((e) => relocate(e, at));
+  if (out.kind === "map") out.value = new Map([...out.value].map(([k, e]) => [k, relocate(e, at)]));
+  else if (out.kind === "array") out.value = out.value.map((e) => relocate(e, at));
   return out;
 }
 
@@ -1388,8 +1489,14 @@ function relocate(v: ConfigValue, at: ConfigPosition): ConfigValue {
 function parseZulu(text: string): Date | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(text);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as
-    [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
@@ -1407,7 +1514,7 @@ function parseZulu(text: string): Date | undefined {
  */
 function joinPath(dir: string, name: string): string {
   const joined = path.join(dir, name);
-  return joined.length > 1 && joined.endsWith(path.sep) ? joined.replace(/[\\/]+$/, '') || path.sep : joined;
+  return joined.length > 1 && joined.endsWith(path.sep) ? joined.replace(/[\\/]+$/, "") || path.sep : joined;
 }
 
 /** Reads a file, failing with nats-server's wording for the common errors. */
@@ -1416,17 +1523,19 @@ function readSource(file: string): Buffer {
     return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'EISDIR' ? `read ${file}: is a directory`
-      : `open ${file}: ${OS_ERRORS[code ?? ''] ?? (e as Error).message}`;
+    const reason =
+      code === "EISDIR"
+        ? `read ${file}: is a directory`
+        : `open ${file}: ${OS_ERRORS[code ?? ""] ?? (e as Error).message}`;
     throw new ConfigError(reason, { file, line: 0, column: 0 }, { cause: e });
   }
 }
 
 const OS_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOTDIR: 'not a directory',
-  ELOOP: 'too many levels of symbolic links',
-  ENAMETOOLONG: 'file name too long',
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "not a directory",
+  ELOOP: "too many levels of symbolic links",
+  ENAMETOOLONG: "file name too long",
 };

@@ -85,14 +85,20 @@ export function parseTLSBlock(v: ConfigValue, err: Report): TLSOptions | undefin
         break;
       case "pinned_certs": {
         if (e.kind !== "array") {
-          fail(e, "error parsing tls config, expected 'pinned_certs' to be a list of hex-encoded sha256 of DER encoded SubjectPublicKeyInfo");
+          fail(
+            e,
+            "error parsing tls config, expected 'pinned_certs' to be a list of hex-encoded sha256 of DER encoded SubjectPublicKeyInfo",
+          );
           break;
         }
         const out: string[] = [];
         for (const it of e.value) {
           const entry = String(it.value).toLowerCase();
           if (!/^[a-f0-9]{64}$/.test(entry)) {
-            fail(it, `error parsing tls config, 'pinned_certs' key ${entry} does not look like hex-encoded sha256 of DER encoded SubjectPublicKeyInfo`);
+            fail(
+              it,
+              `error parsing tls config, 'pinned_certs' key ${entry} does not look like hex-encoded sha256 of DER encoded SubjectPublicKeyInfo`,
+            );
           } else out.push(entry);
         }
         t.pinned_certs = out;
@@ -201,7 +207,12 @@ export interface TLSFlags {
  */
 export function tlsFromFlags(f: TLSFlags): TLSOptions | null | undefined {
   if (f.tls === false) return null;
-  const any = f.tls !== undefined || f.tlsverify !== undefined || f.tlscert !== undefined || f.tlskey !== undefined || f.tlscacert !== undefined;
+  const any =
+    f.tls !== undefined ||
+    f.tlsverify !== undefined ||
+    f.tlscert !== undefined ||
+    f.tlskey !== undefined ||
+    f.tlscacert !== undefined;
   if (!any) return undefined;
   const cert = f.tlscert ?? "";
   const key = f.tlskey ?? "";
@@ -216,4 +227,3 @@ export function tlsFromFlags(f: TLSFlags): TLSOptions | null | undefined {
   if (problem !== null) throw new Error(problem);
   return t;
 }
-

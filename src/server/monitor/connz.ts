@@ -74,7 +74,18 @@ export function parseConnzQuery(q: URLSearchParams): ConnzOptions {
   const limit = decodeInt(q, "limit");
   const cid = decodeUint(q, "cid");
   const state = decodeState(q);
-  return { sort, auth, subs, subsDetail, offset, limit, cid, state, user: q.get("user") ?? "", acc: q.get("acc") ?? "" };
+  return {
+    sort,
+    auth,
+    subs,
+    subsDetail,
+    offset,
+    limit,
+    cid,
+    state,
+    user: q.get("user") ?? "",
+    acc: q.get("acc") ?? "",
+  };
 }
 
 export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unknown> {

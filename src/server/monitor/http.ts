@@ -24,7 +24,15 @@ import { handleMetrics } from "./metrics.js";
 import { indexPage } from "./index-page.js";
 import { DASHBOARD_HTML } from "./dashboard.js";
 import { CpuSampler } from "./process.js";
-import { MAX_HEADER_BYTES, afterBody, detachedExchange, escapePath, goErrorBytes, parseRefused, unescapePath } from "./wire.js";
+import {
+  MAX_HEADER_BYTES,
+  afterBody,
+  detachedExchange,
+  escapePath,
+  goErrorBytes,
+  parseRefused,
+  unescapePath,
+} from "./wire.js";
 
 /** What an endpoint answers: a value sent as JSON (JSONP with ?callback=), or a finished body. */
 export type Reply =
@@ -88,14 +96,22 @@ export class MonitorServer {
    * nats-server's monitoring), taken from the server at each handshake so reloads apply.
    */
   async start(host: string, port: number, secure?: TLSContext): Promise<{ host: string; port: number }> {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => afterBody(req, res, () => this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) =>
+      afterBody(req, res, () => this.handle(req, res));
     // timeouts are checked every second (Node's default: 30 s), so they fire near their value
     const common = { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: 1000 };
     const current = () => this.server.tlsContext?.secureContext ?? (secure as TLSContext).secureContext;
     const srv =
       secure === undefined
         ? http.createServer(common, handler)
-        : https.createServer({ ...common, SNICallback: (_name, cb) => cb(null, current()), secureContext: current() } as https.ServerOptions, handler);
+        : https.createServer(
+            {
+              ...common,
+              SNICallback: (_name, cb) => cb(null, current()),
+              secureContext: current(),
+            } as https.ServerOptions,
+            handler,
+          );
     srv.on("clientError", (e: Error & { code?: string }, socket: net.Socket) => this.refused(e, socket));
     srv.on("connect", (req: http.IncomingMessage, socket: net.Socket) => {
       const ex = detachedExchange(socket, { method: "CONNECT", url: req.url ?? "", headers: {} });
@@ -268,7 +284,11 @@ export class MonitorServer {
       this.count(ep === "/subscriptionsz" ? "/subsz" : ep);
       if (QUEUED.has(ep)) {
         // built and written in slices between socket I/O, shared by identical requests
-        this.queue.enqueue(`${ep}?${rawQuery}`, { begin: () => this.render(h(this, q), q), fail: (e) => this.failure(e, ep) }, res);
+        this.queue.enqueue(
+          `${ep}?${rawQuery}`,
+          { begin: () => this.render(h(this, q), q), fail: (e) => this.failure(e, ep) },
+          res,
+        );
         return;
       }
       let r: Rendering;
@@ -289,8 +309,16 @@ export class MonitorServer {
     if (r.kind === "raw") return { status, headers: [["Content-Type", r.contentType]], parts: [r.body].values() };
     const parts = goJSONParts(r.value, r.compact !== true);
     const callback = q.get("callback") ?? "";
-    if (callback !== "") return { status, headers: [["Content-Type", "application/javascript"]], parts: jsonp(callback, parts) };
-    return { status, headers: [["Access-Control-Allow-Origin", "*"], ["Content-Type", "application/json"]], parts };
+    if (callback !== "")
+      return { status, headers: [["Content-Type", "application/javascript"]], parts: jsonp(callback, parts) };
+    return {
+      status,
+      headers: [
+        ["Access-Control-Allow-Origin", "*"],
+        ["Content-Type", "application/json"],
+      ],
+      parts,
+    };
   }
 
   /** The answer to a request whose endpoint threw. */
@@ -349,7 +377,12 @@ function cleanPath(p: string): string {
 }
 
 function htmlEscape(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&#34;")
+    .replace(/'/g, "&#39;");
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {

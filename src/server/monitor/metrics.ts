@@ -19,7 +19,12 @@ type Labels = ReadonlyArray<readonly [string, string]>;
 class Exposition {
   private readonly lines: string[] = [];
 
-  family(name: string, type: "gauge" | "counter", help: string, samples: ReadonlyArray<readonly [Labels, number]>): void {
+  family(
+    name: string,
+    type: "gauge" | "counter",
+    help: string,
+    samples: ReadonlyArray<readonly [Labels, number]>,
+  ): void {
     if (samples.length === 0) return;
     this.lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
     for (const [labels, v] of samples) this.lines.push(`${name}${formatLabels(labels)} ${formatValue(v)}`);
@@ -114,18 +119,24 @@ export function metricsText(m: MonitorServer): string {
   // /varz: every numeric field, as the exporter does, plus its label gauges
   e.family("gnatsd_varz_server_id", "gauge", "Server id", [[[...id, ["value", s.id]], 1]]);
   e.family("gnatsd_varz_server_name", "gauge", "Server name", [[[...id, ["value", s.name]], 1]]);
-  e.family("gnatsd_varz_version", "gauge", "NATS protocol level version of the server", [[[...id, ["value", String(v.version)]], 1]]);
+  e.family("gnatsd_varz_version", "gauge", "NATS protocol level version of the server", [
+    [[...id, ["value", String(v.version)]], 1],
+  ]);
   for (const [k, val] of Object.entries(v)) {
     if (typeof val !== "number") continue;
     e.family(`gnatsd_varz_${k}`, "gauge", VARZ_HELP[k] ?? k, [[id, val]]);
   }
   const start = s.startTime.getTime() / 1000;
-  e.family("gnatsd_varz_start_time_seconds", "gauge", "Server start time, in seconds since the Unix epoch", [[id, start]]);
+  e.family("gnatsd_varz_start_time_seconds", "gauge", "Server start time, in seconds since the Unix epoch", [
+    [id, start],
+  ]);
 
   // /connz and /subsz summaries
   e.family("gnatsd_connz_num_connections", "gauge", "Current client connections", [[id, s.clients.size]]);
   e.family("gnatsd_connz_total", "gauge", "Current client connections", [[id, s.clients.size]]);
-  e.family("gnatsd_connz_closed_connections", "gauge", "Closed connections kept for /connz?state=closed", [[id, s.closed.length]]);
+  e.family("gnatsd_connz_closed_connections", "gauge", "Closed connections kept for /connz?state=closed", [
+    [id, s.closed.length],
+  ]);
   let pending = 0;
   for (const c of s.clients.values()) pending += c.pendingBytes;
   e.family("gnatsd_connz_pending_bytes", "gauge", "Outbound bytes waiting to be written to clients", [[id, pending]]);
@@ -137,13 +148,22 @@ export function metricsText(m: MonitorServer): string {
   const routes = routeFigures(m);
   e.family("gnatsd_routez_num_routes", "gauge", "Current route connections", [[id, routes.length]]);
   const per = (name: string, help: string, f: (r: RouteFigures) => number) =>
-    e.family(`gnatsd_routez_route_${name}`, "gauge", help, routes.map((r) => [[...id, ["rid", String(r.rid)]], f(r)] as const));
+    e.family(
+      `gnatsd_routez_route_${name}`,
+      "gauge",
+      help,
+      routes.map((r) => [[...id, ["rid", String(r.rid)]], f(r)] as const),
+    );
   e.family(
     "gnatsd_routez_route_info",
     "gauge",
     "Route identity",
     routes.map(
-      (r) => [[...id, ["rid", String(r.rid)], ["remote_id", r.remoteId], ["remote_name", r.remoteName], ["ip", r.ip]], 1] as const,
+      (r) =>
+        [
+          [...id, ["rid", String(r.rid)], ["remote_id", r.remoteId], ["remote_name", r.remoteName], ["ip", r.ip]],
+          1,
+        ] as const,
     ),
   );
   per("rtt_seconds", "Route round-trip time in seconds", (r) => r.rttSeconds);
@@ -158,15 +178,23 @@ export function metricsText(m: MonitorServer): string {
   e.family("gnatsd_healthz_status", "gauge", "Health status (0 ok)", [[[...id, ["value", "ok"]], 0]]);
 
   // the standard process metrics of Prometheus client libraries
-  e.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", [[[], cpuSeconds()]]);
-  e.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [[[], process.memoryUsage.rss()]]);
+  e.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", [
+    [[], cpuSeconds()],
+  ]);
+  e.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [
+    [[], process.memoryUsage.rss()],
+  ]);
   const startSeconds = Math.round((Date.now() / 1000 - process.uptime()) * 1000) / 1000;
-  e.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", [[[], startSeconds]]);
+  e.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", [
+    [[], startSeconds],
+  ]);
   const fds = openFds();
   if (fds >= 0) e.family("process_open_fds", "gauge", "Number of open file descriptors.", [[[], fds]]);
   const mem = process.memoryUsage();
   e.family("nodejs_heap_size_total_bytes", "gauge", "Process heap size from Node.js in bytes.", [[[], mem.heapTotal]]);
-  e.family("nodejs_heap_size_used_bytes", "gauge", "Process heap size used from Node.js in bytes.", [[[], mem.heapUsed]]);
+  e.family("nodejs_heap_size_used_bytes", "gauge", "Process heap size used from Node.js in bytes.", [
+    [[], mem.heapUsed],
+  ]);
   e.family("nodejs_external_memory_bytes", "gauge", "Node.js external memory size in bytes.", [[[], mem.external]]);
   e.family("nodejs_version_info", "gauge", "Node.js version info.", [[[["version", process.version]], 1]]);
   return e.text();

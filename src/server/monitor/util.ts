@@ -52,7 +52,9 @@ export function decodeBool(q: URLSearchParams, param: string): boolean {
   if (s === "") return false;
   const v = parseGoBool(s);
   if (v !== null) return v;
-  throw new BadRequest(`Error decoding boolean for '${param}': strconv.ParseBool: parsing ${goQuote(s)}: invalid syntax`);
+  throw new BadRequest(
+    `Error decoding boolean for '${param}': strconv.ParseBool: parsing ${goQuote(s)}: invalid syntax`,
+  );
 }
 
 /** strconv.Atoi (64-bit int). */
@@ -76,7 +78,9 @@ function decodeInteger(q: URLSearchParams, param: string, fn: string, what: stri
   const max = signed ? 2n ** 63n - 1n : 2n ** 64n - 1n;
   const min = signed ? -(2n ** 63n) : 0n;
   if (big > max || big < min) {
-    throw new BadRequest(`Error decoding ${what} for '${param}': strconv.${fn}: parsing ${goQuote(s)}: value out of range`);
+    throw new BadRequest(
+      `Error decoding ${what} for '${param}': strconv.${fn}: parsing ${goQuote(s)}: value out of range`,
+    );
   }
   // beyond 2^53 the exact value does not matter for offsets, limits and ids
   return Number(big);
@@ -104,7 +108,13 @@ export class LazyArray<T> {
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof LazyArray) && typeof (v as { toJSON?: unknown }).toJSON !== "function";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof LazyArray) &&
+    typeof (v as { toJSON?: unknown }).toJSON !== "function"
+  );
 }
 
 function skipped(v: unknown): boolean {

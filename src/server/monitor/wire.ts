@@ -98,7 +98,10 @@ export function parseRefused(err: Error & { rawPacket?: Buffer; bytesParsed?: nu
  * A ServerResponse on a socket Node's server no longer parses (a refused request, CONNECT):
  * req carries what was asked, the answer closes the connection.
  */
-export function detachedExchange(socket: net.Socket, r: RawRequest): { req: http.IncomingMessage; res: http.ServerResponse } {
+export function detachedExchange(
+  socket: net.Socket,
+  r: RawRequest,
+): { req: http.IncomingMessage; res: http.ServerResponse } {
   const req = new http.IncomingMessage(socket);
   req.method = r.method;
   req.url = r.url;
@@ -153,7 +156,9 @@ export function escapePath(bytes: string): string {
   let out = "";
   for (let i = 0; i < bytes.length; i++) {
     const ch = bytes[i];
-    out += /[A-Za-z0-9\-_.~$&+,/:;=@]/.test(ch) ? ch : "%" + bytes.charCodeAt(i).toString(16).toUpperCase().padStart(2, "0");
+    out += /[A-Za-z0-9\-_.~$&+,/:;=@]/.test(ch)
+      ? ch
+      : "%" + bytes.charCodeAt(i).toString(16).toUpperCase().padStart(2, "0");
   }
   return out;
 }
