@@ -283,7 +283,7 @@ function rssOf(pid) {
 }
 
 function machineInfo(natsServer) {
-  let cpu = os.cpus()[0]?.model ?? "unknown";
+  const cpu = os.cpus()[0]?.model ?? "unknown";
   let natsVersion = null;
   try {
     natsVersion = execFileSync(natsServer, ["--version"], { encoding: "utf8" }).trim();

@@ -34,7 +34,9 @@ function cliStart(args, opts = {}) {
   children.add(proc);
   const h = { proc, stdout: "", stderr: "" };
   const waiters = new Set();
-  const wake = () => waiters.forEach((w) => w());
+  const wake = () => {
+    for (const w of waiters) w();
+  };
   proc.stdout.on("data", (d) => ((h.stdout += d), wake()));
   proc.stderr.on("data", (d) => ((h.stderr += d), wake()));
   if (opts.input !== undefined) proc.stdin.end(opts.input);

@@ -442,7 +442,7 @@ no_auth_user: alice
         const many = await Promise.all(
           Array.from({ length: 50 }, (_, i) => bob.request("svc.echo", String(i), { timeout: 3000 })),
         );
-        many.forEach((r, i) => assert.equal(r.string(), `echo ${i}`));
+        for (const [i, r] of many.entries()) assert.equal(r.string(), `echo ${i}`);
         assert.equal(permErrors(events).length, 0, "replies are not violations");
 
         // only the first of two replies to one request is delivered

@@ -129,7 +129,7 @@ for (const kind of kinds) {
       await settle(pub, sub);
       await waitUntil(() => msgs.length >= 1000, "1000 messages");
       assert.equal(msgs.length, 1000);
-      msgs.forEach((m, i) => assert.equal(m.string(), String(i)));
+      for (const [i, m] of msgs.entries()) assert.equal(m.string(), String(i));
     });
 
     it("fans out to every plain subscriber, including two on one connection", async () => {
@@ -278,7 +278,7 @@ for (const kind of kinds) {
       const replies = await Promise.all(
         Array.from({ length: N }, (_, i) => cli.request("rr.double", String(i), { timeout: 5000 })),
       );
-      replies.forEach((r, i) => assert.equal(r.string(), String(i * 2)));
+      for (const [i, r] of replies.entries()) assert.equal(r.string(), String(i * 2));
     });
 
     it("request with no responders rejects with the no-responders error", async () => {
@@ -503,7 +503,7 @@ for (const kind of kinds) {
       await s.drain();
       await done;
       assert.equal(got.length, N);
-      got.forEach((v, i) => assert.equal(v, String(i)));
+      for (const [i, v] of got.entries()) assert.equal(v, String(i));
       assert.equal(s.isClosed(), true);
       // nothing is delivered after the drain
       pub.publish("dr.sub", "late");

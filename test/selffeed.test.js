@@ -115,7 +115,7 @@ class MsgReader {
     this.error = null;
   }
   push(d) {
-    let buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    const buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
     let off = 0;
     for (;;) {
       const nl = buf.indexOf("\r\n", off);

@@ -106,7 +106,9 @@ export function report(name: string, pubs: Sample[], subs: Sample[]): string {
     if (!samples.length) return;
     out += `${indent}${label} stats: ${sampleString(group(samples)!)}\n`;
     if (samples.length > 1) {
-      samples.forEach((s, i) => (out += `${indent} [${i + 1}] ${sampleString(s)} (${s.msgs} msgs)\n`));
+      samples.forEach((s, i) => {
+        out += `${indent} [${i + 1}] ${sampleString(s)} (${s.msgs} msgs)\n`;
+      });
       out += `${indent} ${rateStatistics(samples)}\n`;
     }
   };
@@ -145,7 +147,7 @@ export function tables(pubs: Sample[], subs: Sample[], pubLabel: string, subLabe
     ]);
   const block = (label: string, samples: Sample[]) => {
     if (!samples.length) return;
-    samples.forEach((s, i) => row(label, String(i + 1), s));
+    for (const [i, s] of samples.entries()) row(label, String(i + 1), s);
     if (samples.length > 1) {
       row(label, "all", group(samples)!);
       const r = rateStats(samples);

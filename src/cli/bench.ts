@@ -323,9 +323,9 @@ async function runBench(run: BenchRun): Promise<void> {
     const pubConns: NatsConnection[] = [];
     for (let i = 0; i < o.pub; i++) pubConns.push(await run.connect());
     const pubBars = counts.map((n) => bars.add(n, o.request ? "Requesting" : "Publishing"));
-    counts.forEach((n, i) =>
-      log(`[${i + 1}] Starting ${o.request ? "requester, requesting" : "publisher, publishing"} ${comma(n)} messages`),
-    );
+    for (const [i, n] of counts.entries()) {
+      log(`[${i + 1}] Starting ${o.request ? "requester, requesting" : "publisher, publishing"} ${comma(n)} messages`);
+    }
     const results = await Promise.allSettled(counts.map((n, i) => run.publisher(pubConns[i], n, pubBars[i])));
     for (const r of results) {
       if (r.status === "fulfilled") pubSamples.push(r.value);

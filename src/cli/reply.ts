@@ -104,7 +104,7 @@ async function serve(nc: NatsConnection, subject: string, body: string, opts: Re
       data = m.data;
     } else if (opts.command) {
       let line = opts.command;
-      m.subject.split(".").forEach((tok, n) => (line = line.replaceAll(`{{${n}}}`, tok)));
+      for (const [n, tok] of m.subject.split(".").entries()) line = line.replaceAll(`{{${n}}}`, tok);
       line = expandOrKeep(line, i, "command", log, request);
       const r = await runCommand(line, m, request);
       if (r.err) log(`Command ${q(line)} failed to run: ${r.err}`);

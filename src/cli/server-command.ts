@@ -167,8 +167,8 @@ function renderVarz(v: Varz): string {
   c.row("Auth Required", v.auth_required ?? false);
   c.row("TLS Required", v.tls_required ?? false);
   c.row("Host", v.ip ? `${v.host}:${v.port} (${v.ip})` : `${v.host}:${v.port}`);
-  (v.connect_urls ?? []).forEach((u, i) => c.row(i === 0 ? "Client URLs" : "", u));
-  (v.ws_connect_urls ?? []).forEach((u, i) => c.row(i === 0 ? "WebSocket URLs" : "", u));
+  for (const [i, u] of (v.connect_urls ?? []).entries()) c.row(i === 0 ? "Client URLs" : "", u);
+  for (const [i, u] of (v.ws_connect_urls ?? []).entries()) c.row(i === 0 ? "WebSocket URLs" : "", u);
   c.section("Limits");
   c.row("Maximum Connections", v.max_connections);
   c.row("Maximum Subscriptions", v.max_subscriptions ?? 0);
@@ -189,7 +189,7 @@ function renderVarz(v: Varz): string {
     c.row("Name", v.cluster.name ?? "");
     if (v.tags?.length) c.row("Tags", v.tags.join(", "));
     c.row("Host", `${v.cluster.addr ?? ""}:${v.cluster.cluster_port ?? 0}`);
-    v.cluster.urls.forEach((u, i) => c.row(i === 0 ? "URLs" : "", u));
+    for (const [i, u] of v.cluster.urls.entries()) c.row(i === 0 ? "URLs" : "", u);
   }
   return c.render();
 }

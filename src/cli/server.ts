@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   } else if (flags.checkConfig) {
     die("must specify [-c, --config] option to check configuration file syntax");
   }
-  let opts;
+  let opts: ReturnType<typeof resolveOptions>;
   try {
     opts = resolveOptions(mergeOptions(fileOpts, flags));
   } catch (e) {

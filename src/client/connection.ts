@@ -111,7 +111,7 @@ export interface NatsConnection {
   getServers(): ReadonlyArray<Server>;
 }
 
-const enum PongKind {
+enum PongKind {
   Flush,
   Ack,
   Interval,

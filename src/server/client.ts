@@ -196,8 +196,14 @@ export class Client implements ParserHandler {
     // under a negative max_pending or write_deadline nats-server cannot even send its INFO: the
     // queued INFO is over the limit, or its write is past the deadline, and the client is cut
     const lim = this.server.opts;
-    if (lim.max_pending < 0) return this.slowConsumer();
-    if (lim.write_deadline < 0) return this.writeDeadlineExceeded();
+    if (lim.max_pending < 0) {
+      this.slowConsumer();
+      return;
+    }
+    if (lim.write_deadline < 0) {
+      this.writeDeadlineExceeded();
+      return;
+    }
     this.enqueue(info);
     this.flush();
   }

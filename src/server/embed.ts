@@ -90,7 +90,7 @@ export function checkEmbedOptions(options: unknown): PartialOptions {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (!Object.prototype.hasOwnProperty.call(defaults, key)) {
+    if (!Object.hasOwn(defaults, key)) {
       throw new TypeError(`tsnats: unknown server option "${key}"`);
     }
     const want = defaults[key];

@@ -608,7 +608,7 @@ export class Server extends EventEmitter<ServerEvents> {
       l.noticef("File log re-open ignored, not a file logger");
       return;
     }
-    let sink;
+    let sink: ReturnType<typeof logSinkFromOptions>;
     try {
       sink = logSinkFromOptions(this.opts);
     } catch (e) {

@@ -32,7 +32,7 @@ export function nkeySignatureError(nkey: string, sig: string, nonce: string): st
   if (/^[A-Za-z0-9_-]+$/.test(sig)) raw = Buffer.from(sig, "base64url");
   else if (/^[A-Za-z0-9+/]+={0,2}$/.test(sig)) raw = Buffer.from(sig, "base64");
   else return "Signature not valid base64";
-  let kp;
+  let kp: ReturnType<ReturnType<typeof nkeys>["fromPublic"]>;
   try {
     kp = nkeys().fromPublic(nkey);
   } catch (e) {

@@ -1424,7 +1424,7 @@ class Parser {
         cause,
       });
     if (this.ctx.envInProgress.has(name)) throw failed(`variable reference cycle for '${name}'`);
-    const text = Object.prototype.hasOwnProperty.call(this.ctx.env, name) ? this.ctx.env[name] : undefined;
+    const text = Object.hasOwn(this.ctx.env, name) ? this.ctx.env[name] : undefined;
     if (text !== undefined) {
       this.ctx.envInProgress.add(name);
       let parsed: ConfigMap;
