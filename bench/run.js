@@ -924,6 +924,8 @@ async function main() {
   const cases = o.throughput ? CASES.filter((c) => !o.cases || o.cases.includes(c.name)) : [];
   // without --generators, tsnats bench runs its default subset (a full run stays near 4 minutes)
   const casesOf = (g) => cases.filter((c) => o.generators || g.name !== "tsnats" || c.tsnatsDefault);
+  // and is left out of the report when none of the selected cases is in that subset
+  if (!o.generators) generators = generators.filter((g) => casesOf(g).length > 0);
   /** raw[generator][case][server] = the load generator's JSON results */
   const raw = {};
   for (const g of generators) {
