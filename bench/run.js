@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench`: tsnats-server against Debian's nats-server on loopback.
 //
-// Both servers run the same case matrix with the same load generator, in alternating rounds
-// (round 1: nats-server then tsnats, round 2: tsnats then nats-server, ...). For each case the
-// table shows both medians, the ratio tsnats / nats-server and the spread of each side. It
+// Both servers run the same case matrix with the same load generators, in alternating rounds
+// (round 1: nats-server then tsnats, round 2: tsnats then nats-server, ...). The generators are
+// bench/loadgen (Go, nats.go) and `tsnats bench` (the tsnats client's CLI); TLS cases run
+// against servers with a `tls {}` block and certificates made with openssl for the run. For each
+// case and generator the table shows both medians, the ratio tsnats / nats-server (both figures
+// from the same generator) and the spread of each side. It
 // also measures start-up time (process and embedded), resident memory with 10,000 idle
 // connections and with 1,000 connections holding 100 subscriptions each, the time to
 // accept those connections, and the worst PING round trip during a monitoring burst
@@ -13,7 +16,9 @@
 //   --rounds N         alternating rounds (default 3)
 //   --duration S       target seconds per case run, from the reference rates (default 2)
 //   --cases a,b        only these cases (names as listed by --list)
-//   --generators a,b   load generators (default: every available one; today: loadgen)
+//   --generators a,b   load generators: loadgen, tsnats (default: loadgen on every case and
+//                      tsnats on the cases --list marks "default"; named here, a generator runs
+//                      every selected case)
 //   --quick            smoke run: 1 round, 0.3 s per case, 3 start-ups, 300 scale connections
 //   --scale-conns N    idle connections in the scale test (default 10000; 0 skips it)
 //   --startup-runs N   process start-ups per server (default 10; embedded: 2N)
@@ -34,6 +39,7 @@ import { fileURLToPath } from "node:url";
 import { renderSvg } from "./svg.js";
 import { monitorBurstMarkdown, monitorBurstTargets, runMonitorBursts } from "./monitor-burst.js";
 import { buildLoadgen } from "./loadgen/build.mjs";
+import { makeServerCerts } from "../scripts/certs.mjs";
 import { PREREQS, PROFILES, describeMissing, missing as missingPrereqs } from "../scripts/prereqs.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -42,90 +48,144 @@ let TSNATS_DIR = ROOT;
 let TSNATS_BIN = path.join(ROOT, "dist", "cli", "server.js");
 
 // ---------------------------------------------------------------------------------------------
-// The matrix. `rate` is nats-server 2.9's reference rate on a 2-core machine (issue 8), used
-// only to size each case to about --duration seconds; `metric` is the load generator's JSON field.
+// The matrix. `args` are bench/loadgen's; the `tsnats bench` generator translates them (see
+// tsnatsBenchArgs). `rates` holds, per generator, the messages per second it publishes against
+// nats-server 2.9 on a 2-core machine (loadgen's from issue 8, tsnats bench's measured on the
+// 2-core VM at a quiet moment when it joined), used only to size each case to about --duration
+// seconds; `metric` is the JSON field
+// both generators print. `tls` cases run against servers with a `tls {}` block (certificates
+// made at bench time) over tls:// URLs. `tsnatsDefault` marks the cases `tsnats bench` runs
+// when --generators is not given (all of them would make a full run far longer than 4 minutes).
 
 /**
- * @typedef {{name: string, label: string, args: string[], rate: number, min: number,
+ * @typedef {{name: string, label: string, args: string[], rates: Record<string, number>, min: number,
  *   rows: {metric: string, label: string, unit: string, lowerBetter: boolean, target: number}[],
- *   lossCheck: boolean}} BenchCase
+ *   lossCheck: boolean, tls: boolean, tsnatsDefault: boolean}} BenchCase
  */
 /** @type {BenchCase[]} */
 export const CASES = [
-  rateCase("pub-16B", "pub-only 16 B", ["pub", "--size", "16"], 7.4e6, 0.6),
-  rateCase("pub-128B", "pub-only 128 B", ["pub", "--size", "128"], 4.8e6, 0.6),
-  rateCase("pub-1KB", "pub-only 1 KB", ["pub", "--size", "1024"], 1.3e6, 0.9),
+  rateCase("pub-16B", "pub-only 16 B", ["pub", "--size", "16"], [7.4e6, 8.4e6], 0.6),
+  rateCase("pub-128B", "pub-only 128 B", ["pub", "--size", "128"], [4.8e6, 6.5e6], 0.6, true),
+  rateCase("pub-1KB", "pub-only 1 KB", ["pub", "--size", "1024"], [1.3e6, 2.4e6], 0.9),
   {
     name: "pub-64KB",
     label: "pub-only 64 KB",
     args: ["pub", "--size", "65536"],
-    rate: 16000,
+    rates: { loadgen: 16000, tsnats: 16000 },
     min: 200,
     rows: [{ metric: "pub_mb_per_s", label: "pub-only 64 KB", unit: "MB/s", lowerBetter: false, target: 0.9 }],
     lossCheck: false,
+    tls: false,
+    tsnatsDefault: false,
   },
   deliveredCase(
     "pubsub-1x1-128B",
     "pub/sub 1:1, 128 B (delivered)",
     ["pubsub", "--size", "128", "--pub", "1", "--sub", "1"],
-    1.7e6,
+    [1.7e6, 1.27e6],
+    { tsnatsDefault: true },
   ),
   deliveredCase(
     "pubsub-1x5-128B",
     "pub/sub 1:5, 128 B (delivered, all subs)",
     ["pubsub", "--size", "128", "--pub", "1", "--sub", "5"],
-    2.7e6 / 5,
+    [2.7e6 / 5, 1.6e6 / 5],
+    { tsnatsDefault: true },
   ),
   deliveredCase(
     "queue-1x4-128B",
     "queue group of 4, 128 B (delivered)",
     ["queue", "--size", "128", "--pub", "1", "--sub", "4"],
-    1.4e6,
+    [1.4e6, 1.16e6],
   ),
   {
     name: "reqrep-128B",
     label: "request/reply 128 B",
     args: ["reqrep", "--size", "128", "--conc", "4"],
-    rate: 5000, // sequential requests per second at ~200 us each
+    // loadgen: sequential requests per second at ~200 us each; tsnats bench: 4 requesters at once
+    rates: { loadgen: 5000, tsnats: 20000 },
     min: 300,
     rows: [
       { metric: "lat_p50_us", label: "request/reply 128 B, p50 latency", unit: "µs", lowerBetter: true, target: 1.5 },
       { metric: "lat_p99_us", label: "request/reply 128 B, p99 latency", unit: "µs", lowerBetter: true, target: 1.5 },
     ],
     lossCheck: true,
+    tls: false,
+    tsnatsDefault: true,
   },
+  deliveredCase(
+    "tls-pubsub-1x1-128B",
+    "TLS pub/sub 1:1, 128 B (delivered)",
+    ["pubsub", "--size", "128", "--pub", "1", "--sub", "1"],
+    [1.2e6, 9e5],
+    { tls: true, target: 0.8, tsnatsDefault: true },
+  ),
+  deliveredCase(
+    "tls-pubsub-1x5-128B",
+    "TLS pub/sub 1:5, 128 B (delivered, all subs)",
+    ["pubsub", "--size", "128", "--pub", "1", "--sub", "5"],
+    [1.3e6 / 5, 1.2e6 / 5],
+    { tls: true, target: 0.8 },
+  ),
 ];
 
-function rateCase(name, label, args, rate, target) {
+function rateCase(name, label, args, [loadgen, tsnats], target, tsnatsDefault = false) {
   return {
     name,
     label,
     args,
-    rate,
+    rates: { loadgen, tsnats },
     min: 20000,
     rows: [{ metric: "pub_msgs_per_s", label, unit: "msgs/s", lowerBetter: false, target }],
     lossCheck: false,
+    tls: false,
+    tsnatsDefault,
   };
 }
 
-function deliveredCase(name, label, args, rate) {
+function deliveredCase(
+  name,
+  label,
+  args,
+  [loadgen, tsnats],
+  { tls = false, target = 0.6, tsnatsDefault = false } = {},
+) {
   return {
     name,
     label,
     args,
-    rate,
+    rates: { loadgen, tsnats },
     min: 20000,
-    rows: [{ metric: "delivered_msgs_per_s", label, unit: "msgs/s", lowerBetter: false, target: 0.6 }],
+    rows: [{ metric: "delivered_msgs_per_s", label, unit: "msgs/s", lowerBetter: false, target }],
     lossCheck: true,
+    tls,
+    tsnatsDefault,
   };
 }
 
-/** Messages for a case so that nats-server takes about `seconds` on the reference machine. */
-function msgsFor(c, seconds) {
-  return Math.max(c.min, Math.round(c.rate * seconds));
+/** Messages for a case so that generator `gen` takes about `seconds` against nats-server. */
+function msgsFor(c, seconds, gen = "loadgen") {
+  return Math.max(c.min, Math.round(c.rates[gen] * seconds));
+}
+
+/** `tsnats bench` arguments for a case (the mapping of docs/cli.md, `--json`). */
+function tsnatsBenchArgs(c) {
+  const [mode, ...rest] = c.args;
+  const flag = (name, dflt) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : dflt;
+  };
+  const size = ["--size", flag("--size", "128")];
+  const subject = `bench.${c.name}`;
+  if (mode === "pub") return [subject, "--pub", "1", ...size];
+  if (mode === "reqrep") return [subject, "--pub", flag("--conc", "4"), "--sub", "1", "--request", ...size];
+  const args = [subject, "--pub", flag("--pub", "1"), "--sub", flag("--sub", "1"), ...size];
+  return mode === "queue" ? [...args, "--queue"] : args;
 }
 
 const SERVERS = ["nats-server", "tsnats"];
+/** How tables and target names call each load generator (--generators takes the keys). */
+const GENERATOR_LABEL = { loadgen: "loadgen", tsnats: "tsnats bench" };
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -209,11 +269,7 @@ function parseArgs(argv) {
       case "--no-client":
         break;
       case "--list":
-        for (const c of CASES)
-          process.stdout.write(
-            `${c.name.padEnd(17)} loadgen ${c.args.join(" ")}  (~${msgsFor(c, o.duration)} msgs at --duration ${o.duration})\n`,
-          );
-        process.exit(0);
+        list(o.duration);
         break;
       case "-h":
       case "--help":
@@ -234,6 +290,18 @@ function parseArgs(argv) {
     if (unknown.length > 0) usage(2, `unknown case(s) ${unknown.join(", ")}; --list shows them`);
   }
   return o;
+}
+
+function list(duration) {
+  for (const c of CASES) {
+    const tls = c.tls ? " --url tls://... --tlsca ca.pem" : "";
+    const stlsca = c.tls ? " -s tls://... --tlsca ca.pem" : "";
+    process.stdout.write(
+      `${c.name.padEnd(20)} loadgen ${c.args.join(" ")}${tls}  (~${msgsFor(c, duration)} msgs at --duration ${duration})\n` +
+        `${"".padEnd(20)} tsnats${stlsca} bench ${tsnatsBenchArgs(c).join(" ")} --json  (~${msgsFor(c, duration, "tsnats")} msgs${c.tsnatsDefault ? "; default" : ""})\n`,
+    );
+  }
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,11 +421,13 @@ function withFdLimit(cmd, args, fds) {
 const LISTEN_RE = /Listening for client connections on [^\s]*:(\d+)/;
 
 /**
- * Start one server on a random loopback port and wait for "Server is ready".
- * @returns {Promise<{kind: string, pid: number, port: number, url: string, readyMs: number, output: () => string, stop: () => Promise<void>}>}
+ * Start one server on a random loopback port and wait for "Server is ready". With `tls` (the
+ * certificates of makeServerCerts and the config file with their `tls {}` block), the server
+ * requires TLS and `url` is tls://, `ca` the CA file clients verify it with.
+ * @returns {Promise<{kind: string, pid: number, port: number, url: string, ca: string|null, readyMs: number, output: () => string, stop: () => Promise<void>}>}
  */
-function startServer(kind, env, fds = 0) {
-  const base = ["-a", "127.0.0.1", "-p", "-1"];
+function startServer(kind, env, fds = 0, tls = null) {
+  const base = ["-a", "127.0.0.1", "-p", "-1", ...(tls ? ["-c", tls.config] : [])];
   let cmd = kind === "tsnats" ? process.execPath : env.natsServer;
   let args = kind === "tsnats" ? [TSNATS_BIN, ...base] : base;
   if (fds > 0) [cmd, args] = withFdLimit(cmd, args, fds);
@@ -393,7 +463,8 @@ function startServer(kind, env, fds = 0) {
           kind,
           pid: proc.pid,
           port,
-          url: `nats://127.0.0.1:${port}`,
+          url: `${tls ? "tls" : "nats"}://127.0.0.1:${port}`,
+          ca: tls ? tls.ca : null,
           readyMs: performance.now() - t0,
           output: () => out,
           stop,
@@ -411,16 +482,26 @@ function startServer(kind, env, fds = 0) {
   });
 }
 
+/** Certificates for the TLS cases, and a config file with the `tls {}` block both servers read. */
+function makeTlsSetup() {
+  const certs = makeServerCerts("tsnats-bench-tls-");
+  const config = certs.file("tls.conf");
+  writeFileSync(
+    config,
+    `tls {\n  cert_file: ${JSON.stringify(certs.server.cert)}\n  key_file: ${JSON.stringify(certs.server.key)}\n}\n`,
+  );
+  return { config, ca: certs.ca, cleanup: certs.cleanup };
+}
+
 // ---------------------------------------------------------------------------------------------
-// Load generators. Each one: name, why it cannot run (or null), prepare(), run(case, server).
-// `tsnats bench` (the tsnats client's benchmark command, not written yet) plugs in here as a
-// second entry with the same JSON result as bench/loadgen's, so both clients measure both servers.
+// Load generators. Each one: name, label, prepare(), warmup(server), run(case, server, msgs,
+// extra) resolving to the generator's JSON result line, with the same field names for both.
 
 function loadgenGenerator() {
   let bin = null;
   return {
     name: "loadgen",
-    describe: "Go client nats.go (bench/loadgen)",
+    label: GENERATOR_LABEL.loadgen,
     prepare() {
       bin = buildLoadgen({ log: (line) => process.stdout.write(`${line}\n`) });
     },
@@ -431,6 +512,7 @@ function loadgenGenerator() {
         String(msgs),
         "--url",
         srv.url,
+        ...(srv.ca ? ["--tlsca", srv.ca] : []),
         "--cpu-sid",
         String(srv.pid),
         "--timeout",
@@ -452,6 +534,7 @@ function loadgenGenerator() {
           quick ? "20000" : "200000",
           "--url",
           srv.url,
+          ...(srv.ca ? ["--tlsca", srv.ca] : []),
           "--timeout",
           "5s",
           "--subject",
@@ -459,6 +542,36 @@ function loadgenGenerator() {
         ],
         60000,
       );
+    },
+  };
+}
+
+/** `tsnats bench --json` from this checkout (also with --tsnats-dir: it is the client side). */
+function tsnatsBenchGenerator() {
+  const cli = path.join(ROOT, "dist", "cli", "tsnats.js");
+  const conn = (srv) => ["-s", srv.url, ...(srv.ca ? ["--tlsca", srv.ca] : []), "--timeout", "5s"];
+  return {
+    name: "tsnats",
+    label: GENERATOR_LABEL.tsnats,
+    prepare() {
+      if (!existsSync(cli)) throw new Error(`${cli}: run npm run build first (npm run bench does)`);
+    },
+    run(c, srv, msgs) {
+      const args = [
+        cli,
+        ...conn(srv),
+        "bench",
+        ...tsnatsBenchArgs(c),
+        "--msgs",
+        String(msgs),
+        "--no-progress",
+        "--json",
+      ];
+      return runJson(process.execPath, args, 180000);
+    },
+    warmup(srv, quick) {
+      const args = ["bench.warmup", "--pub", "1", "--sub", "1", "--msgs", quick ? "20000" : "100000", "--json"];
+      return runJson(process.execPath, [cli, ...conn(srv), "bench", ...args, "--no-progress"], 60000);
     },
   };
 }
@@ -656,25 +769,26 @@ function pct(x) {
 function markdown(report) {
   const L = [];
   const m = report.machine;
+  const casesBy = (g) => new Set(report.cases.filter((r) => r.generator === g).map((r) => r.case)).size;
+  const gens = report.generators.map((g) => `${GENERATOR_LABEL[g]} on ${casesBy(g)} case(s)`).join(", ");
   const matrix =
     report.cases.length > 0
-      ? `${report.options.rounds} alternating round(s), ~${report.options.duration} s per case; load generator(s): ${report.generators.join(", ")}`
+      ? `${report.options.rounds} alternating round(s), ~${report.options.duration} s per case; load generators: ${gens}`
       : "no throughput cases (start-up and scale only)";
   L.push(
     `Benchmark of ${report.date.slice(0, 16).replace("T", " ")} UTC on ${m.cores} × ${m.cpu} (${m.memory_gb} GB), ${m.kernel}, Node ${m.node}, ${m.nats_server ?? "nats-server ?"}; ${matrix}.`,
   );
   L.push(
-    "Ratio is tsnats / nats-server (rates: higher is better; latency and memory: lower is better). Spread is (max - min) / median over rounds.",
+    "Ratio is tsnats / nats-server, both measured by the same generator (rates: higher is better; latency and memory: lower is better). Spread is (max - min) / median over rounds.",
   );
   L.push("");
   if (report.cases.length > 0) {
-    L.push("| Case | nats-server | tsnats | ratio | target | spread ns / ts | lost | ok |");
-    L.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |");
+    L.push("| Case | generator | nats-server | tsnats | ratio | target | spread ns / ts | lost | ok |");
+    L.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |");
     for (const r of report.cases) {
-      const gen = report.generators.length > 1 ? ` [${r.generator}]` : "";
       const lost = r.lossCheck ? `${r.lost["nats-server"]} / ${r.lost.tsnats}` : "-";
       L.push(
-        `| ${r.label}${gen} | ${fmtRate(r["nats-server"].median, r.unit)} | ${fmtRate(r.tsnats.median, r.unit)} | ${r.ratio === null ? "-" : r.ratio.toFixed(2)} | ${r.lowerBetter ? "≤" : "≥"} ${r.target} | ${pct(r["nats-server"].spread)} / ${pct(r.tsnats.spread)} | ${lost} | ${r.pass ? "yes" : "**no**"} |`,
+        `| ${r.label} | ${GENERATOR_LABEL[r.generator]} | ${fmtRate(r["nats-server"].median, r.unit)} | ${fmtRate(r.tsnats.median, r.unit)} | ${r.ratio === null ? "-" : r.ratio.toFixed(2)} | ${r.lowerBetter ? "≤" : "≥"} ${r.target} | ${pct(r["nats-server"].spread)} / ${pct(r.tsnats.spread)} | ${lost} | ${r.pass ? "yes" : "**no**"} |`,
       );
     }
     L.push("");
@@ -754,7 +868,7 @@ async function main() {
   if (!existsSync(TSNATS_BIN)) missing.push(`${TSNATS_BIN}: run npm run build first (npm run bench does)`);
   let generators = [];
   if (o.throughput) {
-    const all = [loadgenGenerator()];
+    const all = [loadgenGenerator(), tsnatsBenchGenerator()];
     const wanted = o.generators ?? all.map((g) => g.name);
     const unknown = wanted.filter((n) => !all.some((g) => g.name === n));
     if (unknown.length > 0)
@@ -808,64 +922,83 @@ async function main() {
 
   // throughput and latency matrix, alternating rounds
   const cases = o.throughput ? CASES.filter((c) => !o.cases || o.cases.includes(c.name)) : [];
+  // without --generators, tsnats bench runs its default subset (a full run stays near 4 minutes)
+  const casesOf = (g) => cases.filter((c) => o.generators || g.name !== "tsnats" || c.tsnatsDefault);
+  // and is left out of the report when none of the selected cases is in that subset
+  if (!o.generators) generators = generators.filter((g) => casesOf(g).length > 0);
   /** raw[generator][case][server] = the load generator's JSON results */
   const raw = {};
   for (const g of generators) {
     raw[g.name] = {};
-    for (const c of cases) raw[g.name][c.name] = { "nats-server": [], tsnats: [] };
+    for (const c of casesOf(g)) raw[g.name][c.name] = { "nats-server": [], tsnats: [] };
   }
+  // TLS cases: one set of certificates for the run, removed at the end (or on exit)
+  const tls = cases.some((c) => c.tls) && generators.length > 0 ? makeTlsSetup() : null;
+  if (tls) process.on("exit", tls.cleanup);
   if (cases.length > 0) {
     for (let round = 1; round <= o.rounds; round++) {
       const order = round % 2 === 1 ? SERVERS : [...SERVERS].reverse();
       for (const kind of order) {
-        let srv;
-        try {
-          srv = await startServer(kind, env);
-        } catch (e) {
-          problems.push(`${kind} round ${round}: could not start: ${e.message}`);
-          process.stdout.write(`[round ${round}/${o.rounds}] ${kind} FAILED TO START: ${e.message}\n`);
-          continue;
-        }
-        process.stdout.write(`[round ${round}/${o.rounds}] ${kind} (pid ${srv.pid}, port ${srv.port})\n`);
-        for (const g of generators) {
-          const w = await g.warmup(srv, o.quick);
-          if (w.code !== 0) process.stdout.write(`  (warm-up with ${g.name} reported a problem)\n`);
-          for (const c of cases) {
-            if (srv.stopped) {
-              try {
-                srv = await startServer(kind, env);
-              } catch (e) {
-                problems.push(`${kind} round ${round}: could not restart for ${c.name}: ${e.message}`);
-                break;
+        // plain cases against a plain server, then TLS cases against a TLS-only one
+        for (const secure of [false, true]) {
+          if (!cases.some((c) => c.tls === secure)) continue;
+          const start = () => startServer(kind, env, 0, secure ? tls : null);
+          let srv;
+          try {
+            srv = await start();
+          } catch (e) {
+            problems.push(`${kind}${secure ? " (TLS)" : ""} round ${round}: could not start: ${e.message}`);
+            process.stdout.write(`[round ${round}/${o.rounds}] ${kind} FAILED TO START: ${e.message}\n`);
+            continue;
+          }
+          process.stdout.write(
+            `[round ${round}/${o.rounds}] ${kind}${secure ? " with TLS" : ""} (pid ${srv.pid}, port ${srv.port})\n`,
+          );
+          for (const g of generators) {
+            const mine = casesOf(g).filter((c) => c.tls === secure);
+            if (mine.length === 0) continue;
+            const w = await g.warmup(srv, o.quick);
+            if (w.code !== 0) process.stdout.write(`  (warm-up with ${g.label} reported a problem)\n`);
+            for (const c of mine) {
+              if (srv.stopped) {
+                try {
+                  srv = await start();
+                } catch (e) {
+                  problems.push(`${kind} round ${round}: could not restart for ${c.name}: ${e.message}`);
+                  break;
+                }
+              }
+              const msgs = msgsFor(c, o.duration, g.name);
+              const r = await g.run(c, srv, msgs, ["--label", kind, "--case", c.name, "--round", String(round)]);
+              const res = r.result ?? {
+                ok: false,
+                errors: [`${g.name} gave no result (exit ${r.code}): ${r.out.slice(-300)}`],
+              };
+              res.exit = r.code;
+              raw[g.name][c.name][kind].push(res);
+              const shown = c.rows
+                .map(
+                  (row) =>
+                    `${row.metric.replace(/_/g, " ")} ${fmtRate(typeof res[row.metric] === "number" ? res[row.metric] : null, row.unit)}`,
+                )
+                .join(", ");
+              const bad = describeProblem(res);
+              process.stdout.write(
+                `  ${g.label.padEnd(12)} ${c.name.padEnd(19)} ${shown}${bad ? `  PROBLEM: ${bad}` : ""}\n`,
+              );
+              if (bad) problems.push(`${kind} round ${round} ${c.name} (${g.name}): ${bad}`);
+              if (rssOf(srv.pid) === null) {
+                problems.push(`${kind} exited during ${c.name} in round ${round}:\n${srv.output().slice(-500)}`);
+                srv.stopped = true;
               }
             }
-            const msgs = msgsFor(c, o.duration);
-            const r = await g.run(c, srv, msgs, ["--label", kind, "--case", c.name, "--round", String(round)]);
-            const res = r.result ?? {
-              ok: false,
-              errors: [`${g.name} gave no result (exit ${r.code}): ${r.out.slice(-300)}`],
-            };
-            res.exit = r.code;
-            raw[g.name][c.name][kind].push(res);
-            const shown = c.rows
-              .map(
-                (row) =>
-                  `${row.metric.replace(/_/g, " ")} ${fmtRate(typeof res[row.metric] === "number" ? res[row.metric] : null, row.unit)}`,
-              )
-              .join(", ");
-            const bad = describeProblem(res);
-            process.stdout.write(`  ${c.name.padEnd(16)} ${shown}${bad ? `  PROBLEM: ${bad}` : ""}\n`);
-            if (bad) problems.push(`${kind} round ${round} ${c.name} (${g.name}): ${bad}`);
-            if (rssOf(srv.pid) === null) {
-              problems.push(`${kind} exited during ${c.name} in round ${round}:\n${srv.output().slice(-500)}`);
-              srv.stopped = true;
-            }
           }
+          await srv.stop();
         }
-        await srv.stop();
       }
     }
   }
+  tls?.cleanup();
 
   // memory and scale
   let scale = null;
@@ -890,10 +1023,11 @@ async function main() {
   );
   for (const b of monitorBursts) for (const e of b.errors) problems.push(`monitor burst: ${e}`);
 
-  // results
+  // results: per case, one row per generator, the ratio within that generator's figures
   const rows = [];
-  for (const g of generators) {
-    for (const c of cases) {
+  for (const c of cases) {
+    for (const g of generators) {
+      if (!raw[g.name][c.name]) continue;
       for (const row of c.rows) {
         const side = {};
         const lost = {};
@@ -935,7 +1069,8 @@ async function main() {
     }
   }
   const targets = rows.map((r) => ({
-    name: `${r.case}${r.unit === "µs" ? " " + r.metric.replace("lat_", "").replace("_us", "") : ""}${generators.length > 1 ? ` [${r.generator}]` : ""}`,
+    // loadgen's targets keep their names; tsnats bench's say so
+    name: `${r.case}${r.unit === "µs" ? " " + r.metric.replace("lat_", "").replace("_us", "") : ""}${r.generator === "loadgen" ? "" : ` [${GENERATOR_LABEL[r.generator]}]`}`,
     ratio: r.ratio,
     target: r.target,
     lowerBetter: r.lowerBetter,

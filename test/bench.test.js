@@ -1,8 +1,9 @@
 // The benchmark runner (`npm run bench`, bench/run.js): a very short run against both servers
 // must print the Markdown table and write well-formed JSON and SVG whose figures agree with
 // each other; missing prerequisites and bad options are refused with exit 2 and a clear message.
-// The load generator is the project's own bench/loadgen (nats.go); a missing nats-server, Go or
-// nats.go fails the file with the install line, it never thins the run.
+// The load generators are the project's own bench/loadgen (nats.go) and `tsnats bench`; the quick
+// run uses both, and a TLS case (certificates made for the run, then removed). A missing
+// nats-server, Go or nats.go fails the file with the install line, it never thins the run.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -27,7 +28,10 @@ describe("npm run bench (bench/run.js)", () => {
   let dir;
   let res;
   let report;
-  const CASES = ["pub-16B", "pubsub-1x1-128B"];
+  const CASES = ["pub-16B", "pubsub-1x1-128B", "tls-pubsub-1x1-128B"];
+  const GENERATORS = ["loadgen", "tsnats"];
+  const tlsDirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith("tsnats-bench-tls-"));
+  let tlsBefore;
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "tsnats-bench-"));
@@ -43,8 +47,11 @@ describe("npm run bench (bench/run.js)", () => {
       dir,
       "--cases",
       CASES.join(","),
+      "--generators",
+      GENERATORS.join(","),
     ];
-    res = await run(args);
+    tlsBefore = tlsDirs();
+    res = await run(args, 120000);
     if (res.code === 0 || res.code === 1) report = JSON.parse(readFileSync(path.join(dir, "latest.json"), "utf8"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -99,42 +106,60 @@ describe("npm run bench (bench/run.js)", () => {
     assert.ok(!report.targets.some((t) => t.name.startsWith("rss-")));
   });
 
-  it("has both medians, the ratio and the loss count for each case", () => {
-    assert.deepEqual(report.generators, ["loadgen"]);
+  it("has both medians, the ratio and the loss count for each case and generator", () => {
+    assert.deepEqual(report.generators, GENERATORS);
+    // per case, one row per generator, loadgen first
     assert.deepEqual(
-      report.cases.map((r) => r.case),
-      CASES,
+      report.cases.map((r) => `${r.case} ${r.generator}`),
+      CASES.flatMap((c) => GENERATORS.map((g) => `${c} ${g}`)),
     );
     for (const r of report.cases) {
       for (const k of ["nats-server", "tsnats"]) {
-        assert.equal(r[k].values.length, 1, `${r.case} ${k}: one round`);
-        assert.ok(r[k].median > 0, `${r.case} ${k} median`);
-        const raw = report.raw.loadgen[r.case][k][0];
-        assert.equal(raw.ok, true, `${r.case} ${k}: ${JSON.stringify(raw.errors)}`);
-        assert.equal(raw.tool, "loadgen");
-        assert.equal(raw.label, k);
+        assert.equal(r[k].values.length, 1, `${r.case} ${r.generator} ${k}: one round`);
+        assert.ok(r[k].median > 0, `${r.case} ${r.generator} ${k} median`);
+        const raw = report.raw[r.generator][r.case][k][0];
+        assert.equal(raw.ok, true, `${r.case} ${r.generator} ${k}: ${JSON.stringify(raw.errors)}`);
+        assert.equal(raw.tool, r.generator === "loadgen" ? "loadgen" : "tsnats bench");
+        if (r.generator === "loadgen") assert.equal(raw.label, k);
         assert.equal(r[k].median, raw[r.metric]);
       }
+      // the ratio is taken within one generator's figures
       assert.ok(Math.abs(r.ratio - r.tsnats.median / r["nats-server"].median) < 0.001);
       assert.equal(r.pass, r.ratio >= r.target && r.lost.tsnats === 0);
     }
-    const ps = report.cases.find((r) => r.case === "pubsub-1x1-128B");
-    assert.deepEqual(ps.lost, { "nats-server": 0, tsnats: 0 });
-    assert.equal(
-      report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].delivered,
-      report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].expected,
+    for (const g of GENERATORS) {
+      for (const c of ["pubsub-1x1-128B", "tls-pubsub-1x1-128B"]) {
+        const ps = report.cases.find((r) => r.case === c && r.generator === g);
+        assert.deepEqual(ps.lost, { "nats-server": 0, tsnats: 0 }, `${c} ${g}`);
+        const raw = report.raw[g][c].tsnats[0];
+        assert.equal(raw.lost, 0);
+        if (g === "loadgen") assert.equal(raw.delivered, raw.expected);
+        else assert.equal(raw.sub.msgs, raw.pub.msgs);
+      }
+    }
+    assert.equal(report.cases.find((r) => r.case === "tls-pubsub-1x1-128B").target, 0.8);
+    // loadgen ran the TLS case over TLS
+    assert.equal(report.raw.loadgen["tls-pubsub-1x1-128B"].tsnats[0].tls, true);
+    assert.equal(report.raw.loadgen["pubsub-1x1-128B"].tsnats[0].tls, false);
+  });
+
+  it("removes the certificates it made for the TLS cases", () => {
+    assert.deepEqual(
+      tlsDirs().filter((d) => !tlsBefore.includes(d)),
+      [],
     );
   });
 
   it("prints the Markdown table whose ratios match the JSON", () => {
     const lines = res.stdout.split("\n");
-    const head = lines.findIndex((l) => l.startsWith("| Case | nats-server | tsnats | ratio |"));
+    const head = lines.findIndex((l) => l.startsWith("| Case | generator | nats-server | tsnats | ratio |"));
     assert.ok(head >= 0, res.stdout);
     assert.match(lines[head + 1], /^\| --- \|/);
     for (let i = 0; i < report.cases.length; i++) {
       const cells = lines[head + 2 + i].split("|").map((c) => c.trim());
       assert.equal(cells[1], report.cases[i].label);
-      assert.equal(cells[4], report.cases[i].ratio.toFixed(2));
+      assert.equal(cells[2], report.cases[i].generator === "loadgen" ? "loadgen" : "tsnats bench");
+      assert.equal(cells[5], report.cases[i].ratio.toFixed(2));
     }
     assert.ok(res.stdout.includes(readFileSync(path.join(dir, "latest.md"), "utf8").trim()));
   });
@@ -160,6 +185,22 @@ describe("npm run bench (bench/run.js)", () => {
       assert.equal(Number(b[2]), report.targets[i].ratio);
       assert.equal(b[4], String(report.targets[i].pass));
     });
+  });
+});
+
+describe("bench/run.js --list", () => {
+  it("shows every case with the command line of each generator", async () => {
+    const r = await run(["--list"]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.equal(lines.length % 2, 0);
+    const names = lines.filter((_, i) => i % 2 === 0).map((l) => l.split(/\s+/)[0]);
+    assert.ok(names.includes("pub-16B") && names.includes("tls-pubsub-1x5-128B"), names.join(", "));
+    for (let i = 0; i < lines.length; i += 2) {
+      assert.match(lines[i], /^\S+\s+loadgen (pub|pubsub|queue|reqrep) --size \d+/);
+      assert.match(lines[i + 1], /^\s+tsnats( -s tls:\/\/\.\.\. --tlsca ca\.pem)? bench bench\.\S+ --pub \d+ .*--json/);
+      assert.equal(lines[i].includes("tls://"), lines[i + 1].includes("tls://"), lines[i]);
+    }
   });
 });
 
@@ -202,5 +243,8 @@ describe("bench/run.js refuses to run without what it needs", () => {
     const c = await run(["--rounds", "zero"]);
     assert.equal(c.code, 2);
     assert.match(c.stderr, /--rounds needs a number/);
+    const d = await run(["--generators", "loadgen,natsbench"]);
+    assert.equal(d.code, 2);
+    assert.match(d.stderr, /unknown generator\(s\) natsbench; available: loadgen, tsnats/);
   });
 });

@@ -4,101 +4,18 @@
 // until its TLS lands, and is then skipped here); auth runs against every kind.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import tls from "node:tls";
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { writeFileSync, readFileSync } from "node:fs";
 import { createUser } from "@nats-io/nkeys";
 import { connect, errors, nkeyAuthenticator, credsAuthenticator, jwtAuthenticator } from "../dist/client/index.js";
 import { freePort, serverKinds, startServer } from "./helpers/servers.js";
+import { makeCerts } from "./helpers/certs.js";
 import { waitUntil } from "./helpers/wait.js";
 
-const dir = mkdtempSync(path.join(tmpdir(), "tsnats-client-tls-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const f = (n) => path.join(dir, n);
-
-function openssl(...args) {
-  execFileSync("openssl", args, { stdio: "pipe" });
-}
-
-function makeCerts() {
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=tsnats test CA",
-    "-keyout",
-    f("ca-key.pem"),
-    "-out",
-    f("ca.pem"),
-  );
-  writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=localhost",
-    "-keyout",
-    f("server-key.pem"),
-    "-out",
-    f("server.csr"),
-  );
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    f("server.csr"),
-    "-CA",
-    f("ca.pem"),
-    "-CAkey",
-    f("ca-key.pem"),
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    f("server.ext"),
-    "-out",
-    f("server.pem"),
-  );
-  writeFileSync(f("client.ext"), "extendedKeyUsage=clientAuth\n");
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=client",
-    "-keyout",
-    f("client-key.pem"),
-    "-out",
-    f("client.csr"),
-  );
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    f("client.csr"),
-    "-CA",
-    f("ca.pem"),
-    "-CAkey",
-    f("ca-key.pem"),
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    f("client.ext"),
-    "-out",
-    f("client.pem"),
-  );
-}
+// the CA, server and client certificates of test/helpers/certs.js (client: CN=alice)
+let certs;
+after(() => certs?.cleanup());
+const f = (n) => certs.file(n);
 
 async function startTls(kind, extra = [], port = null) {
   const args = ["--tls", "--tlscert", f("server.pem"), "--tlskey", f("server-key.pem"), ...extra];
@@ -111,7 +28,9 @@ async function startTls(kind, extra = [], port = null) {
   }
 }
 
-before(() => makeCerts());
+before(() => {
+  certs = makeCerts();
+});
 
 for (const kind of serverKinds()) {
   describe(`tsnats client TLS [${kind}]`, () => {
