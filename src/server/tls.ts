@@ -323,6 +323,12 @@ const NOT_TLS = new Set([
   "ERR_SSL_UNEXPECTED_RECORD",
 ]);
 
+/** Go's "host:port" of a TCP address ("[v6]:port"). */
+function goAddr(host: string | undefined, port: number | undefined): string {
+  const h = host ?? "";
+  return `${h.includes(":") ? `[${h}]` : h}:${port ?? 0}`;
+}
+
 /** Go's text for a failed handshake, from OpenSSL's error. */
 function handshakeErrorText(e: NodeJS.ErrnoException): string {
   const code = e.code ?? "";
@@ -438,6 +444,11 @@ export function startClientTLS(
     cl.socket = ts;
     const timer = setTimeout(() => {
       if (cl.closed) return;
+      // nats-server arms both a read deadline and a timer of the same length: the failed read
+      // is always logged, the timer's line too when it runs before the close (usually second)
+      cl.errorf(
+        `TLS handshake error: read tcp ${goAddr(sock.localAddress, sock.localPort)}->${goAddr(cl.host, cl.port)}: i/o timeout`,
+      );
       cl.errorf("TLS handshake timeout");
       cl.sendErr("Secure Connection - TLS Required");
       cl.close("TLS Handshake Failure");
