@@ -418,6 +418,28 @@ for (const kind of kinds) {
       });
     });
 
+    it("HTTPS monitoring: a plaintext request is told so in plaintext, a failed handshake is logged", async () => {
+      await withServer(kind, tlsBlock() + "https_port: -1\n", async (srv) => {
+        const port = freeMonitorPort(srv);
+        const plain = await RawConn.connect(port);
+        plain.write("GET /varz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assert.equal(await plain.waitClosed(3000), true, "closed");
+        assert.equal(plain.text(), "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
+        const junk = await RawConn.connect(port);
+        junk.write(Buffer.from("\x00\x01\x02garbage\r\n\r\n", "latin1"));
+        assert.equal(await junk.waitClosed(3000), true, "closed");
+        assert.equal(junk.text(), "");
+        const logged =
+          /\[ERR\] monitoring: TLS handshake error from 127\.0\.0\.1:\d+: tls: first record does not look like a TLS handshake\n/;
+        await waitUntil(() => logged.test(srv.output()), "logged").catch((e) => {
+          throw new Error(`${e.message}; server output:\n${srv.output()}`);
+        });
+        const lines = srv.output().match(/monitoring: TLS handshake error/g) ?? [];
+        assert.equal(lines.length, 1, "the plaintext request is answered, not logged");
+        assert.equal((await fetchHttps(`https://127.0.0.1:${port}/varz`)).status, 200);
+      });
+    });
+
     it("a reload picks up a new certificate for new connections; open ones keep going", async () => {
       const cert = certs.file(`reload-${kind}.pem`);
       const key = certs.file(`reload-${kind}-key.pem`);

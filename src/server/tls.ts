@@ -324,20 +324,36 @@ const NOT_TLS = new Set([
 ]);
 
 /** Go's "host:port" of a TCP address ("[v6]:port"). */
-function goAddr(host: string | undefined, port: number | undefined): string {
+export function goAddr(host: string | undefined, port: number | undefined): string {
   const h = host ?? "";
   return `${h.includes(":") ? `[${h}]` : h}:${port ?? 0}`;
 }
 
-/** Go's text for a failed handshake, from OpenSSL's error. */
-function handshakeErrorText(e: NodeJS.ErrnoException): string {
+/** A TCP connection as Go's net.OpError names it: "local->remote". */
+export function tcpPair(s: Socket): string {
+  return `${goAddr(s.localAddress, s.localPort)}->${goAddr(s.remoteAddress, s.remotePort)}`;
+}
+
+/**
+ * Go's text for a failed handshake, from OpenSSL's error; `pair` (tcpPair) names the
+ * connection in a read error, as Go's does.
+ */
+export function handshakeErrorText(e: NodeJS.ErrnoException, pair?: string): string {
   const code = e.code ?? "";
   if (NOT_TLS.has(code)) return "tls: first record does not look like a TLS handshake";
   if (code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE") return "tls: client didn't provide a certificate";
   if (code === "ERR_SSL_NO_SHARED_CIPHER") return "tls: no cipher suite supported by both client and server";
   if (code === "ERR_SSL_UNSUPPORTED_PROTOCOL") return "tls: client offered only unsupported versions";
+  if (pair !== undefined && code === "ECONNRESET") {
+    // tls.Server's word for a peer that ended the connection mid-handshake
+    if (e.message === "socket hang up") return "EOF";
+    return `read tcp ${pair}: read: connection reset by peer`;
+  }
   if (code === "ECONNRESET" || code === "EPIPE") return `read tcp: connection reset by peer`;
   if (/alert/i.test(e.message)) return `remote error: ${e.message.replace(/^.*?:\s*/, "")}`;
+  // other OpenSSL errors by their reason, without OpenSSL's source location
+  const reason = (e as { reason?: unknown }).reason;
+  if (typeof reason === "string" && reason !== "") return `tls: ${reason}`;
   return e.message === "" ? "EOF" : e.message;
 }
 
@@ -446,9 +462,7 @@ export function startClientTLS(
       if (cl.closed) return;
       // nats-server arms both a read deadline and a timer of the same length: the failed read
       // is always logged, the timer's line too when it runs before the close (usually second)
-      cl.errorf(
-        `TLS handshake error: read tcp ${goAddr(sock.localAddress, sock.localPort)}->${goAddr(cl.host, cl.port)}: i/o timeout`,
-      );
+      cl.errorf(`TLS handshake error: read tcp ${tcpPair(sock)}: i/o timeout`);
       cl.errorf("TLS handshake timeout");
       cl.sendErr("Secure Connection - TLS Required");
       cl.close("TLS Handshake Failure");
