@@ -364,6 +364,26 @@ for (const kind of kinds) {
       });
     });
 
+    it("/connz lists a connection whose handshake is under way, without TLS fields", async () => {
+      await withServer(
+        kind,
+        tlsBlock("timeout: 5"),
+        async (srv) => {
+          const c = await RawConn.connect(srv.port);
+          const info = await c.readInfo();
+          c.write(Buffer.from([0x16, 0x03, 0x01])); // the start of a record, never finished
+          const r = await fetch(`http://127.0.0.1:${freeMonitorPort(srv)}/connz`);
+          assert.equal(r.status, 200);
+          const ci = (await r.json()).connections.find((x) => x.cid === info.client_id);
+          assert.ok(ci !== undefined, "listed");
+          assert.equal(ci.tls_version, undefined);
+          assert.equal(ci.tls_cipher_suite, undefined);
+          c.close();
+        },
+        ["-m", "-1"],
+      );
+    });
+
     it("/connz and /varz show the TLS fields as nats-server does", async () => {
       await withServer(
         kind,

@@ -258,10 +258,11 @@ export interface TLSConnInfo {
   tls_first?: boolean;
 }
 
+/** Null until the handshake is done (a socket mid-handshake has a protocol but no cipher). */
 export function tlsConnInfo(s: tls.TLSSocket, first: boolean): TLSConnInfo | null {
   const proto = s.getProtocol();
-  if (proto === null) return null;
-  const cipher = s.getCipher();
+  const cipher = proto === null ? undefined : (s.getCipher() as tls.CipherNameAndProtocol | undefined);
+  if (proto === null || cipher === undefined) return null;
   const info: TLSConnInfo = {
     tls_version: proto.replace(/^TLSv/, ""),
     tls_cipher_suite: GO_NAME_BY_OPENSSL.get(cipher.name) ?? cipher.standardName ?? cipher.name,
