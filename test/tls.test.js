@@ -421,6 +421,16 @@ for (const kind of kinds) {
           assert.equal(varz.tls_timeout, 3);
           assert.equal(varz.auth_timeout, 4, "with TLS the auth timeout defaults to the tls timeout + 1 s");
           await nc.close();
+          // a closed connection keeps them
+          let cc;
+          for (let i = 0; i < 300 && cc === undefined; i++) {
+            const closed = await fetch(`http://127.0.0.1:${mon}/connz?state=closed`).then((r) => r.json());
+            cc = closed.connections.find((x) => x.name === "tlsconn");
+            if (cc === undefined) await new Promise((r) => setTimeout(r, 10));
+          }
+          assert.ok(cc !== undefined, "in the closed ring");
+          assert.equal(cc.tls_version, "1.3");
+          assert.equal(cc.tls_cipher_suite, "TLS_AES_128_GCM_SHA256");
         },
         ["-m", "-1"],
       );

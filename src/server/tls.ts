@@ -503,6 +503,7 @@ export function startClientTLS(
           return;
         }
       }
+      cl.tlsInfo = tlsConnInfo(ts, cl.tlsFirst);
       cl.debugf(`TLS handshake complete`);
       const p = ts.getProtocol();
       const ci = ts.getCipher();
