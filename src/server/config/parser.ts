@@ -145,6 +145,26 @@ export type ConfigData = ConfigValue["value"];
 /** Key (as written) -> value, in source order. A repeated key keeps its first slot and takes the last value. */
 export type ConfigMap = Map<string, ConfigValue>;
 
+/** Go's `%T` of a config value, as nats-server's messages name types. */
+export function goType(v: ConfigValue): string {
+  switch (v.kind) {
+    case "integer":
+      return "int64";
+    case "float":
+      return "float64";
+    case "boolean":
+      return "bool";
+    case "date":
+      return "time.Time";
+    case "array":
+      return "[]interface {}";
+    case "map":
+      return "map[string]interface {}";
+    default:
+      return "string";
+  }
+}
+
 /** A value with positions stripped: maps become plain objects. */
 export type PlainValue = ConfigScalar | PlainValue[] | { [key: string]: PlainValue };
 
