@@ -448,6 +448,41 @@ for (const kind of kinds) {
       });
     });
 
+    it("HTTPS monitoring answers clients with and without SNI, with the certificate of the last reload", async () => {
+      const cert = certs.file(`https-reload-${kind}.pem`);
+      const key = certs.file(`https-reload-${kind}-key.pem`);
+      copyFileSync(certs.server.cert, cert);
+      copyFileSync(certs.server.key, key);
+      await withServer(kind, `tls { cert_file: "${cert}", key_file: "${key}" }\nhttps_port: -1\n`, async (srv) => {
+        const port = freeMonitorPort(srv);
+        // an address, not a name, is not sent as SNI (curl https://127.0.0.1:8222/varz)
+        const served = (sni) =>
+          new Promise((resolve, reject) => {
+            const s = tls.connect(
+              { port, host: "127.0.0.1", ca: readFileSync(certs.ca), ...(sni ? { servername: "localhost" } : {}) },
+              () => {
+                const fp = s.getPeerX509Certificate().fingerprint256;
+                s.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+                let body = "";
+                s.on("data", (d) => (body += d));
+                s.on("end", () => resolve({ fp, status: body.slice(0, 12) }));
+              },
+            );
+            s.on("error", reject);
+          });
+        const fp1 = new X509Certificate(readFileSync(certs.server.cert)).fingerprint256;
+        const fp2 = new X509Certificate(readFileSync(certs.server2.cert)).fingerprint256;
+        for (const sni of [false, true])
+          assert.deepEqual(await served(sni), { fp: fp1, status: "HTTP/1.1 200" }, `SNI ${sni}`);
+        copyFileSync(certs.server2.cert, cert);
+        copyFileSync(certs.server2.key, key);
+        process.kill(srv.pid, "SIGHUP");
+        await waitUntil(() => /Reloaded server configuration/.test(srv.output()), "reloaded");
+        for (const sni of [false, true])
+          assert.deepEqual(await served(sni), { fp: fp2, status: "HTTP/1.1 200" }, `SNI ${sni}`);
+      });
+    });
+
     it("HTTPS monitoring: a plaintext request is told so in plaintext, a failed handshake is logged", async () => {
       await withServer(kind, tlsBlock() + "https_port: -1\n", async (srv) => {
         const port = freeMonitorPort(srv);

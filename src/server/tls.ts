@@ -84,6 +84,8 @@ function read(file: string): Buffer {
 export interface TLSContext {
   readonly opts: TLSOptions;
   readonly secureContext: tls.SecureContext;
+  /** What secureContext was made from (a tls.Server's default context takes these). */
+  readonly secureOptions: tls.SecureContextOptions;
   readonly pinned: Set<string> | null;
   /** SHA-256 of the files read: a reload tells whether they changed. */
   readonly fingerprint: string;
@@ -114,17 +116,18 @@ export function buildTLSContext(t: TLSOptions): TLSContext {
   const suites = t.cipher_suites.length > 0 ? t.cipher_suites : DEFAULT_CIPHERS;
   const tls12 = suites.filter((s) => !TLS13.includes(s)).map((s) => CIPHERS[s]);
   const curves = (t.curve_preferences.length > 0 ? t.curve_preferences : DEFAULT_CURVES).map((c) => CURVES[c]);
+  const secureOptions: tls.SecureContextOptions = {
+    cert,
+    key,
+    ca,
+    ciphers: [...TLS13, ...tls12].join(":"),
+    ecdhCurve: curves.join(":"),
+    minVersion: t.min_version === "1.3" ? "TLSv1.3" : "TLSv1.2",
+    honorCipherOrder: true,
+  };
   let secureContext: tls.SecureContext;
   try {
-    secureContext = tls.createSecureContext({
-      cert,
-      key,
-      ca,
-      ciphers: [...TLS13, ...tls12].join(":"),
-      ecdhCurve: curves.join(":"),
-      minVersion: t.min_version === "1.3" ? "TLSv1.3" : "TLSv1.2",
-      honorCipherOrder: true,
-    });
+    secureContext = tls.createSecureContext(secureOptions);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const msg =
@@ -140,6 +143,7 @@ export function buildTLSContext(t: TLSOptions): TLSContext {
   return {
     opts: t,
     secureContext,
+    secureOptions,
     pinned: t.pinned_certs.length > 0 ? new Set(t.pinned_certs) : null,
     fingerprint: h.digest("hex"),
   };

@@ -102,18 +102,21 @@ export class MonitorServer {
       afterBody(req, res, () => this.handle(req, res));
     // timeouts are checked every second (Node's default: 30 s), so they fire near their value
     const common = { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: 1000 };
-    const current = () => this.server.tlsContext?.secureContext ?? (secure as TLSContext).secureContext;
     const srv =
       secure === undefined
         ? http.createServer(common, handler)
-        : https.createServer(
-            {
-              ...common,
-              SNICallback: (_name, cb) => cb(null, current()),
-              secureContext: current(),
-            } as https.ServerOptions,
-            handler,
-          );
+        : https.createServer({ ...common, ...secure.secureOptions }, handler);
+    if (secure !== undefined) {
+      // each connection, with or without SNI, gets the certificate of the last reload: the
+      // server's default context is replaced before the connection's TLS socket is made
+      let used = secure;
+      srv.prependListener("connection", () => {
+        const now = this.server.tlsContext ?? secure;
+        if (now === used) return;
+        used = now;
+        (srv as https.Server).setSecureContext(now.secureOptions);
+      });
+    }
     // https.Server passes a failed handshake on as a clientError: answered here first
     if (secure !== undefined) srv.prependListener("tlsClientError", (e, socket) => this.handshakeFailed(e, socket));
     srv.on("clientError", (e: Error & { code?: string }, socket: net.Socket) => this.refused(e, socket));
