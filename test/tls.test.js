@@ -175,6 +175,15 @@ for (const kind of kinds) {
       );
     });
 
+    it("a tls timeout beyond Node's longest timer (24.8 days) still waits for the handshake", async () => {
+      await withServer(kind, tlsBlock("timeout: 3000000"), async (srv) => {
+        const nc = await connect({ servers: srv.url, tls: { caFile: certs.ca } });
+        await roundTrip(nc);
+        await nc.close();
+        assert.doesNotMatch(srv.output(), /TLS handshake (timeout|error)/);
+      });
+    });
+
     it("a handshake that never completes is closed at the tls timeout", async () => {
       await withServer(kind, tlsBlock("timeout: 0.5"), async (srv) => {
         const c = await RawConn.connect(srv.port);

@@ -8,6 +8,7 @@ import { createHash, type X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import type { TLSOptions } from "./options.js";
+import { timerMs } from "./duration.js";
 import type { Client } from "./client.js";
 
 /** nats-server's cipherMap: Go name -> OpenSSL name. */
@@ -386,7 +387,7 @@ function peek(s: Socket, n: number, ms: number, done: (b: Buffer | null) => void
     if (got.length >= n) finish(got);
   };
   const onClose = () => finish(null);
-  const timer = setTimeout(() => finish(got), ms);
+  const timer = setTimeout(() => finish(got), timerMs(ms));
   s.on("data", onData);
   s.on("close", onClose);
   s.on("error", onClose);
@@ -471,7 +472,7 @@ export function startClientTLS(
       cl.errorf("TLS handshake timeout");
       cl.sendErr("Secure Connection - TLS Required");
       cl.close("TLS Handshake Failure");
-    }, cx.opts.timeout);
+    }, timerMs(cx.opts.timeout));
     const fail = (msg: string) => {
       clearTimeout(timer);
       if (cl.closed) return;
