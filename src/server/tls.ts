@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import type { TLSOptions } from "./options.js";
 import { timerMs } from "./duration.js";
+import { goReadFileError } from "./oserror.js";
 import type { Client } from "./client.js";
 
 /** nats-server's cipherMap: Go name -> OpenSSL name. */
@@ -62,22 +63,11 @@ const TLS13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20
 
 const GO_NAME_BY_OPENSSL = new Map<string, string>(Object.entries(CIPHERS).map(([g, o]) => [o, g]));
 
-/** Go's text for a failed file read (os.ReadFile's *PathError). */
-function goOpenError(file: string, e: NodeJS.ErrnoException): string {
-  const why: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EACCES: "permission denied",
-    EISDIR: "is a directory",
-  };
-  if (e.code === "EISDIR") return `read ${file}: is a directory`;
-  return `open ${file}: ${why[e.code ?? ""] ?? e.message}`;
-}
-
 function read(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new Error(goOpenError(file, e as NodeJS.ErrnoException));
+    throw new Error(goReadFileError(file, e));
   }
 }
 

@@ -83,6 +83,7 @@
 
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { goReadFileError } from "../oserror.js";
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -1542,20 +1543,6 @@ function readSource(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === "EISDIR"
-        ? `read ${file}: is a directory`
-        : `open ${file}: ${OS_ERRORS[code ?? ""] ?? (e as Error).message}`;
-    throw new ConfigError(reason, { file, line: 0, column: 0 }, { cause: e });
+    throw new ConfigError(goReadFileError(file, e), { file, line: 0, column: 0 }, { cause: e });
   }
 }
-
-const OS_ERRORS: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOTDIR: "not a directory",
-  ELOOP: "too many levels of symbolic links",
-  ENAMETOOLONG: "file name too long",
-};
