@@ -184,6 +184,21 @@ for (const kind of kinds) {
       });
     });
 
+    it("a client that resets during the handshake is logged with Go's read error", async () => {
+      await withServer(kind, tlsBlock(), async (srv) => {
+        const c = await RawConn.connect(srv.port);
+        await c.readInfo();
+        const me = c.sock.localPort;
+        c.sock.resetAndDestroy();
+        const logged = new RegExp(
+          `\\[ERR\\] 127\\.0\\.0\\.1:${me} - cid:\\d+ - TLS handshake error: read tcp 127\\.0\\.0\\.1:${srv.port}->127\\.0\\.0\\.1:${me}: read: connection reset by peer\n`,
+        );
+        await waitUntil(() => logged.test(srv.output()), "logged").catch((e) => {
+          throw new Error(`${e.message}; server output:\n${srv.output()}`);
+        });
+      });
+    });
+
     it("a handshake that never completes is closed at the tls timeout", async () => {
       await withServer(kind, tlsBlock("timeout: 0.5"), async (srv) => {
         const c = await RawConn.connect(srv.port);

@@ -469,7 +469,9 @@ export function startClientTLS(
       cl.errorf(`TLS handshake error: ${msg}`);
       cl.close("TLS Handshake Failure");
     };
-    const onError = (e: NodeJS.ErrnoException) => fail(handshakeErrorText(e));
+    // named while the socket is open: Go's read error names both ends
+    const pair = tcpPair(sock);
+    const onError = (e: NodeJS.ErrnoException) => fail(handshakeErrorText(e, pair));
     const onClose = () => fail("EOF");
     ts.on("error", onError);
     ts.on("close", onClose);
