@@ -277,6 +277,22 @@ describe("config values against the oracle (nats-server -t)", {
 });
 
 describe("config values: what the loader makes of them", () => {
+  it("a wrong type is named by Go's %T (2.10's tls handshake_first, besides listen above)", () => {
+    for (const [v, t] of [
+      ["5", "int64"],
+      ["1.5", "float64"],
+      ["[a]", "[]interface {}"],
+      ["{a: 1}", "map[string]interface {}"],
+      ["2020-01-01T00:00:00Z", "time.Time"],
+    ]) {
+      assert.throws(
+        () => loadConfigOptions(writeConf(`tls {\n  handshake_first: ${v}\n}\n`)),
+        (e) => e.message.includes(`field "handshake_first" should be a boolean or a string, got ${t}`),
+        v,
+      );
+    }
+  });
+
   it("size suffixes: k, m, g, t, p, e are powers of 1000; kb/ki/kib (any case) of 1024", () => {
     const want = {
       k: 3e3,

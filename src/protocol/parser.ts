@@ -7,7 +7,7 @@
 // split across chunks at any byte; payloads that arrive whole are handed on as views of
 // the input chunk (no copy, no string conversion).
 
-export enum Op {
+export const enum Op {
   None = 0,
   Pub,
   Hpub,
@@ -24,7 +24,7 @@ export enum Op {
 }
 
 /** Why the parser stopped. */
-export enum ParseErrorKind {
+export const enum ParseErrorKind {
   /** A byte that starts or continues no known operation, or a payload not followed by CRLF. */
   UnknownOp = 1,
   /** A control line longer than max_control_line. */
@@ -46,7 +46,7 @@ export interface ParserHandler {
   onParseError(kind: ParseErrorKind, arg: Buffer | null): void;
 }
 
-enum S {
+const enum S {
   Start = 0,
   OpName, // matching the letters of an operation name
   OpSpace, // op name done, need at least one space/tab (PUB, SUB, ...)

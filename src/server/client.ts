@@ -4,6 +4,7 @@
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { X509Certificate } from "node:crypto";
+import type { TLSConnInfo } from "./tls.js";
 import { Op, ParseErrorKind, Parser, parseSize, type ParserHandler } from "../protocol/parser.js";
 import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
 import { goQuote } from "../protocol/quote.js";
@@ -87,6 +88,8 @@ export class Client implements ParserHandler {
   nonce = "";
   /** The TLS handshake came before the INFO (handshake_first; /connz tls_first). */
   tlsFirst = false;
+  /** /connz's TLS fields, taken when the handshake completed (kept for the closed ring). */
+  tlsInfo: TLSConnInfo | null = null;
   /** "ip:port - cid:N", nats-server's prefix for this connection's log lines. */
   private label: string;
 

@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readdirSync, renameSync, unlinkSync, wr
 import path from "node:path";
 import { isatty } from "node:tty";
 import { goQuote } from "../protocol/quote.js";
+import { goOpenError } from "./oserror.js";
 
 export interface LogSink {
   write(line: string): void;
@@ -78,22 +79,6 @@ function writeOut(fd: number, buf: Buffer, wait: boolean): number {
 function writeFully(fd: number, line: string): number {
   const n = writeOut(fd, Buffer.from(line, "utf8"), true);
   return n > 0 ? n : -1;
-}
-
-/** Go's text for the errno of a failed open, as nats-server prints it. */
-function goOpenError(file: string, e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const texts: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EACCES: "permission denied",
-    EISDIR: "is a directory",
-    ENOTDIR: "not a directory",
-    EROFS: "read-only file system",
-    ENOSPC: "no space left on device",
-    ELOOP: "too many levels of symbolic links",
-  };
-  const text = (err.code !== undefined ? texts[err.code] : undefined) ?? err.message;
-  return `open ${file}: ${text}`;
 }
 
 /** %q of a file name (UTF-8 kept as is, like Go). */

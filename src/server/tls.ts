@@ -8,6 +8,8 @@ import { createHash, type X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import type { TLSOptions } from "./options.js";
+import { timerMs } from "./duration.js";
+import { goReadFileError } from "./oserror.js";
 import type { Client } from "./client.js";
 
 /** nats-server's cipherMap: Go name -> OpenSSL name. */
@@ -61,22 +63,11 @@ const TLS13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20
 
 const GO_NAME_BY_OPENSSL = new Map<string, string>(Object.entries(CIPHERS).map(([g, o]) => [o, g]));
 
-/** Go's text for a failed file read (os.ReadFile's *PathError). */
-function goOpenError(file: string, e: NodeJS.ErrnoException): string {
-  const why: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EACCES: "permission denied",
-    EISDIR: "is a directory",
-  };
-  if (e.code === "EISDIR") return `read ${file}: is a directory`;
-  return `open ${file}: ${why[e.code ?? ""] ?? e.message}`;
-}
-
 function read(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new Error(goOpenError(file, e as NodeJS.ErrnoException));
+    throw new Error(goReadFileError(file, e));
   }
 }
 
@@ -84,6 +75,8 @@ function read(file: string): Buffer {
 export interface TLSContext {
   readonly opts: TLSOptions;
   readonly secureContext: tls.SecureContext;
+  /** What secureContext was made from (a tls.Server's default context takes these). */
+  readonly secureOptions: tls.SecureContextOptions;
   readonly pinned: Set<string> | null;
   /** SHA-256 of the files read: a reload tells whether they changed. */
   readonly fingerprint: string;
@@ -114,17 +107,18 @@ export function buildTLSContext(t: TLSOptions): TLSContext {
   const suites = t.cipher_suites.length > 0 ? t.cipher_suites : DEFAULT_CIPHERS;
   const tls12 = suites.filter((s) => !TLS13.includes(s)).map((s) => CIPHERS[s]);
   const curves = (t.curve_preferences.length > 0 ? t.curve_preferences : DEFAULT_CURVES).map((c) => CURVES[c]);
+  const secureOptions: tls.SecureContextOptions = {
+    cert,
+    key,
+    ca,
+    ciphers: [...TLS13, ...tls12].join(":"),
+    ecdhCurve: curves.join(":"),
+    minVersion: t.min_version === "1.3" ? "TLSv1.3" : "TLSv1.2",
+    honorCipherOrder: true,
+  };
   let secureContext: tls.SecureContext;
   try {
-    secureContext = tls.createSecureContext({
-      cert,
-      key,
-      ca,
-      ciphers: [...TLS13, ...tls12].join(":"),
-      ecdhCurve: curves.join(":"),
-      minVersion: t.min_version === "1.3" ? "TLSv1.3" : "TLSv1.2",
-      honorCipherOrder: true,
-    });
+    secureContext = tls.createSecureContext(secureOptions);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const msg =
@@ -140,6 +134,7 @@ export function buildTLSContext(t: TLSOptions): TLSContext {
   return {
     opts: t,
     secureContext,
+    secureOptions,
     pinned: t.pinned_certs.length > 0 ? new Set(t.pinned_certs) : null,
     fingerprint: h.digest("hex"),
   };
@@ -258,10 +253,11 @@ export interface TLSConnInfo {
   tls_first?: boolean;
 }
 
+/** Null until the handshake is done (a socket mid-handshake has a protocol but no cipher). */
 export function tlsConnInfo(s: tls.TLSSocket, first: boolean): TLSConnInfo | null {
   const proto = s.getProtocol();
-  if (proto === null) return null;
-  const cipher = s.getCipher();
+  const cipher = proto === null ? undefined : (s.getCipher() as tls.CipherNameAndProtocol | undefined);
+  if (proto === null || cipher === undefined) return null;
   const info: TLSConnInfo = {
     tls_version: proto.replace(/^TLSv/, ""),
     tls_cipher_suite: GO_NAME_BY_OPENSSL.get(cipher.name) ?? cipher.standardName ?? cipher.name,
@@ -323,15 +319,37 @@ const NOT_TLS = new Set([
   "ERR_SSL_UNEXPECTED_RECORD",
 ]);
 
-/** Go's text for a failed handshake, from OpenSSL's error. */
-function handshakeErrorText(e: NodeJS.ErrnoException): string {
+/** Go's "host:port" of a TCP address ("[v6]:port"). */
+export function goAddr(host: string | undefined, port: number | undefined): string {
+  const h = host ?? "";
+  return `${h.includes(":") ? `[${h}]` : h}:${port ?? 0}`;
+}
+
+/** A TCP connection as Go's net.OpError names it: "local->remote". */
+export function tcpPair(s: Socket): string {
+  return `${goAddr(s.localAddress, s.localPort)}->${goAddr(s.remoteAddress, s.remotePort)}`;
+}
+
+/**
+ * Go's text for a failed handshake, from OpenSSL's error; `pair` (tcpPair) names the
+ * connection in a read error, as Go's does.
+ */
+export function handshakeErrorText(e: NodeJS.ErrnoException, pair?: string): string {
   const code = e.code ?? "";
   if (NOT_TLS.has(code)) return "tls: first record does not look like a TLS handshake";
   if (code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE") return "tls: client didn't provide a certificate";
   if (code === "ERR_SSL_NO_SHARED_CIPHER") return "tls: no cipher suite supported by both client and server";
   if (code === "ERR_SSL_UNSUPPORTED_PROTOCOL") return "tls: client offered only unsupported versions";
+  if (pair !== undefined && code === "ECONNRESET") {
+    // tls.Server's word for a peer that ended the connection mid-handshake
+    if (e.message === "socket hang up") return "EOF";
+    return `read tcp ${pair}: read: connection reset by peer`;
+  }
   if (code === "ECONNRESET" || code === "EPIPE") return `read tcp: connection reset by peer`;
   if (/alert/i.test(e.message)) return `remote error: ${e.message.replace(/^.*?:\s*/, "")}`;
+  // other OpenSSL errors by their reason, without OpenSSL's source location
+  const reason = (e as { reason?: unknown }).reason;
+  if (typeof reason === "string" && reason !== "") return `tls: ${reason}`;
   return e.message === "" ? "EOF" : e.message;
 }
 
@@ -359,7 +377,7 @@ function peek(s: Socket, n: number, ms: number, done: (b: Buffer | null) => void
     if (got.length >= n) finish(got);
   };
   const onClose = () => finish(null);
-  const timer = setTimeout(() => finish(got), ms);
+  const timer = setTimeout(() => finish(got), timerMs(ms));
   s.on("data", onData);
   s.on("close", onClose);
   s.on("error", onClose);
@@ -438,17 +456,22 @@ export function startClientTLS(
     cl.socket = ts;
     const timer = setTimeout(() => {
       if (cl.closed) return;
+      // nats-server arms both a read deadline and a timer of the same length: the failed read
+      // is always logged, the timer's line too when it runs before the close (usually second)
+      cl.errorf(`TLS handshake error: read tcp ${tcpPair(sock)}: i/o timeout`);
       cl.errorf("TLS handshake timeout");
       cl.sendErr("Secure Connection - TLS Required");
       cl.close("TLS Handshake Failure");
-    }, cx.opts.timeout);
+    }, timerMs(cx.opts.timeout));
     const fail = (msg: string) => {
       clearTimeout(timer);
       if (cl.closed) return;
       cl.errorf(`TLS handshake error: ${msg}`);
       cl.close("TLS Handshake Failure");
     };
-    const onError = (e: NodeJS.ErrnoException) => fail(handshakeErrorText(e));
+    // named while the socket is open: Go's read error names both ends
+    const pair = tcpPair(sock);
+    const onError = (e: NodeJS.ErrnoException) => fail(handshakeErrorText(e, pair));
     const onClose = () => fail("EOF");
     ts.on("error", onError);
     ts.on("close", onClose);
@@ -477,6 +500,7 @@ export function startClientTLS(
           return;
         }
       }
+      cl.tlsInfo = tlsConnInfo(ts, cl.tlsFirst);
       cl.debugf(`TLS handshake complete`);
       const p = ts.getProtocol();
       const ci = ts.getCipher();

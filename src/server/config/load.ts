@@ -1,6 +1,6 @@
 // From a parsed config file to server options, with nats-server's field names, units and
 // error style: every problem is reported as `file:line:column: message`, all of them at once.
-import { parseConfigFile, formatPosition, type ConfigMap, type ConfigValue } from "./parser.js";
+import { parseConfigFile, formatPosition, goType, type ConfigMap, type ConfigValue } from "./parser.js";
 import { formatGoDuration, parseGoDuration } from "../duration.js";
 import { configPort, normalizeTags } from "../options.js";
 import { isValidSubject } from "../../protocol/subject.js";
@@ -126,26 +126,6 @@ function goDurationError(orig: string): string {
 function authSeconds(v: ConfigValue): number {
   if (v.kind === "integer" || v.kind === "float") return Number(v.value) * 1000;
   return 1000;
-}
-
-/** Go's `%T` of a config value, as nats-server's messages name types. */
-function goType(v: ConfigValue): string {
-  switch (v.kind) {
-    case "integer":
-      return "int64";
-    case "float":
-      return "float64";
-    case "boolean":
-      return "bool";
-    case "date":
-      return "time.Time";
-    case "array":
-      return "[]interface {}";
-    case "map":
-      return "map[string]interface {}";
-    default:
-      return "string";
-  }
 }
 
 /**

@@ -83,6 +83,7 @@
 
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { goReadFileError } from "../oserror.js";
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -144,6 +145,26 @@ export type ConfigScalar = string | number | bigint | boolean | Date;
 export type ConfigData = ConfigValue["value"];
 /** Key (as written) -> value, in source order. A repeated key keeps its first slot and takes the last value. */
 export type ConfigMap = Map<string, ConfigValue>;
+
+/** Go's `%T` of a config value, as nats-server's messages name types. */
+export function goType(v: ConfigValue): string {
+  switch (v.kind) {
+    case "integer":
+      return "int64";
+    case "float":
+      return "float64";
+    case "boolean":
+      return "bool";
+    case "date":
+      return "time.Time";
+    case "array":
+      return "[]interface {}";
+    case "map":
+      return "map[string]interface {}";
+    default:
+      return "string";
+  }
+}
 
 /** A value with positions stripped: maps become plain objects. */
 export type PlainValue = ConfigScalar | PlainValue[] | { [key: string]: PlainValue };
@@ -1522,20 +1543,6 @@ function readSource(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === "EISDIR"
-        ? `read ${file}: is a directory`
-        : `open ${file}: ${OS_ERRORS[code ?? ""] ?? (e as Error).message}`;
-    throw new ConfigError(reason, { file, line: 0, column: 0 }, { cause: e });
+    throw new ConfigError(goReadFileError(file, e), { file, line: 0, column: 0 }, { cause: e });
   }
 }
-
-const OS_ERRORS: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOTDIR: "not a directory",
-  ELOOP: "too many levels of symbolic links",
-  ENAMETOOLONG: "file name too long",
-};

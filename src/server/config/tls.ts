@@ -1,7 +1,7 @@
 // The client `tls {}` block and the --tls* flags, with nats-server's field names and error
 // texts (opts.go parseTLS, GenTLSConfig, overrideTLS). Certificates are loaded here too, so a
 // missing or bad file is reported at the block, as nats-server reports it.
-import type { ConfigValue } from "./parser.js";
+import { goType, type ConfigValue } from "./parser.js";
 import { parseGoDuration } from "../duration.js";
 import { DEFAULT_TLS_FIRST_FALLBACK, defaultTLSOptions, type TLSOptions } from "../options.js";
 import { CIPHERS, CURVES, buildTLSContext } from "../tls.js";
@@ -160,23 +160,6 @@ export function parseTLSBlock(v: ConfigValue, err: Report): TLSOptions | undefin
     return undefined;
   }
   return t;
-}
-
-function goType(e: ConfigValue): string {
-  switch (e.kind) {
-    case "integer":
-      return "int64";
-    case "float":
-      return "float64";
-    case "map":
-      return "map[string]interface {}";
-    case "array":
-      return "[]interface {}";
-    case "date":
-      return "time.Time";
-    default:
-      return e.kind;
-  }
 }
 
 /** nats-server's GenTLSConfig checks: null when the certificate, key and CA load. */

@@ -1,8 +1,6 @@
 // /connz: open and closed client connections, sorted and paginated as nats-server does
 // (monitor.go Connz, monitor_sort_opts.go). Only the requested page is turned into JSON
 // objects, one at a time as it is serialized; sorting works on the connections themselves.
-import { TLSSocket } from "node:tls";
-import { tlsConnInfo } from "../tls.js";
 import type { Client, Subscription } from "../client.js";
 import type { MonitorServer, Reply } from "./http.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
@@ -240,10 +238,7 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
   if (c.name !== "") ci.name = c.name;
   if (c.lang !== "") ci.lang = c.lang;
   if (c.version !== "") ci.version = c.version;
-  if (c.socket instanceof TLSSocket) {
-    const t = tlsConnInfo(c.socket, c.tlsFirst);
-    if (t !== null) Object.assign(ci, t);
-  }
+  if (c.tlsInfo !== null) Object.assign(ci, c.tlsInfo);
   if (opts.auth) {
     if (c.authUser !== "") ci.authorized_user = c.authUser;
     if (c.account !== "" && c.account !== "$G") ci.account = c.account;

@@ -3,7 +3,7 @@
 // Prometheus text format and the /dashboard page.
 import http from "node:http";
 import https from "node:https";
-import type { TLSContext } from "../tls.js";
+import { goAddr, handshakeErrorText, tcpPair, type TLSContext } from "../tls.js";
 import type net from "node:net";
 import type { Server } from "../server.js";
 import { BadRequest, goJSONParts } from "./util.js";
@@ -70,6 +70,8 @@ export class MonitorServer {
   private readonly queue = new MonitorQueue();
   private http: http.Server | https.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  /** HTTPS: each TCP connection's addresses, taken while it is open (for handshake errors). */
+  private readonly peers = new WeakMap<net.Socket, { from: string; pair: string }>();
   /** Sockets whose request was refused by Node's parser and answered by refused(). */
   private readonly refusedSockets = new WeakSet<net.Socket>();
   /** The address actually listened on. */
@@ -100,18 +102,23 @@ export class MonitorServer {
       afterBody(req, res, () => this.handle(req, res));
     // timeouts are checked every second (Node's default: 30 s), so they fire near their value
     const common = { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: 1000 };
-    const current = () => this.server.tlsContext?.secureContext ?? (secure as TLSContext).secureContext;
     const srv =
       secure === undefined
         ? http.createServer(common, handler)
-        : https.createServer(
-            {
-              ...common,
-              SNICallback: (_name, cb) => cb(null, current()),
-              secureContext: current(),
-            } as https.ServerOptions,
-            handler,
-          );
+        : https.createServer({ ...common, ...secure.secureOptions }, handler);
+    if (secure !== undefined) {
+      // each connection, with or without SNI, gets the certificate of the last reload: the
+      // server's default context is replaced before the connection's TLS socket is made
+      let used = secure;
+      srv.prependListener("connection", () => {
+        const now = this.server.tlsContext ?? secure;
+        if (now === used) return;
+        used = now;
+        (srv as https.Server).setSecureContext(now.secureOptions);
+      });
+    }
+    // https.Server passes a failed handshake on as a clientError: answered here first
+    if (secure !== undefined) srv.prependListener("tlsClientError", (e, socket) => this.handshakeFailed(e, socket));
     srv.on("clientError", (e: Error & { code?: string }, socket: net.Socket) => this.refused(e, socket));
     srv.on("connect", (req: http.IncomingMessage, socket: net.Socket) => {
       const ex = detachedExchange(socket, { method: "CONNECT", url: req.url ?? "", headers: {} });
@@ -119,6 +126,7 @@ export class MonitorServer {
     });
     srv.on("connection", (s: net.Socket) => {
       this.sockets.add(s);
+      if (secure !== undefined) this.peers.set(s, { from: goAddr(s.remoteAddress, s.remotePort), pair: tcpPair(s) });
       s.once("close", () => this.sockets.delete(s));
     });
     // a request's head must arrive within 5 s, the whole request (with any body) within 10 s
@@ -201,6 +209,24 @@ export class MonitorServer {
     // (a request timeout with an answer not begun: the body it waits for never came)
     socket.end(text, "latin1");
     socket.destroySoon();
+  }
+
+  /**
+   * A TLS handshake on the HTTPS port failed. As Go's http.Server: a plaintext HTTP request
+   * is told so in plaintext; anything else is logged (nats-server's "monitoring: " prefix).
+   */
+  private handshakeFailed(e: Error & { code?: string }, socket: net.Socket): void {
+    this.refusedSockets.add(socket);
+    // the TCP socket under the failed TLS one
+    const raw = (socket as net.Socket & { _parent?: net.Socket | null })._parent ?? undefined;
+    if (e.code === "ERR_SSL_HTTP_REQUEST" && raw?.writable === true) {
+      raw.end("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n", "latin1");
+      return;
+    }
+    const peer = raw === undefined ? undefined : this.peers.get(raw);
+    const text = handshakeErrorText(e, peer?.pair);
+    this.server.logger.errorf(`monitoring: TLS handshake error from ${peer?.from ?? ""}: ${text}`);
+    socket.destroy();
   }
 
   count(path: string): void {
