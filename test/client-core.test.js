@@ -328,6 +328,37 @@ for (const kind of serverKinds()) {
       assert.deepEqual(b, ["r0", "r1", "r2"]);
     });
 
+    it("requestMany: timer waits out maxWait for every reply; stall ends when the replies stop", async () => {
+      const nc = await conn();
+      nc.subscribe("many.t", {
+        callback: (_e, m) => {
+          for (let i = 0; i < 3; i++) m.respond(`t${i}`);
+        },
+      });
+      await nc.flush();
+      let t0 = performance.now();
+      const a = [];
+      for await (const m of await nc.requestMany("many.t", "", { strategy: "timer", maxWait: 400 })) a.push(m.string());
+      const timerTook = performance.now() - t0;
+      assert.deepEqual(a, ["t0", "t1", "t2"]);
+      assert.ok(timerTook >= 390, `timer ended after ${timerTook} ms, before maxWait`);
+      t0 = performance.now();
+      const b = [];
+      for await (const m of await nc.requestMany("many.t", "", { strategy: "stall", stall: 100, maxWait: 10000 }))
+        b.push(m.string());
+      const stallTook = performance.now() - t0;
+      assert.deepEqual(b, ["t0", "t1", "t2"]);
+      assert.ok(stallTook >= 95 && stallTook < 9000, `stall ended after ${stallTook} ms`);
+      // nobody listening: no responders, as with request()
+      await assert.rejects(
+        (async () => {
+          for await (const _m of await nc.requestMany("many.none", "", { strategy: "timer", maxWait: 2000 })) {
+          }
+        })(),
+        (e) => e instanceof errors.RequestError && e.isNoResponders(),
+      );
+    });
+
     it("queue groups split messages between members, each message once", async () => {
       const a = await conn();
       const b = await conn();
