@@ -41,6 +41,7 @@ describe("client options", () => {
     for (const k of ["noRandomize", "noEcho", "verbose", "pedantic", "waitOnFirstConnect"])
       assert.equal(DEFAULTS[k], false, k);
     assert.deepEqual(DEFAULTS.servers, ["127.0.0.1:4222"]);
+    assert.ok(Object.isFrozen(DEFAULTS) && Object.isFrozen(DEFAULTS.servers), "DEFAULTS cannot be changed");
   });
 
   it("connect() with nothing dials 127.0.0.1:4222 with the defaults", async (t) => {
@@ -176,6 +177,19 @@ for (const kind of serverKinds()) {
     });
     after(async () => {
       await srv.stop();
+    });
+
+    it("connect({servers}) alone: every default in effect (options, pending limits, echo)", async () => {
+      const nc = await connect({ servers: srv.url });
+      conns.push(nc);
+      for (const [k, v] of Object.entries(DEFAULTS)) if (k !== "servers") assert.equal(nc.options[k], v, k);
+      assert.deepEqual(nc.options.servers, [srv.url]);
+      assert.equal(nc.options.tls, undefined);
+      const sub = nc.subscribe("def.x", { max: 1 });
+      assert.deepEqual(sub.getPendingLimits(), { msgs: 65536, bytes: 64 * 1024 * 1024 });
+      nc.publish("def.x", "echo is on");
+      for await (const m of sub) assert.equal(m.string(), "echo is on");
+      assert.equal(nc.state, "CONNECTED");
     });
 
     it("copies the options it is given: later changes do not leak in", async () => {
