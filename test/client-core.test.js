@@ -124,7 +124,19 @@ describe("client options", () => {
       await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
       assert.deepEqual(
         events.map((e) => `${e.type}/${e.state}`),
-        ["staleConnection/CONNECTED", "disconnect/CLOSED", "close/CLOSED"],
+        [
+          "ping/CONNECTED",
+          "ping/CONNECTED",
+          "ping/CONNECTED",
+          "staleConnection/CONNECTED",
+          "disconnect/CLOSED",
+          "close/CLOSED",
+        ],
+      );
+      // as nats.js: each tick reports the PINGs out, counting the one it is about to send
+      assert.deepEqual(
+        events.filter((e) => e.type === "ping").map((e) => e.pendingPings),
+        [1, 2, 3],
       );
       assert.equal(pings, 1 + 2, "the handshake PING and maxPingOut interval PINGs");
     } finally {

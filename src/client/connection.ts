@@ -916,6 +916,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
 
   private readonly onPingTimer = (): void => {
     if (!this.live) return;
+    // nats.js's ping status: every tick, counting the PINGs out including this one
+    this.emit({ type: "ping", pendingPings: this.pout + 1, state: this.st });
     if (this.pout >= this.options.maxPingOut) {
       this.emit({ type: "staleConnection", state: this.st });
       this.transportLost(this.transport as Transport, new ConnectionError("stale connection"));
