@@ -351,7 +351,7 @@ for (const kind of serverKinds()) {
       const b = [];
       for await (const m of await nc.requestMany("many.x", "", { strategy: "sentinel", maxWait: 2000 }))
         b.push(m.string());
-      assert.deepEqual(b, ["r0", "r1", "r2"]);
+      assert.deepEqual(b, ["r0", "r1", "r2", ""], "the empty sentinel is yielded last, as nats.js does");
     });
 
     it("requestMany: timer waits out maxWait for every reply; stall ends when the replies stop", async () => {
@@ -599,6 +599,60 @@ for (const kind of serverKinds()) {
       const b = await program(tsnats, srv.url);
       assert.deepEqual(b, a);
       assert.ok(a.length >= 6);
+    });
+
+    it("behaves as nats.js: subscription timeouts, requestMany strategies, unsubscribe(max), counters", async () => {
+      async function program(lib, url) {
+        const nc = await lib.connect({ servers: url });
+        const out = [];
+        // a quiet subscription with a timeout: iterator and callback forms
+        const quiet = nc.subscribe("beh.quiet", { timeout: 50 });
+        try {
+          for await (const _m of quiet) out.push("unexpected message");
+        } catch (e) {
+          out.push(`iter:${e.name}`);
+        }
+        out.push(`iter closed:${(await quiet.closed)?.name}:${quiet.isClosed()}`);
+        const cbErr = await new Promise((resolve) => {
+          nc.subscribe("beh.quiet2", { timeout: 50, callback: (err, m) => resolve(`${err?.name}:${typeof m}`) });
+        });
+        out.push(`cb:${cbErr}`);
+        // a message in time cancels the timeout
+        const busy = nc.subscribe("beh.busy", { timeout: 200, max: 1 });
+        nc.publish("beh.busy", "in time");
+        for await (const m of busy) out.push(`busy:${m.string()}`);
+        // requestMany: each strategy
+        nc.subscribe("beh.many", {
+          callback: (_e, m) => {
+            for (let i = 0; i < 3; i++) m.respond(`r${i}`);
+            m.respond(lib.Empty);
+          },
+        });
+        for (const o of [
+          { strategy: "count", maxMessages: 2, maxWait: 2000 },
+          { strategy: "sentinel", maxWait: 2000 },
+          { strategy: "stall", stall: 100, maxWait: 5000 },
+          { strategy: "timer", maxWait: 200 },
+        ]) {
+          const got = [];
+          for await (const m of await nc.requestMany("beh.many", "", o)) got.push(m.string() || "(empty)");
+          out.push(`${o.strategy}:${got.join(",")}`);
+        }
+        // unsubscribe(max) and the counters
+        const sub = nc.subscribe("beh.n");
+        sub.unsubscribe(3);
+        for (let i = 0; i < 5; i++) nc.publish("beh.n", String(i));
+        const seen = [];
+        for await (const m of sub) seen.push(m.string());
+        // (nats.js's getPending() and getMax() after the end are quirks not copied: 1 and undefined)
+        out.push(`n:${seen.join(",")}:${sub.getReceived()}:${sub.getProcessed()}:${sub.isClosed()}`);
+        await nc.drain();
+        return out;
+      }
+      const a = await program(natsjs, srv.url);
+      const b = await program(tsnats, srv.url);
+      assert.deepEqual(b, a);
+      assert.equal(a.length, 9);
     });
   });
 }

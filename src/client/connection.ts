@@ -468,9 +468,10 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
           const e = new NoRespondersError(subject);
           return finish(new RequestError(e.message, { cause: e }));
         }
-        if (strategy === "sentinel" && m.data.length === 0) return finish();
         count++;
         q.push(m);
+        // as nats.js: the empty sentinel is yielded, then the iterator ends
+        if (strategy === "sentinel" && m.data.length === 0) return finish();
         if (strategy === "count" && count >= maxMessages) return finish();
         if (strategy === "stall") {
           if (stallTimer !== null) clearTimeout(stallTimer);
