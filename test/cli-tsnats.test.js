@@ -12,6 +12,7 @@ import path from "node:path";
 import { createUser } from "@nats-io/nkeys";
 import { ROOT, serverKinds, startServer, freePort } from "./helpers/servers.js";
 import { waitUntil } from "./helpers/wait.js";
+import { makeOperatorMode } from "./helpers/operator.js";
 
 const CLI = path.join(ROOT, "dist", "cli", "tsnats.js");
 const kinds = serverKinds();
@@ -663,19 +664,11 @@ describe("tsnats CLI: server ping and info with a system account (nats-server)",
   });
 });
 
-/**
- * Start a server with a config file, or return null when this kind refuses the config's feature
- * as not supported yet (tsnats-server before its TLS and NKey support land).
- */
-async function startWithConfig(kind, dir, name, text) {
+/** Start a server with a config file written into dir. */
+function startWithConfig(kind, dir, name, text) {
   const conf = path.join(dir, name);
   writeFileSync(conf, text);
-  try {
-    return await startServer(kind, ["-c", conf]);
-  } catch (err) {
-    if (/not supported by tsnats-server yet/.test(err.message)) return null;
-    throw err;
-  }
+  return startServer(kind, ["-c", conf]);
 }
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
@@ -718,7 +711,7 @@ for (const kind of kinds) {
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("--tlsca, --tlscert and --tlskey connect to a server that verifies client certificates", async (t) => {
+    it("--tlsca, --tlscert and --tlskey connect to a server that verifies client certificates", async () => {
       makeCerts(dir);
       const f = (n) => path.join(dir, n);
       const srv = await startWithConfig(
@@ -727,7 +720,6 @@ for (const kind of kinds) {
         "tls.conf",
         `tls {\n  cert_file: "${f("server.pem")}"\n  key_file: "${f("server-key.pem")}"\n  ca_file: "${f("ca.pem")}"\n  verify: true\n}\n`,
       );
-      if (!srv) return t.skip(`${kind} does not support TLS yet`);
       try {
         const url = `tls://127.0.0.1:${srv.port}`;
         const ok = await cli([
@@ -768,7 +760,7 @@ for (const kind of kinds) {
       }
     });
 
-    it("--nkey signs the server's nonce with the seed in the file", async (t) => {
+    it("--nkey signs the server's nonce with the seed in the file", async () => {
       const user = createUser();
       const other = createUser();
       const seedFile = path.join(dir, "user.nk");
@@ -781,7 +773,6 @@ for (const kind of kinds) {
         "nkey.conf",
         `authorization {\n  users = [ { nkey: ${user.getPublicKey()} } ]\n}\n`,
       );
-      if (!srv) return t.skip(`${kind} does not support NKey users yet`);
       try {
         assertOk(await cli(["-s", srv.url, "--nkey", seedFile, "pub", "cli.nk", "x"]), "--nkey");
         const bad = await cli(["-s", srv.url, "--nkey", otherFile, "pub", "cli.nk", "x"]);
@@ -796,6 +787,84 @@ for (const kind of kinds) {
     });
   });
 }
+
+// nats-server 2.9 has no handshake_first (2.10 has): --tlsfirst runs against tsnats-server.
+describe("tsnats CLI: --tlsfirst against tsnats-server with handshake_first", () => {
+  let dir;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tsnats-cli-tlsfirst-"));
+    makeCerts(dir);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("pub/sub and rtt with --tlsfirst; without it the connect fails", async () => {
+    const f = (n) => path.join(dir, n);
+    const srv = await startWithConfig(
+      "tsnats",
+      dir,
+      "tlsfirst.conf",
+      `tls {\n  cert_file: "${f("server.pem")}"\n  key_file: "${f("server-key.pem")}"\n  handshake_first: true\n  timeout: 1\n}\n`,
+    );
+    try {
+      const s = ["-s", `tls://127.0.0.1:${srv.port}`, "--tlsca", f("ca.pem")];
+      const sub = await subReady([...s, "--tlsfirst", "tf.x", "--count", "1"]);
+      assertOk(await cli([...s, "--tlsfirst", "pub", "tf.x", "over tls first"]), "pub --tlsfirst");
+      await sub.exited;
+      assert.equal(sub.stdout, '[#1] Received on "tf.x"\nover tls first\n\n\n');
+      assertOk(await cli([...s, "--tlsfirst", "rtt", "1"]), "rtt --tlsfirst");
+      const plain = await cli([...s, "--timeout", "1s", "pub", "tf.x", "y"]);
+      assert.equal(plain.code, 1, "without --tlsfirst no INFO comes");
+      assert.match(plain.stderr, /^tsnats: error: could not connect to tls:\/\/127\.0\.0\.1:\d+: .+\n$/);
+    } finally {
+      await srv.stop();
+    }
+  });
+});
+
+// tsnats-server has no operator mode (JWT accounts) yet: --creds runs against nats-server only,
+// with an operator, accounts and users made at test time.
+describe("tsnats CLI: --creds against nats-server in operator mode", () => {
+  let dir;
+  let op;
+  let srv;
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tsnats-cli-creds-"));
+    op = await makeOperatorMode(dir);
+    srv = await startServer("nats-server", ["-c", op.conf]);
+  });
+  after(async () => {
+    await srv?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("pub/sub and request/reply with a user's creds file, and NATS_CREDS", async () => {
+    const s = ["-s", srv.url, "--creds", op.app];
+    const sub = await subReady([...s, "cr.x", "--count", "1"]);
+    assertOk(await cli(["-s", srv.url, "pub", "cr.x", "signed"], { env: { NATS_CREDS: op.app } }), "pub NATS_CREDS");
+    await sub.exited;
+    assert.equal(sub.stdout, '[#1] Received on "cr.x"\nsigned\n\n\n');
+    const rep = await replyReady([...s, "cr.svc", "pong", "--count", "1"]);
+    const r = await cli([...s, "request", "cr.svc", "ping"]);
+    assertOk(r, "request --creds");
+    assert.equal(r.stdout, "pong\n\n\n");
+    await rep.exited;
+  });
+
+  it("creds of an unknown account, no creds, or a file without creds: a clear error and exit 1", async () => {
+    for (const args of [["--creds", op.stranger], [], ["--creds", op.conf]]) {
+      const r = await cli(["-s", srv.url, ...args, "pub", "cr.x", "y"]);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /^tsnats: error: .+\n$/);
+      if (args[1] !== op.conf) assert.match(r.stderr, /Authorization Violation/);
+    }
+  });
+
+  it("server ping with the system account's creds lists the server", async () => {
+    const r = await cli(["-s", srv.url, "--creds", op.sys, "server", "ping", "1"]);
+    assertOk(r, "server ping --creds");
+    assert.match(r.stdout, /---- ping statistics ----/);
+  });
+});
 
 describe("tsnats CLI: usage errors", () => {
   const usage = async (args, re) => {

@@ -41,6 +41,7 @@ describe("client options", () => {
     for (const k of ["noRandomize", "noEcho", "verbose", "pedantic", "waitOnFirstConnect"])
       assert.equal(DEFAULTS[k], false, k);
     assert.deepEqual(DEFAULTS.servers, ["127.0.0.1:4222"]);
+    assert.ok(Object.isFrozen(DEFAULTS) && Object.isFrozen(DEFAULTS.servers), "DEFAULTS cannot be changed");
   });
 
   it("connect() with nothing dials 127.0.0.1:4222 with the defaults", async (t) => {
@@ -123,7 +124,19 @@ describe("client options", () => {
       await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
       assert.deepEqual(
         events.map((e) => `${e.type}/${e.state}`),
-        ["staleConnection/CONNECTED", "disconnect/CLOSED", "close/CLOSED"],
+        [
+          "ping/CONNECTED",
+          "ping/CONNECTED",
+          "ping/CONNECTED",
+          "staleConnection/CONNECTED",
+          "disconnect/CLOSED",
+          "close/CLOSED",
+        ],
+      );
+      // as nats.js: each tick reports the PINGs out, counting the one it is about to send
+      assert.deepEqual(
+        events.filter((e) => e.type === "ping").map((e) => e.pendingPings),
+        [1, 2, 3],
       );
       assert.equal(pings, 1 + 2, "the handshake PING and maxPingOut interval PINGs");
     } finally {
@@ -176,6 +189,19 @@ for (const kind of serverKinds()) {
     });
     after(async () => {
       await srv.stop();
+    });
+
+    it("connect({servers}) alone: every default in effect (options, pending limits, echo)", async () => {
+      const nc = await connect({ servers: srv.url });
+      conns.push(nc);
+      for (const [k, v] of Object.entries(DEFAULTS)) if (k !== "servers") assert.equal(nc.options[k], v, k);
+      assert.deepEqual(nc.options.servers, [srv.url]);
+      assert.equal(nc.options.tls, undefined);
+      const sub = nc.subscribe("def.x", { max: 1 });
+      assert.deepEqual(sub.getPendingLimits(), { msgs: 65536, bytes: 64 * 1024 * 1024 });
+      nc.publish("def.x", "echo is on");
+      for await (const m of sub) assert.equal(m.string(), "echo is on");
+      assert.equal(nc.state, "CONNECTED");
     });
 
     it("copies the options it is given: later changes do not leak in", async () => {
@@ -325,7 +351,38 @@ for (const kind of serverKinds()) {
       const b = [];
       for await (const m of await nc.requestMany("many.x", "", { strategy: "sentinel", maxWait: 2000 }))
         b.push(m.string());
-      assert.deepEqual(b, ["r0", "r1", "r2"]);
+      assert.deepEqual(b, ["r0", "r1", "r2", ""], "the empty sentinel is yielded last, as nats.js does");
+    });
+
+    it("requestMany: timer waits out maxWait for every reply; stall ends when the replies stop", async () => {
+      const nc = await conn();
+      nc.subscribe("many.t", {
+        callback: (_e, m) => {
+          for (let i = 0; i < 3; i++) m.respond(`t${i}`);
+        },
+      });
+      await nc.flush();
+      let t0 = performance.now();
+      const a = [];
+      for await (const m of await nc.requestMany("many.t", "", { strategy: "timer", maxWait: 400 })) a.push(m.string());
+      const timerTook = performance.now() - t0;
+      assert.deepEqual(a, ["t0", "t1", "t2"]);
+      assert.ok(timerTook >= 390, `timer ended after ${timerTook} ms, before maxWait`);
+      t0 = performance.now();
+      const b = [];
+      for await (const m of await nc.requestMany("many.t", "", { strategy: "stall", stall: 100, maxWait: 10000 }))
+        b.push(m.string());
+      const stallTook = performance.now() - t0;
+      assert.deepEqual(b, ["t0", "t1", "t2"]);
+      assert.ok(stallTook >= 95 && stallTook < 9000, `stall ended after ${stallTook} ms`);
+      // nobody listening: no responders, as with request()
+      await assert.rejects(
+        (async () => {
+          for await (const _m of await nc.requestMany("many.none", "", { strategy: "timer", maxWait: 2000 })) {
+          }
+        })(),
+        (e) => e instanceof errors.RequestError && e.isNoResponders(),
+      );
     });
 
     it("queue groups split messages between members, each message once", async () => {
@@ -542,6 +599,60 @@ for (const kind of serverKinds()) {
       const b = await program(tsnats, srv.url);
       assert.deepEqual(b, a);
       assert.ok(a.length >= 6);
+    });
+
+    it("behaves as nats.js: subscription timeouts, requestMany strategies, unsubscribe(max), counters", async () => {
+      async function program(lib, url) {
+        const nc = await lib.connect({ servers: url });
+        const out = [];
+        // a quiet subscription with a timeout: iterator and callback forms
+        const quiet = nc.subscribe("beh.quiet", { timeout: 50 });
+        try {
+          for await (const _m of quiet) out.push("unexpected message");
+        } catch (e) {
+          out.push(`iter:${e.name}`);
+        }
+        out.push(`iter closed:${(await quiet.closed)?.name}:${quiet.isClosed()}`);
+        const cbErr = await new Promise((resolve) => {
+          nc.subscribe("beh.quiet2", { timeout: 50, callback: (err, m) => resolve(`${err?.name}:${typeof m}`) });
+        });
+        out.push(`cb:${cbErr}`);
+        // a message in time cancels the timeout
+        const busy = nc.subscribe("beh.busy", { timeout: 200, max: 1 });
+        nc.publish("beh.busy", "in time");
+        for await (const m of busy) out.push(`busy:${m.string()}`);
+        // requestMany: each strategy
+        nc.subscribe("beh.many", {
+          callback: (_e, m) => {
+            for (let i = 0; i < 3; i++) m.respond(`r${i}`);
+            m.respond(lib.Empty);
+          },
+        });
+        for (const o of [
+          { strategy: "count", maxMessages: 2, maxWait: 2000 },
+          { strategy: "sentinel", maxWait: 2000 },
+          { strategy: "stall", stall: 100, maxWait: 5000 },
+          { strategy: "timer", maxWait: 200 },
+        ]) {
+          const got = [];
+          for await (const m of await nc.requestMany("beh.many", "", o)) got.push(m.string() || "(empty)");
+          out.push(`${o.strategy}:${got.join(",")}`);
+        }
+        // unsubscribe(max) and the counters
+        const sub = nc.subscribe("beh.n");
+        sub.unsubscribe(3);
+        for (let i = 0; i < 5; i++) nc.publish("beh.n", String(i));
+        const seen = [];
+        for await (const m of sub) seen.push(m.string());
+        // (nats.js's getPending() and getMax() after the end are quirks not copied: 1 and undefined)
+        out.push(`n:${seen.join(",")}:${sub.getReceived()}:${sub.getProcessed()}:${sub.isClosed()}`);
+        await nc.drain();
+        return out;
+      }
+      const a = await program(natsjs, srv.url);
+      const b = await program(tsnats, srv.url);
+      assert.deepEqual(b, a);
+      assert.equal(a.length, 9);
     });
   });
 }

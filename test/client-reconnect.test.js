@@ -131,6 +131,63 @@ for (const kind of serverKinds()) {
       }
     });
 
+    it("nc.state and status() agree at every moment: a lifecycle through an outage and a drain", async () => {
+      const s = await restartable(kind);
+      const nc = await connect({
+        servers: s.url,
+        reconnectTimeWait: 100,
+        reconnectJitter: 0,
+        maxReconnectAttempts: -1,
+      });
+      const events = [];
+      // every event carries the state it moved to, and nc.state is that state when it is handed out
+      // unless a later transition already happened (then a later event says so)
+      (async () => {
+        for await (const e of nc.status()) events.push({ type: e.type, state: e.state, now: nc.state });
+      })();
+      // nc.state sampled every millisecond, consecutive repeats folded
+      const sampled = ["CONNECTED"];
+      const sampler = setInterval(() => {
+        if (sampled.at(-1) !== nc.state) sampled.push(nc.state);
+      }, 1);
+      try {
+        assert.equal(nc.state, "CONNECTED");
+        await s.kill();
+        await waitUntil(() => events.filter((e) => e.type === "reconnecting").length >= 3, "3 attempts", 5000);
+        await s.start();
+        await waitUntil(() => events.some((e) => e.type === "reconnect"), "the reconnect", 10000);
+        assert.equal(nc.state, "CONNECTED");
+        const d = nc.drain();
+        assert.equal(nc.state, "DRAINING_SUBS");
+        await d;
+        assert.equal(nc.state, "CLOSED");
+        await waitUntil(() => events.some((e) => e.type === "close"), "the close event");
+      } finally {
+        clearInterval(sampler);
+        if (!nc.isClosed()) await nc.close();
+        await s.stop();
+      }
+      if (sampled.at(-1) !== nc.state) sampled.push(nc.state);
+      const seq = events.map((e) => `${e.type}/${e.state}`).join(" ");
+      assert.match(
+        seq,
+        /^disconnect\/DISCONNECTED (reconnecting\/RECONNECTING ){3,}reconnect\/CONNECTED drainingSubs\/DRAINING_SUBS drainingPubs\/DRAINING_PUBS close\/CLOSED$/,
+      );
+      const order = ["CONNECTED", ...events.map((e) => e.state)].filter((st, i, a) => i === 0 || st !== a[i - 1]);
+      // every state nc.state was seen in, in the order of the events: none without its event
+      let j = 0;
+      for (const st of sampled) {
+        while (j < order.length && order[j] !== st) j++;
+        assert.ok(j < order.length, `nc.state went ${sampled.join(" → ")}; the events say ${order.join(" → ")}`);
+      }
+      assert.ok(sampled.includes("RECONNECTING"), sampled.join(" → "));
+      // when an event is handed out, nc.state is its state or one that a later event announces
+      for (let i = 0; i < events.length; i++) {
+        const later = events.slice(i).map((e) => e.state);
+        assert.ok(later.includes(events[i].now), `at ${events[i].type} nc.state was ${events[i].now}`);
+      }
+    });
+
     it("reconnect buffer full: publish throws ReconnectBufferFullError, nothing accepted before is lost", async () => {
       const s = await restartable(kind);
       const nc = await connect({

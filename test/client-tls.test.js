@@ -1,15 +1,23 @@
 // The tsnats client over TLS and with authentication. Certificates are made at test time
 // with openssl (a CA, a server certificate for 127.0.0.1/localhost, a client certificate).
-// TLS runs against every server kind that starts with TLS flags (tsnats-server refuses them
-// until its TLS lands, and is then skipped here); auth runs against every kind.
+// TLS and auth run against both server kinds; the creds (JWT) case runs against nats-server
+// only, in operator mode, because tsnats-server has no operator mode yet.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import tls from "node:tls";
 import { writeFileSync, readFileSync } from "node:fs";
 import { createUser } from "@nats-io/nkeys";
-import { connect, errors, nkeyAuthenticator, credsAuthenticator, jwtAuthenticator } from "../dist/client/index.js";
+import {
+  connect,
+  errors,
+  nkeyAuthenticator,
+  credsAuthenticator,
+  credsFileAuthenticator,
+  jwtAuthenticator,
+} from "../dist/client/index.js";
 import { freePort, serverKinds, startServer } from "./helpers/servers.js";
 import { makeCerts } from "./helpers/certs.js";
+import { makeOperatorMode } from "./helpers/operator.js";
 import { waitUntil } from "./helpers/wait.js";
 
 // the CA, server and client certificates of test/helpers/certs.js (client: CN=alice)
@@ -17,15 +25,10 @@ let certs;
 after(() => certs?.cleanup());
 const f = (n) => certs.file(n);
 
-async function startTls(kind, extra = [], port = null) {
+function startTls(kind, extra = [], port = null) {
   const args = ["--tls", "--tlscert", f("server.pem"), "--tlskey", f("server-key.pem"), ...extra];
   if (port !== null) args.unshift("-a", "127.0.0.1", "-p", String(port));
-  try {
-    return await startServer(kind, args, port !== null ? { noDefaults: true } : {});
-  } catch (e) {
-    if (kind === "tsnats" && /not supported|exited/i.test(e.message)) return null;
-    throw e;
-  }
+  return startServer(kind, args, port !== null ? { noDefaults: true } : {});
 }
 
 before(() => {
@@ -34,9 +37,8 @@ before(() => {
 
 for (const kind of serverKinds()) {
   describe(`tsnats client TLS [${kind}]`, () => {
-    it("tls:// with the CA: encrypted, verified, messages flow", async (t) => {
+    it("tls:// with the CA: encrypted, verified, messages flow", async () => {
       const srv = await startTls(kind);
-      if (srv === null) return t.skip("this server kind has no TLS yet");
       try {
         const nc = await connect({
           servers: `tls://127.0.0.1:${srv.port}`,
@@ -56,11 +58,10 @@ for (const kind of serverKinds()) {
       }
     });
 
-    it("client certificates (tlsverify), and TLS again on reconnect", async (t) => {
+    it("client certificates (tlsverify), and TLS again on reconnect", async () => {
       const port = await freePort();
       const extra = ["--tlsverify", "--tlscacert", f("ca.pem")];
       let srv = await startTls(kind, extra, port);
-      if (srv === null) return t.skip("this server kind has no TLS yet");
       const nc = await connect({
         servers: `127.0.0.1:${port}`,
         tls: { caFile: f("ca.pem"), certFile: f("client.pem"), keyFile: f("client-key.pem") },
@@ -181,19 +182,12 @@ for (const kind of serverKinds()) {
       }
     });
 
-    it("nkey seed: the server's nonce is signed", async (t) => {
+    it("nkey seed: the server's nonce is signed", async () => {
       const kp = createUser();
       const seed = new TextDecoder().decode(kp.getSeed());
       const conf = f(`nkey-${kind}.conf`);
       writeFileSync(conf, `authorization { users: [ { nkey: ${kp.getPublicKey()} } ] }\n`);
-      let srv;
-      try {
-        srv = await startServer(kind, ["-c", conf]);
-      } catch (e) {
-        if (kind === "tsnats")
-          return t.skip(`tsnats-server did not start with nkey users: ${e.message.split("\n")[0]}`);
-        throw e;
-      }
+      const srv = await startServer(kind, ["-c", conf]);
       try {
         const nc = await connect({ servers: srv.url, authenticator: nkeyAuthenticator(seed), reconnect: false });
         await nc.flush();
@@ -211,8 +205,34 @@ for (const kind of serverKinds()) {
 }
 
 describe("handshakeFirst", () => {
-  // nats-server 2.9 has no handshake_first, so a stand-in TLS server plays the server: it
-  // expects the TLS handshake at once, then sends INFO and answers PING.
+  // nats-server 2.9 has no handshake_first (2.10 has), so it is tested against tsnats-server
+  // with `tls { handshake_first: true }`, and against a stand-in TLS server that records the
+  // CONNECT.
+  it("against tsnats-server with handshake_first: messages flow; a client without it is refused", async () => {
+    const conf = f("tlsfirst.conf");
+    writeFileSync(
+      conf,
+      `tls {\n  cert_file: "${f("server.pem")}"\n  key_file: "${f("server-key.pem")}"\n  handshake_first: true\n  timeout: 1\n}\n`,
+    );
+    const srv = await startServer("tsnats", ["-c", conf]);
+    try {
+      const url = `tls://127.0.0.1:${srv.port}`;
+      const nc = await connect({ servers: url, tls: { caFile: f("ca.pem"), handshakeFirst: true }, reconnect: false });
+      assert.equal(nc.info.tls_required, true);
+      const sub = nc.subscribe("tlsfirst.x", { max: 1 });
+      nc.publish("tlsfirst.x", "first");
+      for await (const m of sub) assert.equal(m.string(), "first");
+      await nc.close();
+      // a client that waits for a plaintext INFO gets none: its connect fails
+      await assert.rejects(
+        connect({ servers: url, tls: { caFile: f("ca.pem") }, reconnect: false, timeout: 1500 }),
+        (e) => e instanceof errors.ConnectionError,
+      );
+    } finally {
+      await srv.stop();
+    }
+  });
+
   it("does the TLS handshake before the server's INFO", async () => {
     const lines = [];
     const srv = tls.createServer(
@@ -241,6 +261,36 @@ describe("handshakeFirst", () => {
       await nc.close();
     } finally {
       await new Promise((r) => srv.close(r));
+    }
+  });
+});
+
+describe("creds authenticator against nats-server in operator mode", () => {
+  // tsnats-server has no operator mode (JWT accounts) yet, so this runs against nats-server only.
+  it("a creds file made at test time (operator, account, user) connects; others are refused", async () => {
+    const op = await makeOperatorMode(certs.dir);
+    const srv = await startServer("nats-server", ["-c", op.conf]);
+    try {
+      const nc = await connect({ servers: srv.url, authenticator: credsFileAuthenticator(op.app), reconnect: false });
+      const sub = nc.subscribe("creds.x", { max: 1 });
+      nc.publish("creds.x", "signed");
+      for await (const m of sub) assert.equal(m.string(), "signed");
+      await nc.close();
+      const nc2 = await connect({
+        servers: srv.url,
+        authenticator: credsAuthenticator(readFileSync(op.app)),
+        reconnect: false,
+      });
+      await nc2.flush();
+      await nc2.close();
+      for (const authenticator of [credsFileAuthenticator(op.stranger), undefined]) {
+        await assert.rejects(
+          connect({ servers: srv.url, authenticator, reconnect: false }),
+          (e) => e instanceof errors.AuthorizationError,
+        );
+      }
+    } finally {
+      await srv.stop();
     }
   });
 });

@@ -2,7 +2,9 @@
 // package is packed with npm pack, installed into an empty temporary project (its
 // dependencies from the npm cache or registry, as CI's npm ci gets them), and a three-line
 // script there starts a server that a raw client PINGs. The script then stops the server
-// and its process must exit on its own (nothing left open).
+// and its process must exit on its own (nothing left open). The installed bins run too:
+// `npx tsnats --help`, and `npx tsnats sub`/`pub` round a message through the installed
+// tsnats-server.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -140,5 +142,87 @@ describe("fresh project: npm install tsnats, three lines, a running server", () 
     ]);
     clearTimeout(timer);
     assert.equal(code, 0, `the script did not exit cleanly after shutdown:\n${out}`);
+  });
+
+  it("the installed bins: npx tsnats --help, and a pub/sub round trip through the installed tsnats-server", {
+    timeout: 90_000,
+  }, async () => {
+    assert.ok(existsSync(path.join(proj, "node_modules", "tsnats")), "the install step must have passed");
+    const npx = process.platform === "win32" ? "npx.cmd" : "npx";
+    const help = await run(npx, ["--no-install", "tsnats", "--help"], proj, 30_000);
+    assert.equal(help.code, 0, `npx tsnats --help failed:\n${help.out}`);
+    assert.match(help.out, /^Usage: tsnats /m);
+    for (const verb of ["pub", "sub", "request", "reply", "rtt", "bench", "server"]) {
+      assert.match(help.out, new RegExp(`^  ${verb}\\b`, "m"), `--help lists ${verb}`);
+    }
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    delete env.NODE_OPTIONS;
+    // the server runs through its bin link (not npx), so the handle here is the server process itself
+    const srv = spawn(path.join(proj, "node_modules", ".bin", "tsnats-server"), ["-a", "127.0.0.1", "-p", "-1"], {
+      cwd: proj,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.add(srv);
+    const sub = { out: "" };
+    try {
+      let log = "";
+      const port = await new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`tsnats-server did not listen within 20 s:\n${log}`)), 20_000);
+        srv.stderr.on("data", (d) => {
+          log += d;
+          const m = /Listening for client connections on [^\s]*:(\d+)/.exec(log);
+          if (m) {
+            clearTimeout(t);
+            resolve(Number(m[1]));
+          }
+        });
+        srv.once("exit", (code) => {
+          clearTimeout(t);
+          reject(new Error(`tsnats-server exited (${code}):\n${log}`));
+        });
+      });
+      const url = `nats://127.0.0.1:${port}`;
+      sub.p = spawn(npx, ["--no-install", "tsnats", "-s", url, "sub", "fresh.x", "--count", "1"], {
+        cwd: proj,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      children.add(sub.p);
+      sub.p.stdout.on("data", (d) => (sub.out += d));
+      sub.p.stderr.on("data", (d) => (sub.out += d));
+      const subExit = new Promise((resolve) => sub.p.once("exit", (code) => resolve(code)));
+      await new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`tsnats sub did not subscribe within 20 s:\n${sub.out}`)), 20_000);
+        const check = () => {
+          if (/Subscribing on fresh\.x/.test(sub.out)) {
+            clearTimeout(t);
+            resolve();
+          }
+        };
+        sub.p.stderr.on("data", check);
+        subExit.then((code) => {
+          clearTimeout(t);
+          reject(new Error(`tsnats sub exited (${code}) before subscribing:\n${sub.out}`));
+        });
+      });
+      const pub = await run(
+        npx,
+        ["--no-install", "tsnats", "-s", url, "pub", "fresh.x", "from the tarball"],
+        proj,
+        30_000,
+      );
+      assert.equal(pub.code, 0, `tsnats pub failed:\n${pub.out}`);
+      assert.equal(await subExit, 0, `tsnats sub failed:\n${sub.out}`);
+      assert.match(sub.out, /\[#1\] Received on "fresh\.x"\nfrom the tarball\n/);
+    } finally {
+      if (sub.p && sub.p.exitCode === null) sub.p.kill("SIGKILL");
+      if (srv.exitCode === null) {
+        const gone = new Promise((resolve) => srv.once("exit", resolve));
+        srv.kill("SIGTERM");
+        await gone;
+      }
+    }
   });
 });

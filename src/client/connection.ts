@@ -468,9 +468,10 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
           const e = new NoRespondersError(subject);
           return finish(new RequestError(e.message, { cause: e }));
         }
-        if (strategy === "sentinel" && m.data.length === 0) return finish();
         count++;
         q.push(m);
+        // as nats.js: the empty sentinel is yielded, then the iterator ends
+        if (strategy === "sentinel" && m.data.length === 0) return finish();
         if (strategy === "count" && count >= maxMessages) return finish();
         if (strategy === "stall") {
           if (stallTimer !== null) clearTimeout(stallTimer);
@@ -916,6 +917,8 @@ export class NatsConnectionImpl implements NatsConnection, ParserHandler, SubOwn
 
   private readonly onPingTimer = (): void => {
     if (!this.live) return;
+    // nats.js's ping status: every tick, counting the PINGs out including this one
+    this.emit({ type: "ping", pendingPings: this.pout + 1, state: this.st });
     if (this.pout >= this.options.maxPingOut) {
       this.emit({ type: "staleConnection", state: this.st });
       this.transportLost(this.transport as Transport, new ConnectionError("stale connection"));

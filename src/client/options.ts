@@ -57,8 +57,8 @@ export interface ConnectionOptions {
 export const DEFAULT_PORT = 4222;
 export const DEFAULT_HOST = "127.0.0.1";
 
-/** The defaults, as nats.c 3.x has them. */
-export const DEFAULTS = {
+/** The defaults, as nats.c 3.x has them (frozen: an application cannot change them for everyone). */
+export const DEFAULTS = Object.freeze({
   maxPingOut: 2,
   maxReconnectAttempts: 60,
   noEcho: false,
@@ -69,7 +69,7 @@ export const DEFAULTS = {
   reconnectJitter: 100,
   reconnectJitterTLS: 1000,
   reconnectTimeWait: 2000,
-  servers: [`${DEFAULT_HOST}:${DEFAULT_PORT}`],
+  servers: Object.freeze([`${DEFAULT_HOST}:${DEFAULT_PORT}`]),
   timeout: 2000,
   verbose: false,
   waitOnFirstConnect: false,
@@ -80,7 +80,7 @@ export const DEFAULTS = {
   ioBufSize: 32 * 1024,
   maxPendingMsgs: 65536,
   maxPendingBytes: 64 * 1024 * 1024,
-} as const;
+} as const);
 
 export type ResolvedOptions = Omit<ConnectionOptions, keyof typeof DEFAULTS | "servers"> & {
   -readonly [K in Exclude<keyof typeof DEFAULTS, "servers">]: (typeof DEFAULTS)[K] extends boolean

@@ -172,7 +172,8 @@ export class SubscriptionImpl implements Subscription {
     this.owner.sendUnsub(this, 0);
     if (this.cb !== null) {
       try {
-        this.cb(err, undefined as unknown as Msg);
+        // nats.js hands the callback an empty object with the error, not undefined
+        this.cb(err, {} as Msg);
       } catch {
         // ignored, as above
       }
