@@ -111,7 +111,7 @@ export interface NatsConnection {
   getServers(): ReadonlyArray<Server>;
 }
 
-enum PongKind {
+const enum PongKind {
   Flush,
   Ack,
   Interval,
