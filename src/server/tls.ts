@@ -475,7 +475,7 @@ export function startClientTLS(
     const onClose = () => fail("EOF");
     ts.on("error", onError);
     ts.on("close", onClose);
-    ts.once("secure", () => {
+    const secured = () => {
       clearTimeout(timer);
       ts.off("error", onError);
       ts.off("close", onClose);
@@ -509,6 +509,15 @@ export function startClientTLS(
       );
       if (cl.tlsFirst) cl.sendInfoNow(info(true));
       go();
+    };
+    ts.once("secure", () => {
+      try {
+        secured();
+      } catch (e) {
+        // nothing in a client's certificate may take the server down: this connection fails
+        ts.on("error", () => {});
+        fail(`tls: ${(e as Error).message}`);
+      }
     });
   }
 }
