@@ -213,6 +213,8 @@ export class Client implements ParserHandler {
 
   /** Start reading the protocol on this.socket (plain, or TLS once its handshake is done). */
   startProtocol(): void {
+    // cut already (a negative write_deadline or max_pending closes it before its INFO)
+    if (this.closed) return;
     const s = this.socket;
     s.setNoDelay(true);
     s.on("data", (buf: Buffer) => this.onData(buf));
