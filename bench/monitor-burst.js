@@ -83,6 +83,19 @@ async function startWithMonitor(kind, env, track) {
   });
 }
 
+/** The first line a child writes to stdout (what it has, should it exit before a newline). */
+export function firstStdoutLine(child) {
+  return new Promise((resolve) => {
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) resolve(buf.slice(0, nl));
+    });
+    child.once("exit", () => resolve(buf.split("\n")[0]));
+  });
+}
+
 /** Run a child process until its first stdout line, which is JSON; the child keeps running. */
 function childLine(args, track) {
   const env = { ...process.env, BURST_PARENT_ORIGIN: String(performance.timeOrigin) };
@@ -90,16 +103,7 @@ function childLine(args, track) {
   track(p);
   let err = "";
   p.stderr.on("data", (d) => (err += d));
-  const first = new Promise((resolve) => {
-    let buf = "";
-    p.stdout.on("data", (d) => {
-      buf += d;
-      const nl = buf.indexOf("\n");
-      if (nl >= 0) resolve(buf.slice(0, nl));
-    });
-    p.once("exit", () => resolve(buf.split("\n")[0]));
-  });
-  const parsed = first.then((line) => {
+  const parsed = firstStdoutLine(p).then((line) => {
     try {
       return JSON.parse(line);
     } catch {

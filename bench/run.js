@@ -37,7 +37,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { renderSvg } from "./svg.js";
-import { monitorBurstMarkdown, monitorBurstTargets, runMonitorBursts } from "./monitor-burst.js";
+import { firstStdoutLine, monitorBurstMarkdown, monitorBurstTargets, runMonitorBursts } from "./monitor-burst.js";
 import { buildLoadgen } from "./loadgen/build.mjs";
 import { makeServerCerts } from "../scripts/certs.mjs";
 import { PREREQS, PROFILES, describeMissing, missing as missingPrereqs } from "../scripts/prereqs.mjs";
@@ -669,15 +669,7 @@ async function scalePhase(kind, env, conns, subs) {
     const loadExit = new Promise((r) => load.once("exit", r));
     let text = "";
     load.stderr.on("data", (d) => (text += d));
-    const line = await new Promise((resolve) => {
-      let buf = "";
-      load.stdout.on("data", (d) => {
-        buf += d;
-        const nl = buf.indexOf("\n");
-        if (nl >= 0) resolve(buf.slice(0, nl));
-      });
-      load.once("exit", () => resolve(buf.split("\n")[0]));
-    });
+    const line = await firstStdoutLine(load);
     let r = null;
     try {
       r = JSON.parse(line);
