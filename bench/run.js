@@ -129,35 +129,25 @@ export const CASES = [
   ),
 ];
 
-function rateCase(name, label, args, [loadgen, tsnats], target, tsnatsDefault = false) {
-  return {
-    name,
-    label,
-    args,
-    rates: { loadgen, tsnats },
-    min: 20000,
-    rows: [{ metric: "pub_msgs_per_s", label, unit: "msgs/s", lowerBetter: false, target }],
-    lossCheck: false,
-    tls: false,
-    tsnatsDefault,
-  };
+/** A publish-only case: the publishers' rate, nothing to lose (no subscribers). */
+function rateCase(name, label, args, rates, target, tsnatsDefault = false) {
+  return matrixCase(name, label, args, rates, "pub_msgs_per_s", { target, tsnatsDefault, lossCheck: false });
 }
 
-function deliveredCase(
-  name,
-  label,
-  args,
-  [loadgen, tsnats],
-  { tls = false, target = 0.6, tsnatsDefault = false } = {},
-) {
+/** A case whose figure is what subscribers received, every message accounted for. */
+function deliveredCase(name, label, args, rates, { tls = false, target = 0.6, tsnatsDefault = false } = {}) {
+  return matrixCase(name, label, args, rates, "delivered_msgs_per_s", { tls, target, tsnatsDefault, lossCheck: true });
+}
+
+function matrixCase(name, label, args, [loadgen, tsnats], metric, { tls = false, target, tsnatsDefault, lossCheck }) {
   return {
     name,
     label,
     args,
     rates: { loadgen, tsnats },
     min: 20000,
-    rows: [{ metric: "delivered_msgs_per_s", label, unit: "msgs/s", lowerBetter: false, target }],
-    lossCheck: true,
+    rows: [{ metric, label, unit: "msgs/s", lowerBetter: false, target }],
+    lossCheck,
     tls,
     tsnatsDefault,
   };
