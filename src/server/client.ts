@@ -44,7 +44,7 @@ export class Subscription implements SubEntry {
   max = 0;
   closed = false;
   constructor(
-    readonly client: Client,
+    readonly client: ClientConnection,
     readonly subject: string,
     readonly queue: string | null,
     readonly sid: string,
@@ -75,7 +75,7 @@ interface RespTrack {
   n: number;
 }
 
-export class Client implements ParserHandler {
+export class ClientConnection implements ParserHandler {
   readonly cid: number;
   readonly server: Server;
   /** The connection's socket: a tls.TLSSocket once a TLS handshake has begun (see tls.ts). */
@@ -117,7 +117,7 @@ export class Client implements ParserHandler {
   private stalled = false;
   private stallTimer: NodeJS.Timeout | null = null;
   /** As a subscriber: the producers paused on this connection's backlog. */
-  private stallers: Client[] | null = null;
+  private stallers: ClientConnection[] | null = null;
 
   // identity and permissions
   user = "";
@@ -383,7 +383,7 @@ export class Client implements ParserHandler {
    * Pause this producer until `sub` has worked its backlog down, for as long as `sub` keeps
    * making progress (checked every STALL_MAX_MS). `sub` may be this connection itself.
    */
-  private stallOn(sub: Client): void {
+  private stallOn(sub: ClientConnection): void {
     if (this.stalled) return;
     this.stalled = true;
     (sub.stallers ??= []).push(this);
@@ -955,7 +955,7 @@ export class Client implements ParserHandler {
    */
   deliver(
     sub: Subscription,
-    from: Client | null,
+    from: ClientConnection | null,
     subject: string,
     reply: string,
     hdr: number,

@@ -14,7 +14,7 @@ import {
   type Authenticator,
 } from "./auth/authenticator.js";
 import { DEFAULT_AUTH_TIMEOUT, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
-import type { Client } from "./client.js";
+import type { ClientConnection } from "./client.js";
 import type { Server } from "./server.js";
 import { parseHostPort } from "./hostport.js";
 import { buildTLSContext, type TLSContext } from "./tls.js";
@@ -383,8 +383,8 @@ async function reloadAuthorization(s: Server): Promise<void> {
   // an asynchronous check that does not answer within the auth timeout counts as refused,
   // so that an authenticator that never answers cannot hold up this and every later reload
   const limit = s.opts.authorization.timeout ?? DEFAULT_AUTH_TIMEOUT;
-  const moved: Client[] = [];
-  const rest: Client[] = [];
+  const moved: ClientConnection[] = [];
+  const rest: ClientConnection[] = [];
   for (const c of s.clients.values()) {
     const req = c.reloadAuthRequest();
     if (req === null) {
@@ -398,7 +398,7 @@ async function reloadAuthorization(s: Server): Promise<void> {
   }
   for (const c of moved) c.close("Client Closed");
   const pending: Promise<void>[] = [];
-  const finish = (c: Client, res: AuthResult | null): void => {
+  const finish = (c: ClientConnection, res: AuthResult | null): void => {
     if (c.closed) return;
     if (res === null) c.reloadAuthViolation();
     else c.reloadPermissions(res);

@@ -5,7 +5,7 @@ import path from "node:path";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { EventEmitter } from "node:events";
 import { newServerIdentity } from "./ids.js";
-import { Client, type CloseReason, type Subscription } from "./client.js";
+import { ClientConnection, type CloseReason, type Subscription } from "./client.js";
 import { Sublist } from "./sublist.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
 import {
@@ -30,7 +30,7 @@ import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
  */
 export interface MessageFanout {
   forward(
-    from: Client | null,
+    from: ClientConnection | null,
     subject: string,
     reply: string,
     hdr: number,
@@ -42,9 +42,9 @@ export interface MessageFanout {
 
 /** Events an embedding application or a test can await. */
 export interface ServerEvents {
-  "client:connect": [client: Client];
-  "client:close": [client: Client, reason: CloseReason];
-  slow_consumer: [client: Client];
+  "client:connect": [client: ClientConnection];
+  "client:close": [client: ClientConnection, reason: CloseReason];
+  slow_consumer: [client: ClientConnection];
   ready: [];
   shutdown: [];
 }
@@ -56,7 +56,7 @@ export interface ServerDeps {
 
 /** A closed connection kept for monitoring (/connz?state=closed). */
 export interface ClosedClient {
-  client: Client;
+  client: ClientConnection;
   reason: CloseReason;
 }
 
@@ -81,7 +81,7 @@ export class Server extends EventEmitter<ServerEvents> {
   logger: Logger;
   auth: Authenticator;
   readonly sublist = new Sublist<Subscription>();
-  readonly clients = new Map<number, Client>();
+  readonly clients = new Map<number, ClientConnection>();
   readonly closed: ClosedClient[] = [];
   readonly fanouts: MessageFanout[] = [];
   readonly startTime = new Date();
@@ -114,7 +114,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   private listener: net.Server | null = null;
   private cidSeq = 0;
-  private dirty: Client[] = [];
+  private dirty: ClientConnection[] = [];
   private flushScheduled = false;
   private readonly flushAll = () => this.flushDirty();
   private shutdownPromise: Promise<void> | null = null;
@@ -329,7 +329,7 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     const cid = ++this.cidSeq;
     this.totalConnections++;
-    const c = new Client(this, socket, cid);
+    const c = new ClientConnection(this, socket, cid);
     c.debugf("Client connection created");
     if (this.opts.max_connections > 0 && this.clients.size >= this.opts.max_connections) {
       c.begin(this.infoFor(c));
@@ -354,7 +354,7 @@ export class Server extends EventEmitter<ServerEvents> {
   }
 
   /** INFO for one client, as nats-server orders its fields. */
-  infoFor(c: Client | null, extra: Record<string, unknown> = {}, tlsRequired?: boolean): Buffer {
+  infoFor(c: ClientConnection | null, extra: Record<string, unknown> = {}, tlsRequired?: boolean): Buffer {
     const o = this.opts;
     // client_advertise replaces host and port in INFO, as nats-server's setInfoHostPort does
     const adv = this.clientAdvertise;
@@ -399,7 +399,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /** Deliver a message to matching subscriptions; returns true when anyone took it. */
   processMessage(
-    from: Client | null,
+    from: ClientConnection | null,
     subject: string,
     reply: string,
     hdr: number,
@@ -463,7 +463,7 @@ export class Server extends EventEmitter<ServerEvents> {
   // ---------------------------------------------------------------- output batching
 
   /** Queue a connection to be flushed at the end of this event-loop turn. */
-  flushSoon(c: Client): void {
+  flushSoon(c: ClientConnection): void {
     if (c.dirty) return;
     c.dirty = true;
     this.dirty.push(c);
@@ -482,7 +482,7 @@ export class Server extends EventEmitter<ServerEvents> {
     for (let i = 0; i < list.length; i++) list[i].flush();
   }
 
-  clientClosed(c: Client): void {
+  clientClosed(c: ClientConnection): void {
     if (!this.clients.delete(c.cid)) return;
     this.closedOutMsgs += c.outMsgs;
     this.closedOutBytes += c.outBytes;

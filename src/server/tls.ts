@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import type { TLSOptions } from "./options.js";
 import { timerMs } from "./duration.js";
 import { goReadFileError } from "./oserror.js";
-import type { Client } from "./client.js";
+import type { ClientConnection } from "./client.js";
 
 /** nats-server's cipherMap: Go name -> OpenSSL name. */
 export const CIPHERS: Record<string, string> = {
@@ -390,7 +390,7 @@ function peek(s: Socket, n: number, ms: number, done: (b: Buffer | null) => void
  * settled (TLS or, with allow_non_tls, plaintext).
  */
 export function startClientTLS(
-  c: Client,
+  c: ClientConnection,
   ctx: TLSContext,
   allowNonTLS: boolean,
   info: (tlsRequired: boolean) => Buffer,
@@ -443,7 +443,7 @@ export function startClientTLS(
     });
   }
 
-  function doHandshake(cl: Client, cx: TLSContext, sock: Socket, go: () => void): void {
+  function doHandshake(cl: ClientConnection, cx: TLSContext, sock: Socket, go: () => void): void {
     cl.debugf("Starting TLS client connection handshake");
     const ts = new tls.TLSSocket(sock, {
       isServer: true,

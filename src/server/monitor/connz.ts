@@ -1,7 +1,7 @@
 // /connz: open and closed client connections, sorted and paginated as nats-server does
 // (monitor.go Connz, monitor_sort_opts.go). Only the requested page is turned into JSON
 // objects, one at a time as it is serialized; sorting works on the connections themselves.
-import type { Client, Subscription } from "../client.js";
+import type { ClientConnection, Subscription } from "../client.js";
 import type { MonitorServer, Reply } from "./http.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
 import { formatGoDuration } from "../duration.js";
@@ -43,7 +43,7 @@ export interface ConnzOptions {
 
 /** One connection in the list: open ones are read live, closed ones from the closed ring. */
 interface Row {
-  c: Client;
+  c: ClientConnection;
   open: boolean;
 }
 
@@ -271,7 +271,7 @@ export function rttText(ms: number): string {
   return formatGoDuration(ns / 1e6);
 }
 
-function subsDetail(c: Client): Record<string, unknown>[] {
+function subsDetail(c: ClientConnection): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const s of c.subs.values()) out.push(subDetail(s, false));
   return out;
