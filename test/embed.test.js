@@ -567,7 +567,7 @@ describe("embedded server: two servers in one process do not share state", () =>
       // subscriptions are counted where they were made
       assert.equal(a.stats().subscriptions, 1);
       assert.equal(b.stats().subscriptions, 2);
-      assert.equal(a.server.sublist.match("only.b").psubs.length, 1, "only A's own '>' matches on A");
+      assert.equal(a.server.globalAccount.sublist.match("only.b").psubs.length, 1, "only A's own '>' matches on A");
       // users and connections are per server (client ids start at 1 on each)
       const ca = [...a.server.clients.values()];
       const cb = [...b.server.clients.values()];

@@ -11,7 +11,9 @@ import { goQuote } from "../protocol/quote.js";
 import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../protocol/connect.js";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { DEFAULT_AUTH_TIMEOUT } from "./options.js";
-import { SublistError, type SubEntry } from "./sublist.js";
+import { SublistError } from "./sublist.js";
+import { ConnKind, InMsg, Subscription, type Conn } from "./conn.js";
+import type { Account, CountedConn } from "./account.js";
 import type { AuthRequest, AuthResult } from "./auth/authenticator.js";
 import type { CompiledPermissions } from "./auth/permissions.js";
 import type { Server } from "./server.js";
@@ -37,20 +39,6 @@ export type CloseReason =
   | "No Responders Requires Headers"
   | "TLS Handshake Failure";
 
-export class Subscription implements SubEntry {
-  /** Messages delivered so far. */
-  nm = 0;
-  /** Auto-unsubscribe after this many (0: none). */
-  max = 0;
-  closed = false;
-  constructor(
-    readonly client: ClientConnection,
-    readonly subject: string,
-    readonly queue: string | null,
-    readonly sid: string,
-  ) {}
-}
-
 const OUT_SLAB = 64 * 1024;
 const OUT_SMALL = 2048;
 const EMPTY = Buffer.alloc(0);
@@ -75,7 +63,8 @@ interface RespTrack {
   n: number;
 }
 
-export class ClientConnection implements ParserHandler {
+export class ClientConnection implements ParserHandler, Conn, CountedConn {
+  readonly kind = ConnKind.Client;
   readonly cid: number;
   readonly server: Server;
   /** The connection's socket: a tls.TLSSocket once a TLS handshake has begun (see tls.ts). */
@@ -123,7 +112,8 @@ export class ClientConnection implements ParserHandler {
   user = "";
   /** The user as /connz auth=1 shows it: CONNECT's nkey, user or "[REDACTED]" for a token. */
   authUser = "";
-  account = "$G";
+  /** The account this connection is bound to: the global account until CONNECT says otherwise. */
+  acc: Account;
   perms: CompiledPermissions | null = null;
   /**
    * The credentials this connection was accepted with (nats-server keeps its CONNECT
@@ -137,6 +127,8 @@ export class ClientConnection implements ParserHandler {
   private lastReplyPrune = 0;
 
   readonly subs = new Map<string, Subscription>();
+  /** The message being published, refilled for each PUB/HPUB (see InMsg). */
+  private readonly msg = new InMsg();
 
   // statistics
   inMsgs = 0;
@@ -180,6 +172,13 @@ export class ClientConnection implements ParserHandler {
     this.label = this.baseLabel();
     this.parser = new Parser(this, server.opts.max_control_line);
     this.expectConnect = server.auth.authRequired;
+    this.acc = server.globalAccount;
+    this.msg.origin = this;
+  }
+
+  /** The account's name (monitoring, logs). */
+  get account(): string {
+    return this.acc.name;
   }
 
   toString(): string {
@@ -318,7 +317,7 @@ export class ClientConnection implements ParserHandler {
     this.releaseStallers();
     for (const sub of this.subs.values()) {
       sub.closed = true;
-      this.server.removeSub(sub);
+      this.acc.removeSub(sub);
     }
     this.debugf(`Client connection closed: ${reason}`);
     // as nats-server's closeConnection: each remaining subscription is traced as removed,
@@ -531,6 +530,9 @@ export class ClientConnection implements ParserHandler {
     const srv = this.server;
     srv.inMsgs++;
     srv.inBytes += size;
+    const acc = this.acc;
+    acc.inMsgs++;
+    acc.inBytes += size;
     if (srv.logger.traceEnabled) this.traceMsg(buf, start, end);
     if (subject.length > 5 && subject.startsWith("_GR_.")) {
       this.pubPermissionViolation(subject);
@@ -547,7 +549,7 @@ export class ClientConnection implements ParserHandler {
       return !this.closed;
     }
     if (this.verbose) this.sendOK();
-    const delivered = srv.processMessage(this, subject, reply, p.hdr, buf, start, end);
+    const delivered = acc.deliver(this.msg.set(subject, reply, p.hdr, buf, start, end));
     if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
     return !this.closed && !this.stalled;
   }
@@ -722,7 +724,7 @@ export class ClientConnection implements ParserHandler {
   private applyAuth(res: AuthResult): void {
     this.user = res.user;
     if (this.authUser === "") this.authUser = res.user;
-    this.account = res.account;
+    this.server.bindAccount(this, res.account);
     this.perms = res.permissions;
     this.replies = res.permissions?.resp ? new Map() : null;
   }
@@ -845,7 +847,7 @@ export class ClientConnection implements ParserHandler {
     if (!this.subs.has(sid)) {
       const sub = new Subscription(this, subject, queue, sid);
       try {
-        this.server.addSub(sub);
+        this.acc.addSub(sub);
       } catch (e) {
         if (e instanceof SublistError) {
           this.sendErr("Invalid Subject");
@@ -885,7 +887,7 @@ export class ClientConnection implements ParserHandler {
     if (this.server.logger.traceEnabled) this.tracef(`<-> [DELSUB ${sub.sid}]`);
     sub.closed = true;
     this.subs.delete(sub.sid);
-    this.server.removeSub(sub);
+    this.acc.removeSub(sub);
   }
 
   // ---------------------------------------------------------------- permissions
@@ -953,18 +955,16 @@ export class ClientConnection implements ParserHandler {
    * Deliver a message to one of this connection's subscriptions. Returns false when it
    * was not delivered (echo off, auto-unsubscribed, closed, slow consumer).
    */
-  deliver(
-    sub: Subscription,
-    from: ClientConnection | null,
-    subject: string,
-    reply: string,
-    hdr: number,
-    buf: Buffer,
-    start: number,
-    end: number,
-  ): boolean {
+  deliver(sub: Subscription, m: InMsg): boolean {
     if (this.closed || sub.closed) return false;
+    const from = m.origin;
     if (from === this && !this.echo) return false;
+    const subject = m.subject;
+    const reply = m.reply;
+    const hdr = m.hdr;
+    const buf = m.buf;
+    const start = m.start;
+    const end = m.end;
     const perms = this.perms;
     if (perms !== null && perms.subDeny !== null && perms.deliveryDenied(subject)) return false;
     const nm = ++sub.nm;
@@ -1034,7 +1034,7 @@ export class ClientConnection implements ParserHandler {
     // The producer may be this connection itself (it stops being read until its own
     // backlog drains) or one this connection feeds in turn (a cycle): every stall ends
     // when its reader drains or makes no progress, so none waits on another for good.
-    if (from !== null && maxPending > 0 && pending > maxPending / 2) {
+    if (from instanceof ClientConnection && maxPending > 0 && pending > maxPending / 2) {
       from.stallOn(this);
       this.flush();
     }

@@ -226,7 +226,7 @@ export class EmbeddedServer implements AsyncDisposable {
     return {
       connections: s.clients.size,
       total_connections: s.totalConnections,
-      subscriptions: s.sublist.size,
+      subscriptions: s.numSubscriptions(),
       in_msgs: s.inMsgs,
       out_msgs: out.msgs,
       in_bytes: s.inBytes,

@@ -123,6 +123,10 @@ export interface ServerOptions {
 
   authorization: AuthorizationOptions;
   no_auth_user: string;
+  /** The system account's name; "" means nats-server's default, $SYS. */
+  system_account: string;
+  /** No system account at all. */
+  no_system_account: boolean;
   /** TLS for client connections; null: plaintext only. */
   tls: TLSOptions | null;
   /** With tls: accept plaintext clients too (INFO says tls_available instead of tls_required). */
@@ -173,6 +177,8 @@ export function defaultOptions(): ServerOptions {
     disable_short_first_ping: false,
     authorization: {},
     no_auth_user: "",
+    system_account: "",
+    no_system_account: false,
     tls: null,
     allow_non_tls: false,
     https_port: 0,

@@ -5,8 +5,10 @@ import path from "node:path";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { EventEmitter } from "node:events";
 import { newServerIdentity } from "./ids.js";
-import { ClientConnection, type CloseReason, type Subscription } from "./client.js";
-import { Sublist } from "./sublist.js";
+import { ClientConnection, type CloseReason } from "./client.js";
+import { Account, DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "./account.js";
+import type { ConnKind } from "./conn.js";
+import { InternalConnection } from "./internal.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
 import {
   ConfigAuthenticator,
@@ -23,22 +25,6 @@ import { parseAdvertise, parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
 import { randomBytes } from "node:crypto";
 import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
-
-/**
- * Where a message leaves this server besides local subscribers: routes, gateways and leaf
- * nodes plug in here. `forward` returns true when it took the message somewhere.
- */
-export interface MessageFanout {
-  forward(
-    from: ClientConnection | null,
-    subject: string,
-    reply: string,
-    hdr: number,
-    buf: Buffer,
-    start: number,
-    end: number,
-  ): boolean;
-}
 
 /** Events an embedding application or a test can await. */
 export interface ServerEvents {
@@ -60,15 +46,6 @@ export interface ClosedClient {
   reason: CloseReason;
 }
 
-/** Per-account totals of connections that have closed (/accstatz adds the open ones). */
-export interface AccountClosedStats {
-  inMsgs: number;
-  inBytes: number;
-  outMsgs: number;
-  outBytes: number;
-  slowConsumers: number;
-}
-
 const CLOSED_RING = 10000;
 const CLOSED_TRIM = 1000;
 
@@ -80,10 +57,14 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly name: string;
   logger: Logger;
   auth: Authenticator;
-  readonly sublist = new Sublist<Subscription>();
+  /** Every account by name: the global account, the system account, the configured ones. */
+  readonly accounts = new Map<string, Account>();
+  /** $G: users outside any account. */
+  readonly globalAccount: Account;
+  /** The system account ($SYS unless configured otherwise); null with no_system_account. */
+  systemAccount: Account | null = null;
   readonly clients = new Map<number, ClientConnection>();
   readonly closed: ClosedClient[] = [];
-  readonly fanouts: MessageFanout[] = [];
   readonly startTime = new Date();
   /** When the options in effect were loaded: start-up, then each successful reload (varz config_load_time). */
   configLoadTime = new Date();
@@ -110,7 +91,6 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Out-message totals of connections that have closed (outStats adds the open ones). */
   private closedOutMsgs = 0;
   private closedOutBytes = 0;
-  readonly closedByAccount = new Map<string, AccountClosedStats>();
 
   private listener: net.Server | null = null;
   private cidSeq = 0;
@@ -137,6 +117,10 @@ export class Server extends EventEmitter<ServerEvents> {
     this.id = ident.id;
     this.xkey = ident.xkey;
     this.name = this.opts.server_name !== "" ? this.opts.server_name : this.id;
+    this.globalAccount = this.registerAccount(GLOBAL_ACCOUNT);
+    if (!this.opts.no_system_account) {
+      this.systemAccount = this.registerAccount(this.opts.system_account || DEFAULT_SYSTEM_ACCOUNT);
+    }
     this.customAuth = deps.authenticator !== undefined;
     this.auth = deps.authenticator ?? newConfigAuthenticator(this.opts);
     this.checkOptions();
@@ -389,47 +373,45 @@ export class Server extends EventEmitter<ServerEvents> {
 
   // ---------------------------------------------------------------- subscriptions and fan-out
 
-  addSub(sub: Subscription): void {
-    this.sublist.insert(sub);
+  /** The account of this name, created when it does not exist yet. */
+  registerAccount(name: string): Account {
+    let acc = this.accounts.get(name);
+    if (acc === undefined) {
+      acc = new Account(name);
+      this.accounts.set(name, acc);
+    }
+    return acc;
   }
 
-  removeSub(sub: Subscription): void {
-    this.sublist.remove(sub);
+  /**
+   * A new internal connection (no socket) in an account: subscriptions with in-process
+   * callbacks, publishes through the normal delivery path. The system account's and
+   * JetStream's services run on these.
+   */
+  createInternalConnection(kind: ConnKind, acc: Account, name: string): InternalConnection {
+    return new InternalConnection(this.internalHost, kind, ++this.cidSeq, acc, name);
   }
 
-  /** Deliver a message to matching subscriptions; returns true when anyone took it. */
-  processMessage(
-    from: ClientConnection | null,
-    subject: string,
-    reply: string,
-    hdr: number,
-    buf: Buffer,
-    start: number,
-    end: number,
-  ): boolean {
-    const r = this.sublist.match(subject);
-    let delivered = false;
-    const psubs = r.psubs;
-    for (let i = 0; i < psubs.length; i++) {
-      const s = psubs[i];
-      if (s.client.deliver(s, from, subject, reply, hdr, buf, start, end)) delivered = true;
-    }
-    const qsubs = r.qsubs;
-    for (let g = 0; g < qsubs.length; g++) {
-      const group = qsubs[g];
-      const n = group.length;
-      const first = (Math.random() * n) | 0;
-      for (let k = 0; k < n; k++) {
-        const s = group[(first + k) % n];
-        if (s.client.deliver(s, from, subject, reply, hdr, buf, start, end)) {
-          delivered = true;
-          break;
-        }
-      }
-    }
-    const fo = this.fanouts;
-    for (let i = 0; i < fo.length; i++) if (fo[i].forward(from, subject, reply, hdr, buf, start, end)) delivered = true;
-    return delivered;
+  private readonly internalHost = { logError: (msg: string) => this.logger.errorf(msg) };
+
+  /** Subscriptions over every account (varz subscriptions). */
+  numSubscriptions(): number {
+    let n = 0;
+    for (const a of this.accounts.values()) n += a.sublist.size;
+    return n;
+  }
+
+  lookupAccount(name: string): Account | undefined {
+    return this.accounts.get(name);
+  }
+
+  /** Bind a client to an account once authenticated (before it has subscriptions). */
+  bindAccount(c: ClientConnection, name: string): void {
+    const to = this.registerAccount(name === "" ? GLOBAL_ACCOUNT : name);
+    if (c.acc === to && to.clients.has(c)) return;
+    c.acc.clients.delete(c);
+    c.acc = to;
+    to.clients.add(c);
   }
 
   // One view of the payload being fanned out, shared by every subscriber it goes to:
@@ -488,16 +470,7 @@ export class Server extends EventEmitter<ServerEvents> {
     this.closedOutBytes += c.outBytes;
     const reason = c.closeReason as CloseReason;
     const slow = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)";
-    let acc = this.closedByAccount.get(c.account);
-    if (acc === undefined) {
-      acc = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, slowConsumers: 0 };
-      this.closedByAccount.set(c.account, acc);
-    }
-    acc.inMsgs += c.inMsgs;
-    acc.inBytes += c.inBytes;
-    acc.outMsgs += c.outMsgs;
-    acc.outBytes += c.outBytes;
-    if (slow) acc.slowConsumers++;
+    c.acc.connClosed(c, slow);
     this.closed.push({ client: c, reason });
     // trimmed in batches, so a full ring does not cost a shift of 10,000 entries per close
     if (this.closed.length > CLOSED_RING + CLOSED_TRIM) this.closed.splice(0, this.closed.length - CLOSED_RING);

@@ -1,7 +1,8 @@
 // /connz: open and closed client connections, sorted and paginated as nats-server does
 // (monitor.go Connz, monitor_sort_opts.go). Only the requested page is turned into JSON
 // objects, one at a time as it is serialized; sorting works on the connections themselves.
-import type { ClientConnection, Subscription } from "../client.js";
+import type { ClientConnection } from "../client.js";
+import type { Subscription } from "../conn.js";
 import type { MonitorServer, Reply } from "./http.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
 import { formatGoDuration } from "../duration.js";
@@ -253,13 +254,13 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
 /** nats-server's SubDetail; the account is shown by /subsz, not under a connection. */
 export function subDetail(s: Subscription, withAccount: boolean): Record<string, unknown> {
   const d: Record<string, unknown> = {};
-  if (withAccount && s.client.account !== "") d.account = s.client.account;
+  if (withAccount) d.account = s.conn.acc.name;
   d.subject = s.subject;
   if (s.queue !== null && s.queue !== "") d.qgroup = s.queue;
   d.sid = s.sid;
   d.msgs = s.nm;
   if (s.max > 0) d.max = s.max;
-  d.cid = s.client.cid;
+  d.cid = s.conn.cid;
   return d;
 }
 

@@ -104,7 +104,7 @@ export function handleAccountStatz(m: MonitorServer, q: URLSearchParams): Reply 
 }
 
 function accountStat(m: MonitorServer, acc: string, conns: number): Record<string, unknown> {
-  const closed = m.server.closedByAccount.get(acc);
+  const closed = m.server.lookupAccount(acc)?.closedStats;
   let inMsgs = closed?.inMsgs ?? 0;
   let inBytes = closed?.inBytes ?? 0;
   let outMsgs = closed?.outMsgs ?? 0;

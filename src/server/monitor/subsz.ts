@@ -1,6 +1,7 @@
 // /subsz (and /subscriptionsz): subject index statistics, optionally with the subscriptions
 // themselves (subs=1), filtered by a publish subject (test=) and paginated (monitor.go Subsz).
-import type { Subscription } from "../client.js";
+import type { Subscription } from "../conn.js";
+import { ConnKind } from "../conn.js";
 import type { MonitorServer, Reply } from "./http.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, goTime } from "./util.js";
 import { subDetail } from "./connz.js";
@@ -8,26 +9,43 @@ import { isValidLiteralSubject, subjectMatches } from "../../protocol/subject.js
 
 export const DEFAULT_SUB_LIST_SIZE = 1024;
 
-/** nats-server's SublistStats, from the subject index's counters and its match cache. */
-export function sublistStats(m: MonitorServer): Record<string, number> {
-  const sl = m.server.sublist;
-  const cache = sl.cacheEntries();
+/**
+ * nats-server's SublistStats, summed over the accounts (or the one named by `acc`) as its Subsz
+ * does: counters added, the largest fan-out kept, the average over all cached results.
+ */
+export function sublistStats(m: MonitorServer, acc = ""): Record<string, number> {
+  let subs = 0;
+  let cacheN = 0;
+  let inserts = 0;
+  let removes = 0;
+  let matches = 0;
+  let hits = 0;
   let tot = 0;
   let max = 0;
   let n = 0;
-  for (const r of cache) {
-    n++;
-    const l = r.psubs.length + r.qsubs.length;
-    tot += l;
-    if (l > max) max = l;
+  for (const a of m.server.accounts.values()) {
+    if (acc !== "" && a.name !== acc) continue;
+    const sl = a.sublist;
+    subs += sl.size;
+    cacheN += sl.cacheSize;
+    inserts += sl.inserts;
+    removes += sl.removes;
+    matches += sl.matches;
+    hits += sl.cacheHits;
+    for (const r of sl.cacheEntries()) {
+      n++;
+      const l = r.psubs.length + r.qsubs.length;
+      tot += l;
+      if (l > max) max = l;
+    }
   }
   return {
-    num_subscriptions: sl.size,
-    num_cache: sl.cacheSize,
-    num_inserts: sl.inserts,
-    num_removes: sl.removes,
-    num_matches: sl.matches,
-    cache_hit_rate: sl.matches > 0 ? sl.cacheHits / sl.matches : 0,
+    num_subscriptions: subs,
+    num_cache: cacheN,
+    num_inserts: inserts,
+    num_removes: removes,
+    num_matches: matches,
+    cache_hit_rate: matches > 0 ? hits / matches : 0,
     max_fanout: max,
     avg_fanout: tot > 0 ? tot / n : 0,
   };
@@ -44,13 +62,17 @@ export function handleSubsz(m: MonitorServer, q: URLSearchParams): Reply {
   if (test !== "" && !isValidLiteralSubject(test)) {
     throw new BadRequest(`invalid test subject, must be valid publish subject: ${test}`);
   }
-  const stats = acc === "" || acc === "$G" ? sublistStats(m) : emptyStats();
+  const stats = sublistStats(m, acc);
   if (!subs) return { kind: "json", value: stats };
   const list: Subscription[] = [];
-  for (const s of m.server.sublist.all()) {
-    if (acc !== "" && s.client.account !== acc) continue;
-    if (test !== "" && !subjectMatches(test, s.subject)) continue;
-    list.push(s);
+  for (const a of m.server.accounts.values()) {
+    if (acc !== "" && a.name !== acc) continue;
+    for (const s of a.sublist.all()) {
+      // local subscriptions only, as nats-server lists them
+      if (s.kind === ConnKind.Router || s.kind === ConnKind.Gateway || s.kind === ConnKind.Leaf) continue;
+      if (test !== "" && !subjectMatches(test, s.subject)) continue;
+      list.push(s);
+    }
   }
   const lo = Math.min(offset, list.length);
   const hi = Math.min(offset + limit, list.length);
@@ -69,18 +91,5 @@ export function handleSubsz(m: MonitorServer, q: URLSearchParams): Reply {
       limit,
       subscriptions_list: page,
     },
-  };
-}
-
-function emptyStats(): Record<string, number> {
-  return {
-    num_subscriptions: 0,
-    num_cache: 0,
-    num_inserts: 0,
-    num_removes: 0,
-    num_matches: 0,
-    cache_hit_rate: 0,
-    max_fanout: 0,
-    avg_fanout: 0,
   };
 }

@@ -63,7 +63,7 @@ export function varz(m: MonitorServer): Record<string, unknown> {
   v.in_bytes = s.inBytes;
   v.out_bytes = out.bytes;
   v.slow_consumers = s.slowConsumers;
-  v.subscriptions = s.sublist.size;
+  v.subscriptions = s.numSubscriptions();
   v.http_req_stats = Object.fromEntries(m.reqStats);
   v.config_load_time = goTime(s.configLoadTime.getTime());
   if (o.server_tags.length > 0) v.tags = o.server_tags;

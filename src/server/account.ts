@@ -1,0 +1,145 @@
+// An account: one isolated subject space. It owns its subject index, its connections and
+// their counters, and (filled by the accounts features) its imports, exports and mappings.
+// A connection holds its Account; a publish costs one field read to find the right index.
+import { Sublist } from "./sublist.js";
+import { ConnKind, type Conn, type InMsg, type Subscription } from "./conn.js";
+
+/** nats-server's global account, for users outside any account. */
+export const GLOBAL_ACCOUNT = "$G";
+/** nats-server's default system account. */
+export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
+
+/**
+ * Told of every change of interest in an account: a subscription added (+1) or removed (-1).
+ * A queue subscription changes its group's weight by the same delta. Routes and leaf nodes
+ * consume these to send RS+/RS- and LS+/LS-; they are called synchronously, after the index
+ * has changed.
+ */
+export type InterestListener = (acc: Account, sub: Subscription, delta: 1 | -1) => void;
+
+/** Rewrites a published subject (the account's mappings); null: no mapping applies. */
+export interface SubjectMapper {
+  readonly size: number;
+  map(subject: string): string | null;
+}
+
+/** Per-account totals of connections that have closed (/accstatz adds the open ones). */
+export interface AccountClosedStats {
+  inMsgs: number;
+  inBytes: number;
+  outMsgs: number;
+  outBytes: number;
+  slowConsumers: number;
+}
+
+/** A connection the account counts (clients and leaf nodes; routes belong to no account). */
+export interface CountedConn extends Conn {
+  readonly inMsgs: number;
+  readonly inBytes: number;
+  readonly outMsgs: number;
+  readonly outBytes: number;
+}
+
+export class Account {
+  readonly sublist = new Sublist<Subscription>();
+  /** The client connections (kind Client) bound to this account. */
+  readonly clients = new Set<CountedConn>();
+  /** Totals of this account's connections that have closed. */
+  readonly closedStats: AccountClosedStats = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, slowConsumers: 0 };
+  /** Messages and bytes published into this account (by any kind of connection). */
+  inMsgs = 0;
+  inBytes = 0;
+  /** Subject mappings applied to every publish into this account; null when none. */
+  mappings: SubjectMapper | null = null;
+  /** When the account was registered (accountz, statz). */
+  readonly created = new Date();
+  private listeners: InterestListener[] | null = null;
+
+  constructor(readonly name: string) {}
+
+  /** Start telling `l` of interest changes. */
+  onInterest(l: InterestListener): void {
+    (this.listeners ??= []).push(l);
+  }
+
+  offInterest(l: InterestListener): void {
+    if (this.listeners === null) return;
+    const i = this.listeners.indexOf(l);
+    if (i >= 0) this.listeners.splice(i, 1);
+    if (this.listeners.length === 0) this.listeners = null;
+  }
+
+  /** Add a subscription to the index (throws SublistError for an invalid subject). */
+  addSub(sub: Subscription): void {
+    this.sublist.insert(sub);
+    const ls = this.listeners;
+    if (ls !== null) for (let i = 0; i < ls.length; i++) ls[i](this, sub, 1);
+  }
+
+  removeSub(sub: Subscription): void {
+    this.sublist.remove(sub);
+    const ls = this.listeners;
+    if (ls !== null) for (let i = 0; i < ls.length; i++) ls[i](this, sub, -1);
+  }
+
+  /** Number of subscriptions in the index (accountz, statz). */
+  get numSubs(): number {
+    return this.sublist.size;
+  }
+
+  /**
+   * Deliver a message published into this account to every matching subscription: all plain
+   * ones, and one member per queue group, preferring members on this server (clients, internal)
+   * over remote ones (routes, leaf nodes), as nats-server's processMsgResults does. A message
+   * that came from a route is never sent back to a route. Returns true when anyone took it.
+   */
+  deliver(m: InMsg): boolean {
+    const mp = this.mappings;
+    if (mp !== null && mp.size > 0) {
+      const to = mp.map(m.subject);
+      if (to !== null) m.subject = to;
+    }
+    const r = this.sublist.match(m.subject);
+    const fromRoute = m.kind === ConnKind.Router;
+    let delivered = false;
+    const psubs = r.psubs;
+    for (let i = 0; i < psubs.length; i++) {
+      const s = psubs[i];
+      if (fromRoute && s.kind === ConnKind.Router) continue;
+      if (s.conn.deliver(s, m)) delivered = true;
+    }
+    const qsubs = r.qsubs;
+    for (let g = 0; g < qsubs.length; g++) {
+      const group = qsubs[g];
+      const n = group.length;
+      const first = (Math.random() * n) | 0;
+      let remote: Subscription | null = null;
+      let took = false;
+      for (let k = 0; k < n; k++) {
+        const s = group[(first + k) % n];
+        if (s.kind === ConnKind.Router || s.kind === ConnKind.Leaf) {
+          if (remote === null && !fromRoute) remote = s;
+          continue;
+        }
+        if (s.conn.deliver(s, m)) {
+          took = true;
+          break;
+        }
+      }
+      if (!took && remote !== null && remote.conn.deliver(remote, m)) took = true;
+      if (took) delivered = true;
+    }
+    return delivered;
+  }
+
+  /** Fold a closed connection's counters into the account's totals. */
+  connClosed(c: CountedConn, slow: boolean): void {
+    this.clients.delete(c);
+    const t = this.closedStats;
+    t.inMsgs += c.inMsgs;
+    t.inBytes += c.inBytes;
+    t.outMsgs += c.outMsgs;
+    t.outBytes += c.outBytes;
+    if (slow) t.slowConsumers++;
+  }
+}
