@@ -9,6 +9,7 @@ import { ClientConnection, type CloseReason } from "./client.js";
 import { Account, DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "./account.js";
 import type { ConnKind } from "./conn.js";
 import { InternalConnection } from "./internal.js";
+import { configureAccounts, type AccountConfigLike } from "./imports.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
 import {
   ConfigAuthenticator,
@@ -121,6 +122,8 @@ export class Server extends EventEmitter<ServerEvents> {
     if (!this.opts.no_system_account) {
       this.systemAccount = this.registerAccount(this.opts.system_account || DEFAULT_SYSTEM_ACCOUNT);
     }
+    const accs = (this.opts as { accounts?: readonly AccountConfigLike[] }).accounts;
+    if (accs !== undefined && accs.length > 0) configureAccounts(this, accs);
     this.customAuth = deps.authenticator !== undefined;
     this.auth = deps.authenticator ?? newConfigAuthenticator(this.opts);
     this.checkOptions();
@@ -377,7 +380,7 @@ export class Server extends EventEmitter<ServerEvents> {
   registerAccount(name: string): Account {
     let acc = this.accounts.get(name);
     if (acc === undefined) {
-      acc = new Account(name);
+      acc = new Account(name, this);
       this.accounts.set(name, acc);
     }
     return acc;
