@@ -549,7 +549,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       return !this.closed;
     }
     if (this.verbose) this.sendOK();
-    const delivered = acc.deliver(this.msg.set(subject, reply, p.hdr, buf, start, end));
+    const delivered = acc.deliver(this.msg.set(subject, reply, p.hdr > 0 ? p.hdr : 0, buf, start, end));
     if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
     return !this.closed && !this.stalled;
   }
