@@ -327,6 +327,17 @@ describe("AccountMappings", () => {
     // a subject published with a wildcard matches only the same wildcard in a source
     assert.equal(am.map("x.*"), "y.*");
     assert.throws(() => am.add("q", [{ subject: "r.$1", weight: 100 }]), MappingError);
+    const litFirst = AccountMappings.fromConfig([
+      { subject: "k.b", destinations: [{ subject: "lit", weight: 100 }] },
+      { subject: "k.*", destinations: [{ subject: "wild.$1", weight: 100 }] },
+    ]);
+    assert.equal(litFirst.map("k.b"), "lit");
+    assert.equal(litFirst.map("k.c"), "wild.c");
+    const many = AccountMappings.fromConfig(
+      Array.from({ length: 500 }, (_, i) => ({ subject: `s${i}`, destinations: [{ subject: `d${i}`, weight: 100 }] })),
+    );
+    assert.equal(many.map("s321"), "d321");
+    assert.equal(many.map("s500"), null);
   });
 
   it("converts config text to wire bytes", () => {

@@ -789,6 +789,10 @@ export class AccountMappings {
   /** The cluster name that selects cluster-scoped destinations ("" without clustering). */
   cluster = "";
   private readonly list: WeightedMapping[] = [];
+  /** Literal source -> its position in list. */
+  private readonly literals = new Map<string, number>();
+  /** Positions in list of the mappings with a wildcard source, ascending. */
+  private readonly wild: number[] = [];
 
   get empty(): boolean {
     return this.size === 0;
@@ -840,24 +844,32 @@ export class AccountMappings {
    * mapping in order whose source matches wins.
    */
   map(subject: string): string | null {
-    const list = this.list;
-    const n = list.length;
+    // A literal source matches only the subject equal to it, so one Map lookup finds it; only the
+    // wildcard mappings listed before it can still win.
+    const lit = this.literals.get(subject);
+    const until = lit === undefined ? this.list.length : lit;
+    const wild = this.wild;
+    const nw = wild.length;
     let ntok = -1;
-    for (let i = 0; i < n; i++) {
-      const m = list[i] as WeightedMapping;
-      if (!m.wildcard) {
-        // a literal source subset-matches exactly the subject equal to it
-        if (m.source === subject) return m.select(subject, ntok, this.cluster);
-        continue;
-      }
+    for (let k = 0; k < nw; k++) {
+      const i = wild[k] as number;
+      if (i >= until) break;
+      const m = this.list[i] as WeightedMapping;
       if (ntok < 0) ntok = tokenize(subject);
       if (subsetMatch(subject, ntok, m.tokens)) return m.select(subject, ntok, this.cluster);
     }
-    return null;
+    if (lit === undefined) return null;
+    return (this.list[lit] as WeightedMapping).select(subject, ntok, this.cluster);
   }
 
   private setSize(): void {
     (this as { size: number }).size = this.list.length;
+    this.literals.clear();
+    this.wild.length = 0;
+    this.list.forEach((m, i) => {
+      if (m.wildcard) this.wild.push(i);
+      else this.literals.set(m.source, i);
+    });
   }
 }
 
