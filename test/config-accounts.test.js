@@ -12,7 +12,8 @@ import path from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { loadConfigOptions } from "../dist/server/config/load.js";
 import { checkAccountGraph } from "../dist/server/config/accounts.js";
-import { freePort, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
+import { execFile } from "node:child_process";
+import { TSNATS_BIN, freePort, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
 import { isOracle29 } from "./helpers/protocol-cases.js";
 
@@ -90,7 +91,7 @@ const CASES = [
   acc("A { imports: [{stream: {account: B, subject: x}}] }\nB { exports: [{stream: x, accounts: [C]}] }\nC {}"),
   acc("A { imports: [{service: {account: B, subject: x}}] }, B { exports: [{service: x, accounts: [A]}] }"),
   acc("A { imports: [{service: {account: B, subject: x}}] }, B { exports: [{service: x, accounts: []}] }"),
-  acc("A { imports: [{stream: {account: B, subject: \"x.y\"}}] }, B { exports: [{stream: \"x.*\"}] }"),
+  acc('A { imports: [{stream: {account: B, subject: "x.y"}}] }, B { exports: [{stream: "x.*"}] }'),
   acc("A { exports: [{stream: x, accounts: [Q]}] }"),
   acc("A { exports: [{service: x, accounts: [Q]}] }"),
   acc(
@@ -118,7 +119,7 @@ const CASES = [
   acc("A { exports: [{service: y, response_type: foo}] }"),
   acc("A { exports: [{service: y, response_type: 5}] }"),
   acc("A { exports: [{stream: z, response_type: single}] }"),
-  acc("A { exports: [{stream: z, response_threshold: \"1s\"}] }"),
+  acc('A { exports: [{stream: z, response_threshold: "1s"}] }'),
   acc("A { exports: [5, ] }"),
   acc("A { exports: {stream: x} }"),
   acc("A { exports: [{service: y, response_threshold: 5}] }"),
@@ -179,7 +180,7 @@ describe("accounts config: nats-server -t and tsnats -t agree", { skip: ORACLE =
 // [file text, nats-server 2.10's -t answer (FILE = the path, "" = valid), why the 2.9 oracle is not asked]
 const CASES_210 = [
   [
-    "mappings { a: [{destination: b, weight: 40}, {destination: c, weight: \"70%\"}] }\n",
+    'mappings { a: [{destination: b, weight: 40}, {destination: c, weight: "70%"}] }\n',
     'FILE:1:11: Error adding mapping for "a" : total weight needs to be <= 100',
     "2.9 panics formatting the error of a weighted mapping",
   ],
@@ -307,20 +308,19 @@ describe("accounts config: the options the loader builds", () => {
     assert.deepEqual(o.mappings, [{ subject: "top", destinations: [{ subject: "other", weight: 100 }] }]);
     assert.equal(o.system_account, "A");
     assert.equal(o.no_auth_user, "b");
-    assert.deepEqual(
-      o.authorization.users.map((u) => [u.user, u.account, u.nkey]).sort(),
-      [
-        [NKEY, "B", NKEY],
-        ["a", "A", undefined],
-        ["b", "B", undefined],
-      ],
-    );
+    assert.deepEqual(o.authorization.users.map((u) => [u.user, u.account, u.nkey]).sort(), [
+      [NKEY, "B", NKEY],
+      ["a", "A", undefined],
+      ["b", "B", undefined],
+    ]);
   });
 
   it("an account's default_permissions go to its users without their own", () => {
     const o = loadConfigOptions(
       writeConf(
-        acc('A { default_permissions: { publish: "a.>" }, users: [{user: u, password: p}, {user: v, password: p, permissions: {subscribe: ">"}}] }'),
+        acc(
+          'A { default_permissions: { publish: "a.>" }, users: [{user: u, password: p}, {user: v, password: p, permissions: {subscribe: ">"}}] }',
+        ),
       ),
     );
     assert.deepEqual(o.authorization.users[0].permissions, { publish: { allow: ["a.>"] } });
@@ -366,7 +366,7 @@ for (const kind of serverKinds()) {
     before(async () => {
       mport = await freePort();
       const f = writeConf(
-        `${acc(`A { users: [{user: a, password: a}] }\nB { users: [{user: b, password: b}] }`)}no_auth_user: b\n`,
+        `${acc(`A { users: [{user: a, password: a}] }\nB { users: [{user: b, password: b}] }`)}no_auth_user: b\nsystem_account: A\n`,
       );
       srv = await startServer(kind, ["-c", f, "-m", String(mport)]);
     });
@@ -398,6 +398,38 @@ for (const kind of serverKinds()) {
 
     it("a wrong password is still refused", async () => {
       await assert.rejects(connect({ servers: srv.hostport, user: "a", pass: "x", reconnect: false }));
+    });
+  });
+}
+
+/** Start a server on a file and wait for it to exit: its exit code and stderr. */
+function runToExit(kind, file) {
+  const [cmd, args] =
+    kind === "tsnats" ? [process.execPath, [TSNATS_BIN, "-c", file]] : [natsServerBin(), ["-c", file]];
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 5000 }, (err, _stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, killed: err?.killed === true, stderr });
+    });
+  });
+}
+
+// system_account is checked when the server starts (nats-server's configureAccounts), not by -t
+const START_CASES = [
+  ["system_account: NOPE\n", "error resolving system account: account missing"],
+  ['system_account: "$SYS"\n', "error resolving system account: account missing"],
+  ["no_system_account: true\nsystem_account: NOPE\n", "error resolving system account: account missing"],
+  [acc("A {}") + "system_account: B\n", "error resolving system account: account missing"],
+];
+
+for (const kind of serverKinds()) {
+  describe(`accounts: system_account naming no account stops the start [${kind}]`, () => {
+    START_CASES.forEach(([text, want], i) => {
+      it(`#${i} ${JSON.stringify(text)}`, async () => {
+        const r = await runToExit(kind, writeConf(`port: -1\nhost: 127.0.0.1\n${text}`));
+        assert.equal(r.killed, false, "it exits");
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, new RegExp(`(^|\\n)(nats-server|tsnats-server): ${want}\\n`));
+      });
     });
   });
 }

@@ -17,6 +17,7 @@ import {
 } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
+import { systemAccountError } from "./config/accounts.js";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
@@ -175,6 +176,9 @@ export class Server extends EventEmitter<ServerEvents> {
     if (o.max_payload > o.max_pending) {
       throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
+    // nats-server's configureAccounts, after its validateOptions
+    const sysErr = systemAccountError(o);
+    if (sysErr !== null) throw new Error(sysErr);
   }
 
   /** Parse opts.client_advertise (already validated by checkOptions) into clientAdvertise. */

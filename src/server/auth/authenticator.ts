@@ -148,7 +148,10 @@ export class ConfigAuthenticator implements Authenticator {
     for (const u of auth.users ?? []) {
       // the authorization block's default permissions are for its own users: a user of an
       // account has its own, or its account's default_permissions (set by the loader), or none
-      const entry = { cfg: u, perms: compile(u.permissions ?? (u.account === undefined ? auth.permissions : undefined)) };
+      const entry = {
+        cfg: u,
+        perms: compile(u.permissions ?? (u.account === undefined ? auth.permissions : undefined)),
+      };
       if (u.nkey !== undefined) this.nkeys.set(u.nkey, entry);
       else this.users.set(u.user, entry);
     }

@@ -277,3 +277,14 @@ export function checkAccountGraph(opts: Pick<ServerOptions, "accounts">): string
   const errs = accountGraphErrors(opts);
   return errs.length === 0 ? null : errs.join("\n");
 }
+
+/**
+ * nats-server's check of system_account when the server starts (its configureAccounts, not
+ * `-t`): a name that is not an account of the accounts block is refused, "$SYS" included;
+ * no_system_account does not lift it. "$G" always exists.
+ */
+export function systemAccountError(opts: Pick<ServerOptions, "accounts" | "system_account">): string | null {
+  const sa = opts.system_account;
+  if (sa === "" || sa === "$G" || opts.accounts.some((a) => a.name === sa)) return null;
+  return "error resolving system account: account missing";
+}

@@ -577,7 +577,10 @@ function serviceLatency(ctx: Ctx, v: ConfigValue): boolean {
       if (sampling.value.trim().toLowerCase() !== "headers") {
         const s = sampling.value.endsWith("%") ? sampling.value.slice(0, -1) : sampling.value;
         if (!/^[+-]?\d+$/.test(s)) {
-          ctx.err(sampling, `Failed to parse latency sample: strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`);
+          ctx.err(
+            sampling,
+            `Failed to parse latency sample: strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`,
+          );
           return false;
         }
         n = Number(s);
