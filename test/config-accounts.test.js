@@ -151,6 +151,14 @@ const CASES = [
   acc("A { limits: { bogus: 1 } }"),
   acc("A { limits: 5 }"),
   acc("A { jetstream: disabled }"),
+  // variables
+  "U: u\naccounts { A { users: [{user: $U, password: p}] } }\n",
+  "X: { users: [{user: u}] }\naccounts { A: $X }\n",
+  "S: x\naccounts { A { exports: [{stream: $S}] }, B { imports: [{stream: {account: A, subject: $S}}] } }\n",
+  acc('A { exports: [{service: x, latency: {sampling: 200, subject: "lat"}}] }'),
+  acc('A { exports: [{service: x, latency: {sampling: "50%"}}] }'),
+  acc('A { exports: [{service: x, latency: "lat.x"}] }'),
+  acc("A { exports: [{service: x, latency: 5}] }"),
   // mappings of the wrong shape (the destinations themselves are the mapping engine's)
   "mappings: 5\n",
   'mappings { "a..b": c }\n',
@@ -393,6 +401,44 @@ for (const kind of serverKinds()) {
       } finally {
         await a.close();
         await anon.close();
+      }
+    });
+
+    it("the authorization block's default permissions are not those of an account's users", async () => {
+      // g (authorization users) may only publish "only.x"; a and a2 (account A) may publish anything
+      const f = writeConf(
+        'authorization { default_permissions: { publish: "only.x" }, users: [{user: g, password: g}] }\n' +
+          acc("A { users: [{user: a, password: a}, {user: a2, password: a2}] }"),
+      );
+      const s2 = await startServer(kind, ["-c", f]);
+      const ncs = [];
+      try {
+        const open = async (user) => {
+          const nc = await connect({ servers: s2.hostport, user, pass: user, reconnect: false });
+          ncs.push(nc);
+          return nc;
+        };
+        const sub = await open("a2");
+        const got = [];
+        sub.subscribe("free.y", { callback: (_e, m) => got.push(m.subject) });
+        await sub.flush();
+        const a = await open("a");
+        a.publish("free.y");
+        await a.flush();
+        const g = await open("g");
+        const errs = [];
+        (async () => {
+          for await (const st of g.status()) if (st.type === "error") errs.push(String(st.error));
+        })().catch(() => {});
+        g.publish("free.y");
+        await g.flush();
+        const until = Date.now() + 2000;
+        while ((got.length < 1 || errs.length < 1) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        assert.deepEqual(got, ["free.y"], "a's message arrives, g's does not");
+        assert.match(errs.join("\n"), /Permissions Violation for Publish to "free.y"/i);
+      } finally {
+        for (const nc of ncs) await nc.close().catch(() => {});
+        await s2.stop();
       }
     });
 

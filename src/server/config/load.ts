@@ -590,7 +590,7 @@ function serviceLatency(ctx: Ctx, v: ConfigValue): boolean {
       return false;
     }
     if (n !== null && (n < 1 || n > 100)) {
-      ctx.err(sampling, "sampling value should be between 1 and 100");
+      ctx.err(sampling, "bad sampling percentage, should be 1-100");
       return false;
     }
   }
