@@ -13,6 +13,7 @@ import {
   type AccountImports,
   type ResponseType,
 } from "./imports.js";
+import { AccountMappings, type MappingConfig } from "./mapping.js";
 
 /** nats-server's global account, for users outside any account. */
 export const GLOBAL_ACCOUNT = "$G";
@@ -26,12 +27,6 @@ export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
  * has changed.
  */
 export type InterestListener = (acc: Account, sub: Subscription, delta: 1 | -1) => void;
-
-/** Rewrites a published subject (the account's mappings); null: no mapping applies. */
-export interface SubjectMapper {
-  readonly size: number;
-  map(subject: string): string | null;
-}
 
 /** Per-account totals of connections that have closed (/accstatz adds the open ones). */
 export interface AccountClosedStats {
@@ -59,8 +54,11 @@ export class Account {
   /** Messages and bytes published into this account (by any kind of connection). */
   inMsgs = 0;
   inBytes = 0;
-  /** Subject mappings applied to every publish into this account; null when none. */
-  mappings: SubjectMapper | null = null;
+  /**
+   * Subject mappings, applied to what clients (and later leaf nodes) publish into this account
+   * before permissions are checked, as nats-server does when it parses a PUB.
+   */
+  mappings = new AccountMappings();
   /** When the account was registered (accountz, statz). */
   readonly created = new Date();
   /** Exports and imports (imports.ts); null for an account with neither, which pays nothing for them. */
@@ -108,6 +106,11 @@ export class Account {
     addServiceImport(this, dest, from, to);
   }
 
+  /** Replace the mappings (config load and reload); throws MappingError on a bad one. */
+  setMappings(configs: readonly MappingConfig[]): void {
+    this.mappings = configs.length === 0 ? new AccountMappings() : AccountMappings.fromConfig(configs);
+  }
+
   /** Start telling `l` of interest changes. */
   onInterest(l: InterestListener): void {
     (this.listeners ??= []).push(l);
@@ -145,11 +148,6 @@ export class Account {
    * that came from a route is never sent back to a route. Returns true when anyone took it.
    */
   deliver(m: InMsg): boolean {
-    const mp = this.mappings;
-    if (mp !== null && mp.size > 0) {
-      const to = mp.map(m.subject);
-      if (to !== null) m.subject = to;
-    }
     const r = this.sublist.match(m.subject);
     const fromRoute = m.kind === ConnKind.Router;
     let delivered = false;
