@@ -13,10 +13,11 @@
 // listener, no branch on the delivery path.
 import { goQuote } from "../protocol/quote.js";
 import { subjectHasWildcard, subjectIsSubsetMatch, subjectsCollide, isValidSubject } from "../protocol/subject.js";
-import type { Account } from "./account.js";
+// account.ts imports this module too; Account is only constructed inside functions, after both have loaded
+import { Account } from "./account.js";
 import { ConnKind, InMsg, Subscription, type Conn, type ImportHop } from "./conn.js";
 import type { InternalConnection } from "./internal.js";
-import { ImportTransform, transformTokenize, transformUntokenize } from "./transform.js";
+import { MappingError, SubjectTransform, toWire, transformTokenize, transformUntokenize } from "./mapping.js";
 
 /** nats-server's DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD (2 minutes), in milliseconds. */
 export const DEFAULT_RESPONSE_THRESHOLD_MS = 120_000;
@@ -35,7 +36,7 @@ export const ERR_STREAM_IMPORT_BAD_PREFIX = "stream import prefix can not contai
 export const ERR_STREAM_IMPORT_DUPLICATE = "stream import already exists";
 export const ERR_IMPORT_CYCLE = "import forms a cycle";
 export const ERR_CYCLE_DEPTH = "search cycle depth exhausted";
-const ERR_INVALID_SUBJECT = "invalid subject";
+const ERR_INVALID_SUBJECT = "sublist: invalid subject";
 const MAX_CYCLE_SEARCH_DEPTH = 1024;
 
 /** What the accounts need from the server: internal connections and a logger. */
@@ -72,13 +73,13 @@ class StreamImport {
     /** The subject the importing account sees. */
     readonly to: string,
     /** from -> to when from has wildcards and to differs; null otherwise. */
-    readonly tr: ImportTransform | null,
+    readonly tr: SubjectTransform | null,
     /** from has wildcards and to is the same: the published subject is delivered as is. */
     readonly usePub: boolean,
   ) {}
-  private rtr: ImportTransform | null = null;
+  private rtr: SubjectTransform | null = null;
   /** to -> from, for subscriptions more specific than `to`. */
-  reverse(): ImportTransform | null {
+  reverse(): SubjectTransform | null {
     if (this.rtr === null && this.tr !== null) this.rtr = this.tr.reverse();
     return this.rtr;
   }
@@ -99,7 +100,7 @@ export class ServiceImport implements ImportHop {
     readonly from: string,
     /** The subject published in `acc` (for a response import, the requester's own reply). */
     readonly to: string,
-    readonly tr: ImportTransform | null,
+    readonly tr: SubjectTransform | null,
     readonly usePub: boolean,
     readonly se: ServiceExport | null,
     readonly rt: ResponseType,
@@ -270,18 +271,19 @@ export function addMappedStreamImport(acc: Account, from: Account | null | undef
   checkStreamImportsForCycles(from, to, new Set([acc.name]));
   checkStreamImportsForCycles(from, subject, new Set([acc.name]));
   let usePub = false;
-  let tr: ImportTransform | null = null;
+  let tr: SubjectTransform | null = null;
   if (subjectHasWildcard(subject)) {
     if (to === subject) usePub = true;
     else {
       try {
-        tr = ImportTransform.create(subject, transformTokenize(to));
+        tr = SubjectTransform.compile(subject, transformTokenize(to), { strict: true });
       } catch (e) {
+        if (!(e instanceof MappingError)) throw e;
         throw new Error(
-          `failed to create mapping transform for stream import subject from ${goQuote(subject)} to ${goQuote(to)}: ${(e as Error).message}`,
+          `failed to create mapping transform for stream import subject from ${goQuote(subject)} to ${goQuote(to)}: ${e.message}`,
         );
       }
-      to = transformUntokenize(to).subject;
+      to = transformUntokenize(to)[0];
     }
   }
   const st = state(acc);
@@ -326,7 +328,7 @@ export class ShadowConn implements Conn {
     if (m.imported !== null) return false;
     const subject = m.subject;
     const im = this.im;
-    m.subject = im.tr !== null ? im.tr.apply(subject) : im.usePub ? subject : im.to;
+    m.subject = im.tr !== null ? im.tr.transformMatched(subject) : im.usePub ? subject : im.to;
     try {
       return this.real.conn.deliver(this.real, m);
     } finally {
@@ -377,7 +379,7 @@ function shadowSubject(subj: string, im: StreamImport): string | null {
   if (!im.usePub && dyn && im.tr !== null) {
     const rtr = im.reverse();
     if (rtr === null) return null;
-    return rtr.apply(overlap !== "" ? overlap : subj);
+    return rtr.transformMatched(overlap !== "" ? overlap : subj);
   }
   if (!im.usePub || overlap !== "" || !dyn) return overlap !== "" ? overlap : im.from;
   return subj;
@@ -439,7 +441,7 @@ export function addServiceImport(acc: Account, dest: Account | null | undefined,
   if (to === "") to = from;
   if (!isValidSubject(from) || !isValidSubject(to)) throw new Error(ERR_INVALID_SUBJECT);
   if (!checkServiceImportAuthorized(dest, acc, to)) throw new Error(ERR_SERVICE_IMPORT_AUTH);
-  const fromT = subjectHasWildcard(to) ? transformUntokenize(from).subject : from;
+  const fromT = subjectHasWildcard(to) ? transformUntokenize(from)[0] : from;
   checkServiceImportsForCycles(dest, fromT, new Set([acc.name]));
   const se = getServiceExport(dest, to);
   const rt: ResponseType = se === null ? "singleton" : se.respType;
@@ -451,19 +453,22 @@ export function addServiceImport(acc: Account, dest: Account | null | undefined,
     );
   }
   let usePub = false;
-  let tr: ImportTransform | null = null;
+  let tr: SubjectTransform | null = null;
   if (subjectHasWildcard(to)) {
     if (to === from) usePub = true;
     else {
-      to = transformUntokenize(to).subject;
+      to = transformUntokenize(to)[0];
       try {
-        tr = ImportTransform.create(to, transformTokenize(from)).reverse();
+        tr = SubjectTransform.compile(to, transformTokenize(from), { strict: true });
       } catch (e) {
+        if (!(e instanceof MappingError)) throw e;
         throw new Error(
-          `failed to create mapping transform for service import subject from ${goQuote(from)} to ${goQuote(to)}: ${(e as Error).message}`,
+          `failed to create mapping transform for service import subject from ${goQuote(from)} to ${goQuote(to)}: ${e.message}`,
         );
       }
-      from = transformUntokenize(from).subject;
+      // the transform the other way: the local subject to the exported one
+      from = transformUntokenize(from)[0];
+      tr = tr.reverse();
     }
   }
   const si = new ServiceImport(dest, from, to, tr, usePub, se, rt, false);
@@ -574,7 +579,7 @@ function processServiceImport(acc: Account, si: ServiceImport, m: InMsg): void {
   }
   const subject = m.subject;
   let to = si.to;
-  if (si.tr !== null) to = si.tr.apply(subject);
+  if (si.tr !== null) to = si.tr.transformMatched(subject);
   else if (si.usePub) to = subject;
 
   let buf = m.buf;
@@ -728,38 +733,36 @@ export function clearAccountImports(acc: Account): void {
  */
 export function buildAccountImports(set: AccountSet, configs: readonly AccountConfigLike[]): string[] {
   const errors: string[] = [];
+  // Config text is UTF-8; subjects on the wire are latin1 strings (one char per byte). Subjects
+  // are used in wire form, and a message (built from wire-form pieces) is turned back into text.
+  const w = toWire;
+  const text = (msg: string): string => Buffer.from(msg, "latin1").toString("utf8");
+  const q = (s: string): string => goQuote(w(s));
   const acc = (c: AccountConfigLike) => set.registerAccount(c.name);
   const exportAccounts = (names: readonly string[] | undefined, what: string): Account[] | null => {
     if (names === undefined) return null;
     const out: Account[] = [];
     for (const n of names) {
       const a = set.lookupAccount(n);
-      if (a === undefined) errors.push(`${goQuote(n)} account not defined for ${what} export`);
+      if (a === undefined) errors.push(text(`${q(n)} account not defined for ${what} export`));
       else out.push(a);
     }
-    return out;
+    // as nats-server's config: an export listing no (known) account is public
+    return out.length === 0 ? null : out;
   };
   for (const c of configs) acc(c);
   for (const c of configs) {
     for (const e of c.exports ?? []) {
       if (e.stream === undefined) continue;
       const accounts = exportAccounts(e.accounts, "stream");
-      try {
-        addStreamExport(acc(c), e.stream, accounts);
-      } catch (err) {
-        errors.push(`Error adding stream export ${goQuote(e.stream)}: ${(err as Error).message}`);
-      }
+      addStreamExport(acc(c), w(e.stream), accounts);
     }
   }
   for (const c of configs) {
     for (const e of c.exports ?? []) {
       if (e.service === undefined) continue;
       const accounts = exportAccounts(e.accounts, "service");
-      try {
-        addServiceExport(acc(c), e.service, accounts, e.response_type ?? "singleton", e.response_threshold ?? 0);
-      } catch (err) {
-        errors.push(`Error adding service export ${goQuote(e.service)}: ${(err as Error).message}`);
-      }
+      addServiceExport(acc(c), w(e.service), accounts, e.response_type ?? "singleton", e.response_threshold ?? 0);
     }
   }
   for (const c of configs) {
@@ -768,14 +771,14 @@ export function buildAccountImports(set: AccountSet, configs: readonly AccountCo
       if (s === undefined) continue;
       const from = set.lookupAccount(s.account);
       if (from === undefined) {
-        errors.push(`${goQuote(s.account)} account not defined for stream import`);
+        errors.push(text(`${q(s.account)} account not defined for stream import`));
         continue;
       }
       try {
-        if (i.prefix !== undefined && i.prefix !== "") addStreamImport(acc(c), from, s.subject, i.prefix);
-        else addMappedStreamImport(acc(c), from, s.subject, i.to ?? "");
+        if (i.prefix !== undefined && i.prefix !== "") addStreamImport(acc(c), from, w(s.subject), w(i.prefix));
+        else addMappedStreamImport(acc(c), from, w(s.subject), w(i.to ?? ""));
       } catch (err) {
-        errors.push(`Error adding stream import ${goQuote(s.subject)}: ${(err as Error).message}`);
+        errors.push(text(`Error adding stream import ${q(s.subject)}: ${(err as Error).message}`));
       }
     }
   }
@@ -785,13 +788,13 @@ export function buildAccountImports(set: AccountSet, configs: readonly AccountCo
       if (s === undefined) continue;
       const dest = set.lookupAccount(s.account);
       if (dest === undefined) {
-        errors.push(`${goQuote(s.account)} account not defined for service import`);
+        errors.push(text(`${q(s.account)} account not defined for service import`));
         continue;
       }
       try {
-        addServiceImport(acc(c), dest, i.to !== undefined && i.to !== "" ? i.to : s.subject, s.subject);
+        addServiceImport(acc(c), dest, w(i.to !== undefined && i.to !== "" ? i.to : s.subject), w(s.subject));
       } catch (err) {
-        errors.push(`Error adding service import ${goQuote(s.subject)}: ${(err as Error).message}`);
+        errors.push(text(`Error adding service import ${q(s.subject)}: ${(err as Error).message}`));
       }
     }
   }
@@ -820,16 +823,34 @@ export function checkAccountImports(configs: readonly AccountConfigLike[], makeA
 
 /**
  * Build every account's exports and imports from `configs` on a server, replacing whatever
- * was built before (so it serves start-up and reload alike): the old imports and exports of
- * every account are torn down first, then the new ones built, and the subscriptions that
- * clients already have get their shadows again. No connection is closed. Throws an Error
- * with nats-server's texts (one per line) when the config is refused.
+ * was built before, so that it serves start-up and reload alike (it is idempotent: calling
+ * it again with the same configs gives the same state). The configs are checked first on
+ * scratch accounts: a refused config throws an Error with nats-server's texts (one per line)
+ * and changes nothing. Then the old imports and exports of every account are torn down and
+ * the new ones built; subscriptions that clients already have get their shadows again and
+ * no connection is closed. Responses still pending across a service import are dropped
+ * (their requesters time out), as they are for nats-server's rebuilt accounts.
  */
-export function configureAccounts(set: AccountSet & { readonly accounts: Map<string, Account> }, configs: readonly AccountConfigLike[]): void {
+export function configureAccounts(
+  set: AccountSet & { readonly accounts: Map<string, Account> },
+  configs: readonly AccountConfigLike[],
+): void {
+  const errors = checkAccountImports(configs, (n) => new Account(n));
+  if (errors.length > 0) throw new Error(errors.join("\n"));
   for (const a of set.accounts.values()) clearAccountImports(a);
-  const errors = buildAccountImports(set, configs);
-  if (errors.length > 0) {
-    for (const a of set.accounts.values()) clearAccountImports(a);
-    throw new Error(errors.join("\n"));
-  }
+  const again = buildAccountImports(set, configs);
+  if (again.length > 0) throw new Error(again.join("\n"));
+}
+
+/** The reload entry point: `configureAccounts` with the new options' accounts. */
+export function reconfigureAccounts(
+  set: AccountSet & { readonly accounts: Map<string, Account> },
+  configs: readonly AccountConfigLike[],
+): void {
+  configureAccounts(set, configs);
+}
+
+/** Tear down the imports and exports of every account (server shutdown: no timers left behind). */
+export function shutdownAccounts(accounts: Iterable<Account>): void {
+  for (const a of accounts) clearAccountImports(a);
 }

@@ -9,7 +9,7 @@ import { ClientConnection, type CloseReason } from "./client.js";
 import { Account, DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "./account.js";
 import type { ConnKind } from "./conn.js";
 import { InternalConnection } from "./internal.js";
-import { configureAccounts } from "./imports.js";
+import { configureAccounts, shutdownAccounts } from "./imports.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
 import {
   ConfigAuthenticator,
@@ -623,6 +623,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const l = this.logger;
     l.noticef("Initiating Shutdown...");
     if (this.ldmTimer !== null) clearTimeout(this.ldmTimer);
+    shutdownAccounts(this.accounts.values());
     this.ldmWake?.();
     const monitorClosed = this.monitor?.close() ?? Promise.resolve();
     const listener = this.listener;
