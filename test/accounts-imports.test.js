@@ -12,6 +12,7 @@ import { serverKinds, startServer, natsServerBin, TSNATS_BIN } from "./helpers/s
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
 import { waitUntil } from "./helpers/wait.js";
 import { collect } from "./helpers/natsjs.js";
+import { startServer as startEmbedded } from "../dist/server/embed.js";
 
 const kinds = serverKinds();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -45,6 +46,7 @@ accounts {
       {service: "slow", response_threshold: "300ms"}
       {service: "slowstream", response_type: stream, response_threshold: "300ms"}
       {service: "guarded"}
+      {service: "ev.req"}
     ]
   }
   B: {
@@ -66,7 +68,7 @@ accounts {
   C: {
     users: [{user: c, password: c}]
     exports: [{stream: "cpub"}]
-    imports: [{stream: {account: A, subject: "priv.>"}}]
+    imports: [{stream: {account: A, subject: "priv.>"}}, {service: {account: A, subject: "ev.req"}}]
   }
 }
 `,
@@ -335,6 +337,26 @@ for (const kind of kinds) {
       assert.equal(r.string(), "guarded ok");
     });
 
+    it("a request that came over a service import is not passed on to stream imports", async () => {
+      const a = await conn("a");
+      const b = await conn("b");
+      const c = await conn("c");
+      a.subscribe("ev.req", { callback: (_e, m) => m.respond("answered") });
+      await a.flush();
+      const leak = collect(b, "a.ev.>");
+      await b.flush();
+      const r = await c.request("ev.req", "q", { timeout: 2000 });
+      assert.equal(r.string(), "answered");
+      // the same subject published in A itself does reach B's stream import
+      a.publish("ev.req", "plain");
+      await waitUntil(() => leak.msgs.length >= 1, "A's own publish");
+      await sleep(100);
+      assert.deepEqual(
+        leak.msgs.map((m) => m.string()),
+        ["plain"],
+      );
+    });
+
     it("a stream-imported message does not trigger the importer's service imports (no loop)", async () => {
       const a = await conn("a");
       const b = await conn("b");
@@ -439,4 +461,100 @@ describe("exports and imports refused at start-up (nats-server -t is the oracle)
       }
     });
   }
+});
+
+describe("an import transform 2.10 refuses (the 2.9 oracle words it without 'from')", () => {
+  it("a wildcard remapping that drops a wildcard, stream and service", async () => {
+    const f = conf(
+      "refused-transform.conf",
+      `accounts {
+  A: { exports: [{stream: "w.*.*"}, {service: "s.*.*"}] }
+  B: { imports: [{stream: {account: A, subject: "w.*.*"}, to: "r.$1"}, {service: {account: A, subject: "s.*.*"}, to: "t.*"}] }
+}`,
+    );
+    const oracle = await oracleCheck(f);
+    const want = oracle.replace(/mapping transform for (stream|service) import subject "/g, 'mapping transform for $1 import subject from "');
+    assertSameCheck(f, want, tsnatsCheck(f));
+    assert.match(
+      tsnatsCheck(f),
+      /Error adding stream import "w\.\*\.\*": failed to create mapping transform for stream import subject from "w\.\*\.\*" to "r\.\$1": invalid mapping destination: not using all of the token wildcard\(s\) in r\.\$1/,
+    );
+  });
+});
+
+// The server rebuilds exports and imports in place (Server.applyAccountOptions, which reload
+// runs): clients stay connected, existing subscriptions are shadowed again, a second identical
+// build changes nothing, and a refused one changes nothing either.
+describe("exports and imports rebuilt live [tsnats, in process]", () => {
+  const users = [
+    { user: "a", password: "a", account: "A" },
+    { user: "b", password: "b", account: "B" },
+  ];
+  const acc = (name, exports = [], imports = []) => ({ name, exports, imports, mappings: [] });
+  const before = [
+    acc("A", [{ stream: "ev.>" }, { service: "svc" }]),
+    acc("B", [], [{ stream: { account: "A", subject: "ev.>" }, prefix: "a" }]),
+  ];
+  const afterCfg = [
+    acc("A", [{ stream: "ev.>" }, { service: "svc" }]),
+    acc(
+      "B",
+      [],
+      [
+        { stream: { account: "A", subject: "ev.>" }, prefix: "x" },
+        { service: { account: "A", subject: "svc" }, to: "bsvc" },
+      ],
+    ),
+  ];
+  let emb;
+  const conns = [];
+  after(async () => {
+    for (const nc of conns) await nc.close().catch(() => {});
+    await emb?.shutdown();
+  });
+
+  it("swaps a prefix and adds a service import while clients run", async () => {
+    emb = await startEmbedded({ host: "127.0.0.1", port: -1, accounts: before, authorization: { users } });
+    const srv = emb.server;
+    assert.equal(srv.lookupAccount("$G").imports, null, "an account without imports has no import state");
+    const a = await connect({ servers: emb.url, user: "a", pass: "a", reconnect: false });
+    const b = await connect({ servers: emb.url, user: "b", pass: "b", reconnect: false });
+    conns.push(a, b);
+    const oldp = collect(b, "a.ev.>");
+    const newp = collect(b, "x.ev.>");
+    await b.flush();
+    a.publish("ev.1", "1");
+    await waitUntil(() => oldp.msgs.length === 1, "the message under the old prefix");
+
+    srv.applyAccountOptions({ ...srv.opts, accounts: afterCfg });
+    srv.applyAccountOptions({ ...srv.opts, accounts: afterCfg });
+    a.subscribe("svc", { callback: (_e, m) => m.respond("served") });
+    await a.flush();
+    a.publish("ev.2", "2");
+    await waitUntil(() => newp.msgs.length === 1, "the message under the new prefix");
+    const r = await b.request("bsvc", "", { timeout: 2000 });
+    assert.equal(r.string(), "served");
+    await sleep(100);
+    assert.deepEqual(
+      oldp.msgs.map((m) => m.string()),
+      ["1"],
+      "the old import is gone",
+    );
+    assert.deepEqual(
+      newp.msgs.map((m) => m.string()),
+      ["2"],
+      "one copy after two identical rebuilds",
+    );
+
+    // a refused config throws nats-server's text and leaves the working imports alone
+    const bad = [acc("A"), acc("B", [], [{ stream: { account: "A", subject: "ev.>" } }])];
+    assert.throws(
+      () => srv.applyAccountOptions({ ...srv.opts, accounts: bad }),
+      /^Error: Error adding stream import "ev\.>": stream import not authorized$/,
+    );
+    a.publish("ev.3", "3");
+    await waitUntil(() => newp.msgs.length === 2, "the import still working");
+    assert.ok(!a.isClosed() && !b.isClosed());
+    assert.equal(a.info.client_id, (await a.flush(), a.info.client_id), "no reconnect");
+  });
 });
