@@ -473,7 +473,10 @@ describe("an import transform 2.10 refuses (the 2.9 oracle words it without 'fro
 }`,
     );
     const oracle = await oracleCheck(f);
-    const want = oracle.replace(/mapping transform for (stream|service) import subject "/g, 'mapping transform for $1 import subject from "');
+    const want = oracle.replace(
+      /mapping transform for (stream|service) import subject "/g,
+      'mapping transform for $1 import subject from "',
+    );
     assertSameCheck(f, want, tsnatsCheck(f));
     assert.match(
       tsnatsCheck(f),

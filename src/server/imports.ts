@@ -264,7 +264,12 @@ export function addStreamImport(acc: Account, from: Account | null | undefined, 
 }
 
 /** A stream import delivered as `to` ("" is the same subject) (AddMappedStreamImport). */
-export function addMappedStreamImport(acc: Account, from: Account | null | undefined, subject: string, to: string): void {
+export function addMappedStreamImport(
+  acc: Account,
+  from: Account | null | undefined,
+  subject: string,
+  to: string,
+): void {
   if (from == null) throw new Error(ERR_MISSING_ACCOUNT);
   if (!checkStreamImportAuthorized(from, acc, subject)) throw new Error(ERR_STREAM_IMPORT_AUTH);
   if (to === "") to = subject;
@@ -585,7 +590,7 @@ function processServiceImport(acc: Account, si: ServiceImport, m: InMsg): void {
   let buf = m.buf;
   let start = m.start;
   let end = m.end;
-  let hdr = m.hdr > 0 ? m.hdr : 0;
+  let hdr = m.hdr;
   if (!isResponse) {
     const info = clientInfoHeader(acc, m);
     if (info !== null) {
@@ -669,11 +674,13 @@ function setHeader(m: InMsg, key: string, value: string): Buffer {
   if (m.hdr > 4) {
     // the block without its final CRLF: "NATS/1.0\r\nA: b\r\n"
     const lines = m.buf.toString("latin1", m.start, m.start + m.hdr - 2).split(CRLF);
-    const kept = lines.filter((l, i) => i === 0 || (l !== "" && !(l.startsWith(key) && l.charCodeAt(key.length) === 58)));
+    const kept = lines.filter(
+      (l, i) => i === 0 || (l !== "" && !(l.startsWith(key) && l.charCodeAt(key.length) === 58)),
+    );
     head = kept.join(CRLF) + CRLF;
   }
   head += `${key}: ${value}\r\n\r\n`;
-  return Buffer.concat([Buffer.from(head, "latin1"), m.buf.subarray(m.start + (m.hdr > 0 ? m.hdr : 0), m.end)]);
+  return Buffer.concat([Buffer.from(head, "latin1"), m.buf.subarray(m.start + m.hdr, m.end)]);
 }
 
 // ---------------------------------------------------------------- configuration
@@ -805,7 +812,10 @@ export function buildAccountImports(set: AccountSet, configs: readonly AccountCo
  * Check the exports and imports of a config without a server (for -t and the config
  * loader): nats-server's error texts, in its order, without file positions.
  */
-export function checkAccountImports(configs: readonly AccountConfigLike[], makeAccount: (name: string) => Account): string[] {
+export function checkAccountImports(
+  configs: readonly AccountConfigLike[],
+  makeAccount: (name: string) => Account,
+): string[] {
   const m = new Map<string, Account>();
   const set: AccountSet = {
     lookupAccount: (n) => m.get(n),
