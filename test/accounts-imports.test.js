@@ -529,14 +529,22 @@ describe("exports and imports rebuilt live [tsnats, in process]", () => {
     a.publish("ev.1", "1");
     await waitUntil(() => oldp.msgs.length === 1, "the message under the old prefix");
 
+    // an import the server makes itself (no export needed) survives rebuilds from the config
+    srv.lookupAccount("B").addServiceImport(srv.lookupAccount("A"), "own.svc", "hidden", true);
+    assert.throws(
+      () => srv.lookupAccount("B").addServiceImport(srv.lookupAccount("A"), "other", "hidden"),
+      /^Error: service import not authorized$/,
+    );
     srv.applyAccountOptions({ ...srv.opts, accounts: afterCfg });
     srv.applyAccountOptions({ ...srv.opts, accounts: afterCfg });
     a.subscribe("svc", { callback: (_e, m) => m.respond("served") });
+    a.subscribe("hidden", { callback: (_e, m) => m.respond("hidden served") });
     await a.flush();
     a.publish("ev.2", "2");
     await waitUntil(() => newp.msgs.length === 1, "the message under the new prefix");
     const r = await b.request("bsvc", "", { timeout: 2000 });
     assert.equal(r.string(), "served");
+    assert.equal((await b.request("own.svc", "", { timeout: 2000 })).string(), "hidden served");
     await sleep(100);
     assert.deepEqual(
       oldp.msgs.map((m) => m.string()),

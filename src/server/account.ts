@@ -102,8 +102,8 @@ export class Account {
    * Import a service: requests published here on `from` are delivered in `dest` on `to`
    * ("" for the same subject), as nats-server's AddServiceImport(destination, from, to).
    */
-  addServiceImport(dest: Account, from: string, to = ""): void {
-    addServiceImport(this, dest, from, to);
+  addServiceImport(dest: Account, from: string, to = "", internal = false): void {
+    addServiceImport(this, dest, from, to, internal);
   }
 
   /** Replace the mappings (config load and reload); throws MappingError on a bad one. */

@@ -130,7 +130,20 @@ export class AccountImports {
   respSub: Subscription | null = null;
   listening = false;
   readonly listener = (acc: Account, sub: Subscription, delta: 1 | -1) => onImporterInterest(acc, sub, delta);
+  /**
+   * The exports and imports the server made itself (not from the config), as calls to make
+   * again after a rebuild from the config; exports (false) before imports (true).
+   */
+  readonly serverMade: { isImport: boolean; again: () => void }[] = [];
   constructor(readonly host: AccountHost | null) {}
+}
+
+/** True while buildAccountImports runs: what is added then comes from the config. */
+let fromConfig = false;
+
+/** Remember an export or import the server made itself, so that a rebuild keeps it. */
+function remember(acc: Account, isImport: boolean, again: () => void): void {
+  if (!fromConfig) state(acc).serverMade.push({ isImport, again });
 }
 
 function state(acc: Account): AccountImports {
@@ -154,6 +167,7 @@ export function addStreamExport(acc: Account, subject: string, accounts: readonl
     for (const a of accounts) ea.approved.add(a.name);
   }
   st.streamExports.set(subject, ea);
+  remember(acc, false, () => addStreamExport(acc, subject, accounts));
 }
 
 /** A service export (nats-server's AddServiceExportWithResponse and SetServiceExportResponseThreshold). */
@@ -176,6 +190,7 @@ export function addServiceExport(
     for (const a of approvedOf(accounts) ?? []) se.approved.add(a);
   }
   se.thresholdMs = thresholdMs > 0 ? thresholdMs : DEFAULT_RESPONSE_THRESHOLD_MS;
+  remember(acc, false, () => addServiceExport(acc, subject, accounts, responseType, thresholdMs));
 }
 
 function authorized(approved: Approved, importer: Account): boolean {
@@ -272,6 +287,7 @@ export function addMappedStreamImport(
 ): void {
   if (from == null) throw new Error(ERR_MISSING_ACCOUNT);
   if (!checkStreamImportAuthorized(from, acc, subject)) throw new Error(ERR_STREAM_IMPORT_AUTH);
+  const given = to;
   if (to === "") to = subject;
   checkStreamImportsForCycles(from, to, new Set([acc.name]));
   checkStreamImportsForCycles(from, subject, new Set([acc.name]));
@@ -297,6 +313,7 @@ export function addMappedStreamImport(
   }
   const im = new StreamImport(from, subject, to, tr, usePub);
   st.streamImports.push(im);
+  remember(acc, true, () => addMappedStreamImport(acc, from, subject, given));
   if (acc.host !== null) {
     listen(acc, st);
     // subscriptions made before the import get their shadows now
@@ -441,11 +458,19 @@ function onImporterInterest(acc: Account, sub: Subscription, delta: 1 | -1): voi
  * A service import: requests published on `from` in `acc` go to `to` in `dest`
  * ("" is the same subject) (nats-server's AddServiceImport).
  */
-export function addServiceImport(acc: Account, dest: Account | null | undefined, from: string, to: string): void {
+export function addServiceImport(
+  acc: Account,
+  dest: Account | null | undefined,
+  from: string,
+  to: string,
+  /** The server's own import (the system account's services): no export needed, as nats-server's internal flag. */
+  internal = false,
+): void {
   if (dest == null) throw new Error(ERR_MISSING_ACCOUNT);
+  const given = [from, to] as const;
   if (to === "") to = from;
   if (!isValidSubject(from) || !isValidSubject(to)) throw new Error(ERR_INVALID_SUBJECT);
-  if (!checkServiceImportAuthorized(dest, acc, to)) throw new Error(ERR_SERVICE_IMPORT_AUTH);
+  if (!internal && !checkServiceImportAuthorized(dest, acc, to)) throw new Error(ERR_SERVICE_IMPORT_AUTH);
   const fromT = subjectHasWildcard(to) ? transformUntokenize(from)[0] : from;
   checkServiceImportsForCycles(dest, fromT, new Set([acc.name]));
   const se = getServiceExport(dest, to);
@@ -478,6 +503,7 @@ export function addServiceImport(acc: Account, dest: Account | null | undefined,
   }
   const si = new ServiceImport(dest, from, to, tr, usePub, se, rt, false);
   st.serviceImports.set(from, si);
+  remember(acc, true, () => addServiceImport(acc, dest, given[0], given[1], internal));
   const ic = internalConn(acc, st);
   if (ic !== null) si.sub = ic.subscribe(from, (_s, m) => processServiceImport(acc, si, m));
 }
@@ -739,6 +765,16 @@ export function clearAccountImports(acc: Account): void {
  * them all.
  */
 export function buildAccountImports(set: AccountSet, configs: readonly AccountConfigLike[]): string[] {
+  const was = fromConfig;
+  fromConfig = true;
+  try {
+    return buildFromConfig(set, configs);
+  } finally {
+    fromConfig = was;
+  }
+}
+
+function buildFromConfig(set: AccountSet, configs: readonly AccountConfigLike[]): string[] {
   const errors: string[] = [];
   // Config text is UTF-8; subjects on the wire are latin1 strings (one char per byte). Subjects
   // are used in wire form, and a message (built from wire-form pieces) is turned back into text.
@@ -847,8 +883,23 @@ export function configureAccounts(
 ): void {
   const errors = checkAccountImports(configs, (n) => new Account(n));
   if (errors.length > 0) throw new Error(errors.join("\n"));
+  // what the server made itself (system account services, say) is made again after the rebuild
+  const made: { isImport: boolean; again: () => void }[] = [];
+  for (const a of set.accounts.values()) if (a.imports !== null) made.push(...a.imports.serverMade);
   for (const a of set.accounts.values()) clearAccountImports(a);
   const again = buildAccountImports(set, configs);
+  const log = set.accounts.values().next().value?.host?.logger;
+  for (const isImport of [false, true]) {
+    for (const m of made) {
+      if (m.isImport !== isImport) continue;
+      try {
+        m.again();
+      } catch (e) {
+        // one the new config now collides with: the config's stays
+        log?.errorf(`Error restoring the server's own import or export: ${(e as Error).message}`);
+      }
+    }
+  }
   if (again.length > 0) throw new Error(again.join("\n"));
 }
 
