@@ -47,7 +47,9 @@ accounts {
       {service: "slowstream", response_type: stream, response_threshold: "300ms"}
       {service: "guarded"}
       {service: "ev.req"}
+      {service: "msvc"}
     ]
+    mappings: {"msvc": "svc.viamap"}
   }
   B: {
     users: [{user: b, password: b}]
@@ -63,6 +65,7 @@ accounts {
       {service: {account: A, subject: "slow"}}
       {service: {account: A, subject: "slowstream"}}
       {service: {account: A, subject: "guarded"}}
+      {service: {account: A, subject: "msvc"}}
     ]
   }
   C: {
@@ -213,6 +216,22 @@ for (const kind of kinds) {
       await b.request("asvc.three", "", { timeout: 2000 });
       await sleep(50);
       assert.equal(direct.msgs.length, 0);
+    });
+
+    it("the exporter's mappings apply to a request crossing into it", async () => {
+      const a = await conn("a");
+      const b = await conn("b");
+      const seen = [];
+      a.subscribe("svc.*", {
+        callback: (_e, m) => {
+          seen.push(m.subject);
+          m.respond("mapped ok");
+        },
+      });
+      await a.flush();
+      const r = await b.request("msvc", "", { timeout: 2000 });
+      assert.equal(r.string(), "mapped ok");
+      assert.deepEqual(seen, ["svc.viamap"]);
     });
 
     it("the request keeps its own headers", async () => {

@@ -612,6 +612,12 @@ function processServiceImport(acc: Account, si: ServiceImport, m: InMsg): void {
   let to = si.to;
   if (si.tr !== null) to = si.tr.transformMatched(subject);
   else if (si.usePub) to = subject;
+  // the destination account's mappings apply to what crosses into it (selectMappedSubject)
+  const mp = si.acc.mappings;
+  if (mp.size !== 0) {
+    const mapped = mp.map(to);
+    if (mapped !== null) to = mapped;
+  }
 
   let buf = m.buf;
   let start = m.start;
@@ -635,7 +641,8 @@ function processServiceImport(acc: Account, si: ServiceImport, m: InMsg): void {
   hopDepth++;
   let delivered: boolean;
   try {
-    delivered = si.acc.deliver(out);
+    // a mapping whose weights chose no destination: the message goes nowhere
+    delivered = to !== "" && si.acc.deliver(out);
   } finally {
     hopDepth--;
     out.imported = null;
@@ -901,14 +908,6 @@ export function configureAccounts(
     }
   }
   if (again.length > 0) throw new Error(again.join("\n"));
-}
-
-/** The reload entry point: `configureAccounts` with the new options' accounts. */
-export function reconfigureAccounts(
-  set: AccountSet & { readonly accounts: Map<string, Account> },
-  configs: readonly AccountConfigLike[],
-): void {
-  configureAccounts(set, configs);
 }
 
 /** Tear down the imports and exports of every account (server shutdown: no timers left behind). */
