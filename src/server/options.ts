@@ -32,6 +32,39 @@ export interface UserConfig {
   nkey?: string;
 }
 
+/** An export of an account (its `exports` list): a stream or a service, public or to some accounts. */
+export interface ExportConfig {
+  stream?: string;
+  service?: string;
+  /** The accounts it is exported to; absent: public. */
+  accounts?: string[];
+  response_type?: "singleton" | "stream" | "chunked";
+  /** Service responses expire after this many ms. */
+  response_threshold?: number;
+}
+
+/** An import of an account (its `imports` list), from another account's export. */
+export interface ImportConfig {
+  stream?: { account: string; subject: string };
+  service?: { account: string; subject: string };
+  prefix?: string;
+  to?: string;
+}
+
+/** A subject mapping: published on `subject`, delivered on one of the weighted destinations. */
+export interface MappingConfig {
+  subject: string;
+  destinations: { subject: string; weight: number; cluster?: string }[];
+}
+
+/** One account of the `accounts` block. Its users are in authorization.users with `account` set. */
+export interface AccountConfig {
+  name: string;
+  exports: ExportConfig[];
+  imports: ImportConfig[];
+  mappings: MappingConfig[];
+}
+
 /**
  * The client `tls {}` block (nats-server's TLSConfigOpts for clients). Files are read when
  * the options are loaded and again on every reload (see src/server/tls.ts).
@@ -123,6 +156,8 @@ export interface ServerOptions {
 
   authorization: AuthorizationOptions;
   no_auth_user: string;
+  /** The `accounts` block (besides $G, which users outside any account are in). */
+  accounts: AccountConfig[];
   /** The system account's name; "" means nats-server's default, $SYS. */
   system_account: string;
   /** No system account at all. */
@@ -177,6 +212,7 @@ export function defaultOptions(): ServerOptions {
     disable_short_first_ping: false,
     authorization: {},
     no_auth_user: "",
+    accounts: [],
     system_account: "",
     no_system_account: false,
     tls: null,

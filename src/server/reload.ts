@@ -19,6 +19,7 @@ import type { Server } from "./server.js";
 import { parseHostPort } from "./hostport.js";
 import { buildTLSContext, type TLSContext } from "./tls.js";
 import type { TLSOptions } from "./options.js";
+import { DEFAULT_SYSTEM_ACCOUNT } from "./account.js";
 
 /** A reload refused: nothing was changed. */
 export class ReloadError extends Error {}
@@ -60,6 +61,8 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
   ["users", "Users"],
   ["accounts", "Accounts"],
   ["no_auth_user", "NoAuthUser"],
+  ["system_account", "SystemAccount"],
+  ["no_system_account", "NoSystemAccount"],
   ["auth.user", "Username"],
   ["auth.password", "Password"],
   ["auth.token", "Authorization"],
@@ -88,6 +91,12 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
 
 const KNOWN = new Set<string>(ORDER.map(([k]) => k));
 KNOWN.add("authorization");
+
+/** nats-server's SystemAccount option once it runs: as configured, or $SYS when an account has that name. */
+function effectiveSystemAccount(o: ServerOptions): string {
+  if (o.system_account !== "") return o.system_account;
+  return o.accounts.some((a) => a.name === DEFAULT_SYSTEM_ACCOUNT) ? DEFAULT_SYSTEM_ACCOUNT : "";
+}
 
 /** Go's %v of an option value, for error texts. */
 function show(key: string, v: unknown): string {
@@ -163,6 +172,15 @@ export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions):
       case "tls":
         tlsChanges(s, cur, next, changes);
         continue;
+      case "system_account": {
+        // The system account cannot change at runtime. nats-server compares what it runs
+        // with, which is $SYS once an account of that name is configured, with what the new
+        // file says; a $SYS that is no longer named explicitly is let go (nothing changes).
+        const oldV = effectiveSystemAccount(cur);
+        const newV = next.system_account;
+        if (oldV === newV || (oldV === DEFAULT_SYSTEM_ACCOUNT && newV === "")) continue;
+        throw notSupported(goName, key, oldV, newV);
+      }
       default:
         break;
     }
@@ -353,7 +371,11 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
     else if (newSink !== null) s.logger.reconfigure(next, newSink);
     else s.logger.configure({ debug: next.debug, trace: next.trace, time: next.logtime, utc: next.logtime_utc });
   }
+  // accounts always count as changed (nats-server's accountsOption): new ones are usable
+  // before anyone is re-checked; removed ones go once the clients they held are closed
+  const removed = s.reconfigureAccounts(cur, next);
   if (changes.some((c) => c.auth === true)) await reloadAuthorization(s);
+  for (const acc of removed) s.unregisterAccount(acc);
   s.configLoadTime = new Date();
   s.logger.noticef("Reloaded server configuration");
 }
@@ -392,7 +414,8 @@ async function reloadAuthorization(s: Server): Promise<void> {
       c.reloadPendingAuth(auth.authRequired);
       continue;
     }
-    const name = req.user ?? "";
+    // as nats-server's clientHasMovedToDifferentAccount: an nkey user by its key, else by name
+    const name = (req.nkey ?? "") !== "" ? (req.nkey as string) : (req.user ?? "");
     if (name !== "" && auth.userAccount !== undefined && movedOrRemoved(auth, name, c.account)) moved.push(c);
     else rest.push(c);
   }

@@ -5,7 +5,9 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { startServer as startEmbedded } from "../../dist/server/embed.js";
-import { serverKinds, startServer } from "./servers.js";
+import { MemorySink } from "../../dist/server/logger.js";
+import { freePort, serverKinds, startServer } from "./servers.js";
+import { waitUntil } from "./wait.js";
 
 /** account name -> [user, password][]; "$G" is the global account (users outside `accounts`). */
 export const ISOLATION = {
@@ -31,26 +33,38 @@ const userEntry = ([u, p]) => `{user: ${u}, password: ${p}}`;
  */
 export function accountsConfig(fx, extra = "") {
   const accs = Object.entries(fx.accounts)
-    .map(([name, users]) => `  ${name} {\n    users [\n${users.map((u) => `      ${userEntry(u)}`).join("\n")}\n    ]\n  }`)
+    .map(([name, users]) => `  "${name}" {\n    users [\n${users.map((u) => `      ${userEntry(u)}`).join("\n")}\n    ]\n  }`)
     .join("\n");
   let text = `accounts {\n${accs}\n}\n`;
   if ((fx.global ?? []).length > 0) {
     text += `authorization {\n  users [\n${fx.global.map((u) => `    ${userEntry(u)}`).join("\n")}\n  ]\n}\n`;
   }
   if (fx.noAuthUser) text += `no_auth_user: ${fx.noAuthUser}\n`;
+  if (fx.systemAccount) text += `system_account: "${fx.systemAccount}"\n`;
+  if (fx.noSystemAccount) text += "no_system_account: true\n";
   return text + extra;
 }
 
-/** The same fixture as embedding-API options: users carry their account. */
+/**
+ * The same fixture as embedding-API options: the `accounts` entries, and the users (with their
+ * account) in `authorization`, as the config loader gives them. Options the fixture leaves out
+ * get their defaults, so that a reload with them replaces what an earlier fixture set.
+ */
 export function accountsOptions(fx) {
   const users = [];
+  const accounts = [];
   for (const [name, list] of Object.entries(fx.accounts)) {
+    accounts.push({ name, exports: [], imports: [], mappings: [] });
     for (const [user, password] of list) users.push({ user, password, account: name });
   }
   for (const [user, password] of fx.global ?? []) users.push({ user, password });
-  const o = { authorization: { users } };
-  if (fx.noAuthUser) o.no_auth_user = fx.noAuthUser;
-  return o;
+  return {
+    accounts,
+    authorization: { users },
+    no_auth_user: fx.noAuthUser ?? "",
+    system_account: fx.systemAccount ?? "",
+    no_system_account: fx.noSystemAccount ?? false,
+  };
 }
 
 /** The account a user of the fixture is in ("$G" for global users). */
@@ -69,17 +83,61 @@ export function isolationTargets() {
 }
 
 /**
- * Start one target with a fixture. Returns { kind, port, hostport, url, stop() }; the config
+ * Start one target with a fixture. Returns { kind, port, hostport, url, stop() } and, for the
+ * reload suites, `reload(fx)` (the config file rewritten and SIGHUP sent, or Server.reload with
+ * the fixture's options) resolving to "" on success or the error text, `output()` (the log so
+ * far) and `monitorUrl` (with `monitor: true`). `debug: true` logs at debug level. The config
  * file, when there is one, is written into `dir` (which the caller removes).
  */
-export async function startAccountsServer(target, fx, dir, extra = "") {
+export async function startAccountsServer(target, fx, dir, { debug = false, monitor = false } = {}) {
   if (target === "tsnats-embedded") {
-    const srv = await startEmbedded({ ...accountsOptions(fx), host: "127.0.0.1", port: -1 });
-    return { kind: target, port: srv.port, hostport: `127.0.0.1:${srv.port}`, url: srv.url, stop: () => srv.shutdown() };
+    const sink = new MemorySink();
+    const srv = await startEmbedded(
+      { ...accountsOptions(fx), host: "127.0.0.1", port: -1, debug, ...(monitor ? { http_port: -1 } : {}) },
+      { logger: sink },
+    );
+    return {
+      kind: target,
+      port: srv.port,
+      hostport: `127.0.0.1:${srv.port}`,
+      url: srv.url,
+      monitorUrl: srv.monitorUrl,
+      output: () => sink.lines.join(""),
+      reload: (next) =>
+        srv.reload(accountsOptions(next)).then(
+          () => "",
+          (e) => e.message,
+        ),
+      stop: () => srv.shutdown(),
+    };
   }
   const conf = path.join(dir, `${target}-${++confSeq}.conf`);
-  writeFileSync(conf, accountsConfig(fx, extra));
-  return startServer(target, ["-c", conf]);
+  writeFileSync(conf, accountsConfig(fx));
+  const args = ["-c", conf];
+  if (debug) args.push("-D");
+  let mport = 0;
+  if (monitor) {
+    mport = await freePort();
+    args.push("-m", String(mport));
+  }
+  const srv = await startServer(target, args);
+  let reloads = 0;
+  const outcome = /Reloaded server configuration|Failed to reload server configuration: (.*)/g;
+  return {
+    ...srv,
+    monitorUrl: monitor ? `http://127.0.0.1:${mport}` : undefined,
+    async reload(next) {
+      writeFileSync(conf, accountsConfig(next));
+      const n = ++reloads;
+      process.kill(srv.pid, "SIGHUP");
+      await waitUntil(
+        () => [...srv.output().matchAll(outcome)].length >= n,
+        `reload #${n} of ${target}:\n${srv.output().slice(-1500)}`,
+        5000,
+      );
+      return [...srv.output().matchAll(outcome)][n - 1][1] ?? "";
+    },
+  };
 }
 
 let confSeq = 0;
