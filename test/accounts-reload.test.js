@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { connect, errors } from "@nats-io/transport-node";
+import { connect, errors, nkeyAuthenticator } from "@nats-io/transport-node";
+import { createUser } from "@nats-io/nkeys";
 import { isolationTargets, startAccountsServer } from "./helpers/accounts.js";
 import { collect } from "./helpers/natsjs.js";
 import { waitUntil } from "./helpers/wait.js";
@@ -79,8 +80,9 @@ async function traffic(pub, sub, subject) {
       await pub.flush();
       await sub.flush();
       const seq = got.msgs.map((m) => m.string());
-            assert.equal(seq.length, sent, `${subject}: received ${seq.length} of ${sent}`);
-      for (let i = 0; i < seq.length; i++) if (seq[i] !== String(i)) assert.fail(`${subject}: message ${i} arrived as ${seq[i]}`);
+      assert.equal(seq.length, sent, `${subject}: received ${seq.length} of ${sent}`);
+      for (let i = 0; i < seq.length; i++)
+        if (seq[i] !== String(i)) assert.fail(`${subject}: message ${i} arrived as ${seq[i]}`);
     },
   };
 }
@@ -146,10 +148,14 @@ for (const target of isolationTargets()) {
         await assertRefused(srv, "c1");
         await assertRefused(srv, "a3");
         assert.deepEqual(await listedAccounts(srv), ["A", "B"]);
+        // embedded, the registry itself: configured accounts exist before anyone logs in to them
+        const registry = () => [...srv.server.accounts.keys()].filter((a) => a !== "$G" && a !== "$SYS").sort();
+        if (srv.server) assert.deepEqual(registry(), ["A", "B"]);
 
         // 1. account C with user c1, and user a3 in A
         assert.equal(await srv.reload(ADDED), "");
         assert.deepEqual(await listedAccounts(srv), ["A", "B", "C"]);
+        if (srv.server) assert.deepEqual(registry(), ["A", "B", "C"]);
         const c1 = await open("c1");
         const a3 = await open("a3");
         const a3errs = watchErrors(a3);
@@ -190,6 +196,7 @@ for (const target of isolationTargets()) {
         await assertClosedByReload(srv, a3, a3errs, "a3");
         await assertRefused(srv, "b1");
         assert.deepEqual(await listedAccounts(srv), ["A", "C"], "B is gone");
+        if (srv.server) assert.deepEqual(registry(), ["A", "C"]);
         const a3again = await open("a3");
         const inC = collect(a3again, "inC");
         await a3again.flush();
@@ -210,6 +217,50 @@ for (const target of isolationTargets()) {
         assert.ok(
           c1all.msgs.every((m) => m.string().startsWith("C:")),
           "c1 never saw another account's message",
+        );
+      } finally {
+        for (const nc of conns) if (!nc.isClosed()) await nc.close();
+        await srv.stop();
+      }
+    });
+
+    it("an nkey user moved to another account is closed, and lands in the new one next time", async () => {
+      const key = createUser();
+      const nk = { nkey: key.getPublicKey() };
+      const before = { accounts: { A: [u("a1"), nk], B: [u("b1")] } };
+      const moved = { accounts: { A: [u("a1")], B: [u("b1"), nk] } };
+      const srv = await startAccountsServer(target, before, dir, { debug: true, monitor: true });
+      const conns = [];
+      const asNkey = async () => {
+        const nc = await connect({
+          servers: srv.url,
+          authenticator: nkeyAuthenticator(key.getSeed()),
+          reconnect: false,
+        });
+        cids.set(nc, nc.info.client_id);
+        conns.push(nc);
+        return nc;
+      };
+      try {
+        const a1 = await login(srv, "a1");
+        const b1 = await login(srv, "b1");
+        conns.push(a1, b1);
+        const n = await asNkey();
+        const errs = watchErrors(n);
+        assert.equal(await srv.reload(moved), "");
+        await assertClosedByReload(srv, n, errs, "the nkey user");
+        const again = await asNkey();
+        const got = collect(again, "where");
+        await again.flush();
+        a1.publish("where", "A");
+        b1.publish("where", "B");
+        await a1.flush();
+        await b1.flush();
+        await again.flush();
+        assert.deepEqual(
+          got.msgs.map((m) => m.string()),
+          ["B"],
+          "the nkey user is in B now",
         );
       } finally {
         for (const nc of conns) if (!nc.isClosed()) await nc.close();

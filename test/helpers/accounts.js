@@ -25,7 +25,12 @@ export const ISOLATION = {
   noAuthUser: "a2",
 };
 
-const userEntry = ([u, p]) => `{user: ${u}, password: ${p}}`;
+/** A user of a fixture: [user, password], or { nkey } for an nkey user. */
+const userEntry = (u) => (Array.isArray(u) ? `{user: ${u[0]}, password: ${u[1]}}` : `{nkey: ${u.nkey}}`);
+
+/** The user as the options hold it (an nkey user is named by its public key, without password). */
+const userOption = (u) =>
+  Array.isArray(u) ? { user: u[0], password: u[1] } : { user: u.nkey, password: "", nkey: u.nkey };
 
 /**
  * nats-server config text for a fixture: `accounts { A { users [...] } ... }`, the global
@@ -33,7 +38,10 @@ const userEntry = ([u, p]) => `{user: ${u}, password: ${p}}`;
  */
 export function accountsConfig(fx, extra = "") {
   const accs = Object.entries(fx.accounts)
-    .map(([name, users]) => `  "${name}" {\n    users [\n${users.map((u) => `      ${userEntry(u)}`).join("\n")}\n    ]\n  }`)
+    .map(
+      ([name, users]) =>
+        `  "${name}" {\n    users [\n${users.map((u) => `      ${userEntry(u)}`).join("\n")}\n    ]\n  }`,
+    )
     .join("\n");
   let text = `accounts {\n${accs}\n}\n`;
   if ((fx.global ?? []).length > 0) {
@@ -55,9 +63,9 @@ export function accountsOptions(fx) {
   const accounts = [];
   for (const [name, list] of Object.entries(fx.accounts)) {
     accounts.push({ name, exports: [], imports: [], mappings: [] });
-    for (const [user, password] of list) users.push({ user, password, account: name });
+    for (const entry of list) users.push({ ...userOption(entry), account: name });
   }
-  for (const [user, password] of fx.global ?? []) users.push({ user, password });
+  for (const entry of fx.global ?? []) users.push(userOption(entry));
   return {
     accounts,
     authorization: { users },
@@ -69,7 +77,8 @@ export function accountsOptions(fx) {
 
 /** The account a user of the fixture is in ("$G" for global users). */
 export function accountOf(fx, user) {
-  for (const [name, list] of Object.entries(fx.accounts)) if (list.some(([u]) => u === user)) return name;
+  for (const [name, list] of Object.entries(fx.accounts))
+    if (list.some((e) => Array.isArray(e) && e[0] === user)) return name;
   return "$G";
 }
 
@@ -86,7 +95,7 @@ export function isolationTargets() {
  * Start one target with a fixture. Returns { kind, port, hostport, url, stop() } and, for the
  * reload suites, `reload(fx)` (the config file rewritten and SIGHUP sent, or Server.reload with
  * the fixture's options) resolving to "" on success or the error text, `output()` (the log so
- * far) and `monitorUrl` (with `monitor: true`). `debug: true` logs at debug level. The config
+ * far), `monitorUrl` (with `monitor: true`) and, embedded, `server` (the Server). `debug: true` logs at debug level. The config
  * file, when there is one, is written into `dir` (which the caller removes).
  */
 export async function startAccountsServer(target, fx, dir, { debug = false, monitor = false } = {}) {
@@ -102,6 +111,7 @@ export async function startAccountsServer(target, fx, dir, { debug = false, moni
       hostport: `127.0.0.1:${srv.port}`,
       url: srv.url,
       monitorUrl: srv.monitorUrl,
+      server: srv.server,
       output: () => sink.lines.join(""),
       reload: (next) =>
         srv.reload(accountsOptions(next)).then(
