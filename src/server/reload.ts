@@ -91,6 +91,8 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
 
 const KNOWN = new Set<string>(ORDER.map(([k]) => k));
 KNOWN.add("authorization");
+// top-level mappings are the global account's in nats-server: part of its Accounts
+KNOWN.add("mappings");
 
 /** nats-server's SystemAccount option once it runs: as configured, or $SYS when an account has that name. */
 function effectiveSystemAccount(o: ServerOptions): string {

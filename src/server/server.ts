@@ -19,6 +19,7 @@ import {
 } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
+import { systemAccountError } from "./config/accounts.js";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
@@ -160,6 +161,9 @@ export class Server extends EventEmitter<ServerEvents> {
     if (o.max_payload > o.max_pending) {
       throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
+    // nats-server's configureAccounts, after its validateOptions
+    const sysErr = systemAccountError(o);
+    if (sysErr !== null) throw new Error(sysErr);
   }
 
   /** Parse opts.client_advertise (already validated by checkOptions) into clientAdvertise. */
@@ -374,6 +378,17 @@ export class Server extends EventEmitter<ServerEvents> {
 
   // ---------------------------------------------------------------- subscriptions and fan-out
 
+  /**
+   * The accounts block and top-level mappings as options give them: every configured account
+   * registered, each account's mappings (the global account's from the top level) set. Run at
+   * construction and again by reload, through reconfigureAccounts.
+   */
+  applyAccountOptions(o: ServerOptions = this.opts): void {
+    for (const a of o.accounts) this.registerAccount(a.name).setMappings(a.mappings);
+    const g = o.accounts.find((a) => a.name === GLOBAL_ACCOUNT);
+    this.globalAccount.setMappings(g !== undefined ? [...g.mappings, ...o.mappings] : o.mappings);
+  }
+
   /** The account of this name, created when it does not exist yet. */
   registerAccount(name: string): Account {
     let acc = this.accounts.get(name);
@@ -394,23 +409,23 @@ export class Server extends EventEmitter<ServerEvents> {
    *   account a user names (the global and the system account always exist). An account
    *   that stays keeps its Account object, so its subscriptions, connections and counters
    *   carry over, as nats-server updates its accounts in place;
+   * - sets each account's mappings from its entry (the global account's from the top level
+   *   too) and clears those of an entry that has none, so the next publish already follows
+   *   the new rules (`applyAccountOptions`);
    * - returns the accounts `oldOpts` configured and `newOpts` no longer does. The caller
    *   (reload) closes their clients as nats-server does and then calls `unregisterAccount`.
    *
-   * What it must also do, filled in by the accounts features:
-   * - imports and exports (the imports helper): for every account of `newOpts.accounts`, set
-   *   up its stream and service exports and imports anew from its entry, resolving the other
-   *   account by name among the registered ones, and drop those the entry no longer lists
-   *   (with their internal subscriptions and pending response mappings). Stream imports that
-   *   changed make existing subscribers see the new sources without resubscribing, as
-   *   nats-server's processSubsOnConfigReload does;
-   * - mappings (the mapping engine): replace each account's `mappings` with the compiled
-   *   mappings of its entry (top-level `mappings` go to the global account), or set it to
-   *   null when it has none, so the next publish already follows the new rules.
+   * What it must also do, filled in by the imports and exports feature: for every account of
+   * `newOpts.accounts`, set up its stream and service exports and imports anew from its
+   * entry, resolving the other account by name among the registered ones, and drop those the
+   * entry no longer lists (with their internal subscriptions and pending response mappings).
+   * Stream imports that changed make existing subscribers see the new sources without
+   * resubscribing, as nats-server's processSubsOnConfigReload does.
    */
   reconfigureAccounts(oldOpts: ServerOptions | null, newOpts: ServerOptions): Account[] {
     const next = configuredAccounts(newOpts);
     for (const name of next) this.registerAccount(name);
+    this.applyAccountOptions(newOpts);
     const removed: Account[] = [];
     if (oldOpts === null) return removed;
     for (const name of configuredAccounts(oldOpts)) {
