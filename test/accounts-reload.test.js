@@ -268,6 +268,46 @@ for (const target of isolationTargets()) {
       }
     });
 
+    it("mappings change live, each account's own", async () => {
+      const base = { accounts: { A: [u("a1")], B: [u("b1")] }, global: [u("g1")] };
+      const srv = await startAccountsServer(target, base, dir);
+      const conns = [];
+      try {
+        for (const name of ["a1", "b1", "g1"]) conns.push(await login(srv, name));
+        const [a1, b1, g1] = conns;
+        /** Where a publish on "in" lands in each account (subscribers on "in" and "out.*"). */
+        const where = async () => {
+          const seen = {};
+          const subs = [];
+          for (const [nc, who] of [
+            [a1, "A"],
+            [b1, "B"],
+            [g1, "$G"],
+          ]) {
+            for (const subj of ["in", "out.*"]) {
+              const cb = (_e, m) => (seen[who] ??= []).push(`${m.subject}<-${m.string()}`);
+              subs.push(nc.subscribe(subj, { callback: cb }));
+            }
+          }
+          for (const nc of conns) await nc.flush();
+          a1.publish("in", "A");
+          b1.publish("in", "B");
+          g1.publish("in", "G");
+          for (let i = 0; i < 2; i++) for (const nc of conns) await nc.flush();
+          for (const sub of subs) sub.unsubscribe();
+          return seen;
+        };
+        assert.deepEqual(await where(), { A: ["in<-A"], B: ["in<-B"], $G: ["in<-G"] });
+        assert.equal(await srv.reload({ ...base, mappings: { A: { in: "out.a" }, $G: { in: "out.g" } } }), "");
+        assert.deepEqual(await where(), { A: ["out.a<-A"], B: ["in<-B"], $G: ["out.g<-G"] });
+        assert.equal(await srv.reload({ ...base, mappings: { B: { in: "out.b" } } }), "");
+        assert.deepEqual(await where(), { A: ["in<-A"], B: ["out.b<-B"], $G: ["in<-G"] });
+      } finally {
+        for (const nc of conns) if (!nc.isClosed()) await nc.close();
+        await srv.stop();
+      }
+    });
+
     it("the system account cannot change at runtime, as nats-server refuses it", async () => {
       const srv = await startAccountsServer(target, START, dir);
       try {

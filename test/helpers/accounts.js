@@ -9,7 +9,11 @@ import { MemorySink } from "../../dist/server/logger.js";
 import { freePort, serverKinds, startServer } from "./servers.js";
 import { waitUntil } from "./wait.js";
 
-/** account name -> [user, password][]; "$G" is the global account (users outside `accounts`). */
+/**
+ * account name -> [user, password][]; "$G" is the global account (users outside `accounts`).
+ * Optional: `mappings` (account name, or "$G" for the top level -> { from: to }),
+ * `noAuthUser`, `systemAccount`, `noSystemAccount`.
+ */
 export const ISOLATION = {
   accounts: {
     A: [
@@ -37,13 +41,19 @@ const userOption = (u) =>
  * users in `authorization`, and no_auth_user. `extra` is appended as is.
  */
 export function accountsConfig(fx, extra = "") {
+  const maps = (m, indent) =>
+    `${indent}mappings {\n${Object.entries(m)
+      .map(([from, to]) => `${indent}  "${from}": "${to}"`)
+      .join("\n")}\n${indent}}\n`;
   const accs = Object.entries(fx.accounts)
     .map(
       ([name, users]) =>
-        `  "${name}" {\n    users [\n${users.map((u) => `      ${userEntry(u)}`).join("\n")}\n    ]\n  }`,
+        `  "${name}" {\n    users [\n${users.map((u) => `      ${userEntry(u)}`).join("\n")}\n    ]\n` +
+        `${fx.mappings?.[name] ? maps(fx.mappings[name], "    ") : ""}  }`,
     )
     .join("\n");
   let text = `accounts {\n${accs}\n}\n`;
+  if (fx.mappings?.$G) text += maps(fx.mappings.$G, "");
   if ((fx.global ?? []).length > 0) {
     text += `authorization {\n  users [\n${fx.global.map((u) => `    ${userEntry(u)}`).join("\n")}\n  ]\n}\n`;
   }
@@ -62,7 +72,7 @@ export function accountsOptions(fx) {
   const users = [];
   const accounts = [];
   for (const [name, list] of Object.entries(fx.accounts)) {
-    accounts.push({ name, exports: [], imports: [], mappings: [] });
+    accounts.push({ name, exports: [], imports: [], mappings: mappingOptions(fx.mappings?.[name]) });
     for (const entry of list) users.push({ ...userOption(entry), account: name });
   }
   for (const entry of fx.global ?? []) users.push(userOption(entry));
@@ -72,7 +82,13 @@ export function accountsOptions(fx) {
     no_auth_user: fx.noAuthUser ?? "",
     system_account: fx.systemAccount ?? "",
     no_system_account: fx.noSystemAccount ?? false,
+    mappings: mappingOptions(fx.mappings?.$G),
   };
+}
+
+/** { from: to } as the options' mappings (one destination, all the weight). */
+function mappingOptions(m = {}) {
+  return Object.entries(m).map(([subject, to]) => ({ subject, destinations: [{ subject: to, weight: 100 }] }));
 }
 
 /** The account a user of the fixture is in ("$G" for global users). */
