@@ -268,6 +268,44 @@ for (const target of isolationTargets()) {
       }
     });
 
+    it("a client of no_auth_user is closed when that user moves, and lands in the new account", async () => {
+      const before = { accounts: { A: [u("a1"), u("a2")], B: [u("b1")] }, noAuthUser: "a2" };
+      const moved = { accounts: { A: [u("a1")], B: [u("b1"), u("a2")] }, noAuthUser: "a2" };
+      const srv = await startAccountsServer(target, before, dir, { debug: true, monitor: true });
+      const conns = [];
+      const anonymous = async () => {
+        const nc = await connect({ servers: srv.url, reconnect: false });
+        cids.set(nc, nc.info.client_id);
+        conns.push(nc);
+        return nc;
+      };
+      try {
+        const a1 = await login(srv, "a1");
+        const b1 = await login(srv, "b1");
+        conns.push(a1, b1);
+        const anon = await anonymous();
+        const errs = watchErrors(anon);
+        assert.equal(await srv.reload(moved), "");
+        await assertClosedByReload(srv, anon, errs, "the no_auth_user client");
+        const again = await anonymous();
+        const got = collect(again, "where");
+        await again.flush();
+        a1.publish("where", "A");
+        b1.publish("where", "B");
+        await a1.flush();
+        await b1.flush();
+        await again.flush();
+        assert.deepEqual(
+          got.msgs.map((m) => m.string()),
+          ["B"],
+          "no_auth_user's clients are in B now",
+        );
+      } finally {
+        for (const nc of conns) if (!nc.isClosed()) await nc.close();
+        await srv.stop();
+      }
+    });
+
     it("mappings change live, each account's own", async () => {
       const base = { accounts: { A: [u("a1")], B: [u("b1")] }, global: [u("g1")] };
       const srv = await startAccountsServer(target, base, dir);

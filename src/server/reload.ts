@@ -385,8 +385,9 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
 /**
  * Re-check every connection against the (new) authenticator, as nats-server's
  * reloadAuthorization does:
- * - one that logged in with a user name that the users list no longer holds, or whose user
- *   moved to another account, is closed ("Client Closed", no -ERR);
+ * - one that logged in with a user name (or nkey) that the users list no longer holds, or
+ *   whose user moved to another account (its account removed included), is closed ("Client
+ *   Closed", no -ERR); reloadServer then removes the accounts no longer configured;
  * - one whose credentials no longer pass gets -ERR 'Authorization Violation' and is closed
  *   ("Authentication Failure");
  * - the others take their new permissions and lose the subscriptions those deny.
