@@ -380,10 +380,17 @@ for (const target of isolationTargets()) {
       }
     });
 
-    it("a system_account that is not $SYS cannot be dropped", async () => {
+    it("a system_account that is not $SYS cannot be dropped; its account entry can", async () => {
       const srv = await startAccountsServer(target, { ...START, systemAccount: "A" }, dir);
       try {
         assert.equal(await srv.reload(START), "config reload not supported for SystemAccount: old=A, new=");
+        // nats-server refuses to start so, but a reload keeps A as the system account
+        const noA = { accounts: { B: START.accounts.B }, global: START.global, systemAccount: "A" };
+        assert.equal(await srv.reload(noA), "");
+        await assertRefused(srv, "a1");
+        const b1 = await login(srv, "b1");
+        await b1.close();
+        if (srv.server) assert.equal(srv.server.systemAccount, srv.server.lookupAccount("A"));
       } finally {
         await srv.stop();
       }

@@ -126,6 +126,11 @@ export class Server extends EventEmitter<ServerEvents> {
     this.customAuth = deps.authenticator !== undefined;
     this.auth = deps.authenticator ?? newConfigAuthenticator(this.opts);
     this.checkOptions();
+    // nats-server's configureAccounts, after its validateOptions: at start-up only. On reload
+    // nats-server ignores it, and a system account no longer in the accounts block stays the
+    // system account (never removed, see reconfigureAccounts)
+    const sysErr = systemAccountError(this.opts);
+    if (sysErr !== null) throw new Error(sysErr);
     this.tlsContext = this.opts.tls === null ? null : buildTLSContext(this.opts.tls);
     this.setClientAdvertise();
     // the log file is opened only once the options are known to be good
@@ -161,9 +166,6 @@ export class Server extends EventEmitter<ServerEvents> {
     if (o.max_payload > o.max_pending) {
       throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
-    // nats-server's configureAccounts, after its validateOptions
-    const sysErr = systemAccountError(o);
-    if (sysErr !== null) throw new Error(sysErr);
   }
 
   /** Parse opts.client_advertise (already validated by checkOptions) into clientAdvertise. */
