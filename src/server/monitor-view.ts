@@ -26,13 +26,11 @@ interface AccountConfigShape {
   readonly name: string;
   readonly exports?: readonly ExportView[];
   readonly imports?: readonly ImportView[];
-  readonly mappings?: readonly MappingView[];
 }
 
 /** The options' account-related fields, read where present. */
 interface AccountOptionsShape {
   readonly accounts?: readonly AccountConfigShape[];
-  readonly mappings?: readonly MappingView[];
 }
 
 const NONE: readonly never[] = [];
@@ -127,15 +125,27 @@ class AccountAdapter implements AccountView {
     return this.config()?.imports ?? NONE;
   }
 
-  mappings(): readonly MappingView[] {
-    const own = this.config()?.mappings ?? NONE;
-    // the top-level mappings are the global account's
-    if (this.acc === this.srv.globalAccount) {
-      const top = (this.srv.opts as AccountOptionsShape).mappings ?? NONE;
-      return own.length === 0 ? top : [...top, ...own];
+  mappings(): MappingView[] {
+    const out: MappingView[] = [];
+    for (const mp of this.acc.mappings.mappings()) {
+      const dests: { subject: string; weight: number; cluster: string }[] = [];
+      for (const d of mp.destinations)
+        dests.push({ subject: fromWire(d.tr.destination), weight: d.weight, cluster: "" });
+      if (mp.clusterDestinations !== null) {
+        for (const [cluster, list] of mp.clusterDestinations) {
+          for (const d of list) dests.push({ subject: fromWire(d.tr.destination), weight: d.weight, cluster });
+        }
+      }
+      out.push({ source: fromWire(mp.source), destinations: dests });
     }
-    return own;
+    return out;
   }
+}
+
+/** A subject as the core keeps it (latin1, one char per byte) back to text. */
+function fromWire(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, "latin1").toString("utf8");
+  return s;
 }
 
 /** The MonitorView of one server (Server.monitorView()). */

@@ -84,15 +84,6 @@ function untokenize(subject: string): string {
     .join(".");
 }
 
-/** nats-server's transformTokenize: each `*` becomes `$1`, `$2`, ... */
-function tokenize(subject: string): string {
-  let i = 1;
-  return subject
-    .split(".")
-    .map((t) => (t === "*" ? `$${i++}` : t))
-    .join(".");
-}
-
 /**
  * ExtImport as nats-server 2.10 renders it: streams first (subject: the exporter's subject,
  * local_subject: where it lands), then services (subject: the exporter's subject, to and
@@ -142,44 +133,17 @@ function importEntry(
   return x;
 }
 
-interface MapDest {
-  subject: string;
-  weight: number;
-  cluster: string;
-}
-
 /**
- * ExtMap as nats-server builds it from its mappings (AddWeightedMappings): per source, the
- * destinations without a cluster, then those of each cluster; each set completed with the
- * source itself up to 100% (unless the source is a destination already), sorted by weight,
- * weights made cumulative. Sources in Go's map-key order; null when there are none.
+ * nats-server's ExtMap: per source, its destinations as the account keeps them (cumulative
+ * weights; a cluster only on cluster-scoped ones). Go writes map keys sorted; null when none.
  */
 function renderMappings(list: readonly MappingView[]): Record<string, unknown> | null {
   if (list.length === 0) return null;
-  const bySrc = new Map<string, MapDest[]>();
-  for (const mp of list) {
-    const src = mp.subject;
-    const seen = new Set(mp.destinations.map((d) => d.subject));
-    const plain: MapDest[] = [];
-    const clusters = new Map<string, MapDest[]>();
-    for (const d of mp.destinations) {
-      const c = d.cluster ?? "";
-      const md = { subject: d.subject, weight: d.weight, cluster: c };
-      if (c === "") plain.push(md);
-      else {
-        const l = clusters.get(c);
-        if (l === undefined) clusters.set(c, [md]);
-        else l.push(md);
-      }
-    }
-    const dests = cumulative(plain, src, seen);
-    for (const [c, l] of clusters) for (const d of cumulative(l, src, seen)) dests.push({ ...d, cluster: c });
-    // a later mapping of the same source replaces the earlier one, as in nats-server
-    bySrc.set(src, dests);
-  }
+  const bySrc = new Map<string, MappingView>();
+  for (const mp of list) bySrc.set(mp.source, mp);
   const out: Record<string, unknown> = {};
   for (const src of [...bySrc.keys()].sort(byteOrder)) {
-    out[src] = (bySrc.get(src) as MapDest[]).map((d) => {
+    out[src] = (bySrc.get(src) as MappingView).destinations.map((d) => {
       const x: Record<string, unknown> = { subject: d.subject, weight: d.weight };
       if (d.cluster !== "") x.cluster = d.cluster;
       return x;
@@ -188,30 +152,8 @@ function renderMappings(list: readonly MappingView[]): Record<string, unknown> |
   return out;
 }
 
-function cumulative(dests: MapDest[], src: string, seen: Set<string>): MapDest[] {
-  let total = 0;
-  for (const d of dests) total += d.weight;
-  const out = dests.map((d) => ({ ...d }));
-  if (total !== 100 && !seen.has(src)) {
-    out.push({
-      subject: hasWildcard(src) ? tokenize(src) : src,
-      weight: dests.length === 0 ? 100 : 100 - total,
-      cluster: "",
-    });
-  }
-  out.sort((a, b) => a.weight - b.weight);
-  let lw = 0;
-  for (const d of out) {
-    d.weight += lw;
-    lw = d.weight;
-  }
-  return out;
-}
-
 function byteOrder(a: string, b: string): number {
-  const x = Buffer.from(a, "utf8");
-  const y = Buffer.from(b, "utf8");
-  return Buffer.compare(x, y);
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 /** What nats-server's AccountStatz takes: the accounts asked for (all when empty), and whether to include those without connections. */

@@ -107,10 +107,13 @@ export interface ImportView {
   readonly to?: string;
 }
 
-/** A subject mapping, as its configuration gives it (weights in percent). */
+/**
+ * A subject mapping in effect, as nats-server keeps it: its destinations completed up to 100%,
+ * lightest first, weights cumulative; cluster-scoped ones after the others, with their cluster.
+ */
 export interface MappingView {
-  readonly subject: string;
-  readonly destinations: readonly { readonly subject: string; readonly weight: number; readonly cluster?: string }[];
+  readonly source: string;
+  readonly destinations: readonly { readonly subject: string; readonly weight: number; readonly cluster: string }[];
 }
 
 /** One account, read-only. */
@@ -133,10 +136,11 @@ export interface AccountView {
   sent(): DataFigures;
   /** The account's connections closed as slow consumers. */
   readonly slowConsumers: number;
-  /** Its configuration: exports, imports and mappings (empty for $SYS and an unconfigured $G). */
+  /** Its exports and imports as configured (none for $SYS and $G). */
   exports(): readonly ExportView[];
   imports(): readonly ImportView[];
-  mappings(): readonly MappingView[];
+  /** The subject mappings it applies. */
+  mappings(): MappingView[];
 }
 
 /** Where monitoring logs (nats-server's level names). */
