@@ -437,7 +437,6 @@ const FACTORIES = [
   },
   {
     name: "tsnats",
-    skip: "mappings are not wired into tsnats-server yet: the coordinator connects src/server/mapping.ts to accounts",
     start: (text) => startServer("tsnats", ["-c", writeConf(text)]),
   },
 ];

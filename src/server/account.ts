@@ -3,7 +3,7 @@
 // A connection holds its Account; a publish costs one field read to find the right index.
 import { Sublist } from "./sublist.js";
 import { ConnKind, type Conn, type InMsg, type Subscription } from "./conn.js";
-import { AccountMappings } from "./mapping.js";
+import { AccountMappings, type MappingConfig } from "./mapping.js";
 
 /** nats-server's global account, for users outside any account. */
 export const GLOBAL_ACCOUNT = "$G";
@@ -48,12 +48,17 @@ export class Account {
    * Subject mappings, applied to what clients (and later leaf nodes) publish into this account
    * before permissions are checked, as nats-server does when it parses a PUB.
    */
-  readonly mappings = new AccountMappings();
+  mappings = new AccountMappings();
   /** When the account was registered (accountz, statz). */
   readonly created = new Date();
   private listeners: InterestListener[] | null = null;
 
   constructor(readonly name: string) {}
+
+  /** Replace the mappings (config load and reload); throws MappingError on a bad one. */
+  setMappings(configs: readonly MappingConfig[]): void {
+    this.mappings = configs.length === 0 ? new AccountMappings() : AccountMappings.fromConfig(configs);
+  }
 
   /** Start telling `l` of interest changes. */
   onInterest(l: InterestListener): void {

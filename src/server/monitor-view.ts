@@ -19,19 +19,7 @@ import type {
   SubView,
   SublistFigures,
 } from "./monitor/view.js";
-import type { ServerOptions } from "./options.js";
-
-/** The accounts block as the options carry it (options.ts AccountConfig). */
-interface AccountConfigShape {
-  readonly name: string;
-  readonly exports?: readonly ExportView[];
-  readonly imports?: readonly ImportView[];
-}
-
-/** The options' account-related fields, read where present. */
-interface AccountOptionsShape {
-  readonly accounts?: readonly AccountConfigShape[];
-}
+import type { AccountConfig, ServerOptions } from "./options.js";
 
 const NONE: readonly never[] = [];
 
@@ -112,9 +100,8 @@ class AccountAdapter implements AccountView {
     return this.acc.closedStats.slowConsumers;
   }
 
-  private config(): AccountConfigShape | undefined {
-    const list = (this.srv.opts as AccountOptionsShape).accounts ?? NONE;
-    return list.find((a) => a.name === this.acc.name);
+  private config(): AccountConfig | undefined {
+    return this.srv.opts.accounts.find((a) => a.name === this.acc.name);
   }
 
   exports(): readonly ExportView[] {

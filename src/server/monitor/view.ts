@@ -5,7 +5,7 @@
 // Every type here is read-only: the core counts, monitoring reads.
 import type { ConnKind } from "../conn.js";
 import type { ClosedClient } from "../server.js";
-import type { ServerOptions } from "../options.js";
+import type { ExportConfig, ImportConfig, ServerOptions } from "../options.js";
 import type { TLSConnInfo, TLSContext } from "../tls.js";
 
 /** Read-only all the way down (the options as monitoring sees them). */
@@ -91,21 +91,10 @@ export interface DataFigures {
 }
 
 /** An account's export, as its configuration gives it. */
-export interface ExportView {
-  readonly stream?: string;
-  readonly service?: string;
-  /** The accounts allowed to import it; absent: public. */
-  readonly accounts?: readonly string[];
-  readonly response_type?: "singleton" | "stream" | "chunked";
-}
+export type ExportView = DeepReadonly<ExportConfig>;
 
 /** An account's import, as its configuration gives it. */
-export interface ImportView {
-  readonly stream?: { readonly account: string; readonly subject: string };
-  readonly service?: { readonly account: string; readonly subject: string };
-  readonly prefix?: string;
-  readonly to?: string;
-}
+export type ImportView = DeepReadonly<ImportConfig>;
 
 /**
  * A subject mapping in effect, as nats-server keeps it: its destinations completed up to 100%,
