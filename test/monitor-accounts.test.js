@@ -120,8 +120,7 @@ function shapeDiff(want, got, p = "", out = [], skip = new Set()) {
   if (wk === "object") {
     for (const k of Object.keys(want))
       if (!(k in got) && !skip.has(`${p}.${k}`)) out.push(`${p}.${k}: missing in tsnats`);
-    for (const k of Object.keys(got))
-      if (!(k in want) && !skip.has(`${p}.${k}`)) out.push(`${p}.${k}: only in tsnats`);
+    for (const k of Object.keys(got)) if (!(k in want) && !skip.has(`${p}.${k}`)) out.push(`${p}.${k}: only in tsnats`);
     for (const k of Object.keys(want)) if (k in got) shapeDiff(want[k], got[k], `${p}.${k}`, out, skip);
   } else if (wk === "array" && want.length > 0 && got.length > 0) {
     shapeDiff(want[0], got[0], `${p}[]`, out, skip);
@@ -272,33 +271,34 @@ describe("per-account monitoring", () => {
     });
   }
 
-  it(
-    "tsnats's JSON has nats-server's field names and types",
-    { skip: kinds.length < 2 && "needs both servers" },
-    () => {
-      const t = results.tsnats;
-      const n = results["nats-server"];
-      // fields 2.10 added that the 2.9.10 oracle lacks; nats-server's $SYS service imports
-      const skip = new Set([
-        ".account_statz[].num_subscriptions",
-        ".slow_consumer_stats",
-        ".account_detail.imports",
-        ".account_detail.exports",
-      ]);
-      for (const k of ["accountz", "A", "B", "G", "accstatz", "unused", "connzA", "connzB", "closedB", "connzNope"]) {
-        assert.deepEqual(shapeDiff(n[k].json, t[k].json, "", [], skip), [], k);
-      }
-      for (const k of ["A", "B"]) {
-        const ni = as210(n.varz.json.version, notSys(n[k].json.account_detail.imports));
-        const ti = t[k].json.account_detail.imports ?? [];
-        assert.deepEqual(sortedImports(ti), sortedImports(ni), `${k} imports`);
-        assert.deepEqual(sortedExports(t[k].json.account_detail.exports), sortedExports(n[k].json.account_detail.exports));
-        assert.deepEqual(t[k].json.account_detail.mappings, n[k].json.account_detail.mappings);
-      }
-      assert.equal(t.varz.json.system_account, n.varz.json.system_account);
-      assert.equal(t.nope.text, n.nope.text);
-    },
-  );
+  it("tsnats's JSON has nats-server's field names and types", {
+    skip: kinds.length < 2 && "needs both servers",
+  }, () => {
+    const t = results.tsnats;
+    const n = results["nats-server"];
+    // fields 2.10 added that the 2.9.10 oracle lacks; nats-server's $SYS service imports
+    const skip = new Set([
+      ".account_statz[].num_subscriptions",
+      ".slow_consumer_stats",
+      ".account_detail.imports",
+      ".account_detail.exports",
+    ]);
+    for (const k of ["accountz", "A", "B", "G", "accstatz", "unused", "connzA", "connzB", "closedB", "connzNope"]) {
+      assert.deepEqual(shapeDiff(n[k].json, t[k].json, "", [], skip), [], k);
+    }
+    for (const k of ["A", "B"]) {
+      const ni = as210(n.varz.json.version, notSys(n[k].json.account_detail.imports));
+      const ti = t[k].json.account_detail.imports ?? [];
+      assert.deepEqual(sortedImports(ti), sortedImports(ni), `${k} imports`);
+      assert.deepEqual(
+        sortedExports(t[k].json.account_detail.exports),
+        sortedExports(n[k].json.account_detail.exports),
+      );
+      assert.deepEqual(t[k].json.account_detail.mappings, n[k].json.account_detail.mappings);
+    }
+    assert.equal(t.varz.json.system_account, n.varz.json.system_account);
+    assert.equal(t.nope.text, n.nope.text);
+  });
 });
 
 describe("no config at all: the system account exists", () => {
