@@ -17,6 +17,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), "tsnats-monacc-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const CONFIG = `
+mappings: { "g.*.x": "g.x.$1" }
 accounts {
   A: {
     users: [{user: a, password: a}]
@@ -223,6 +224,8 @@ describe("per-account monitoring", () => {
         ]);
         assert.equal(b.exports, undefined);
         assert.equal(b.mappings, undefined);
+        // the top-level mappings are the global account's
+        assert.deepEqual(r().G.json.account_detail.mappings, { "g.*.x": [{ subject: "g.x.$1", weight: 100 }] });
       });
 
       it("/accstatz: accounts with connections, or all with unused=1", () => {
@@ -286,7 +289,7 @@ describe("per-account monitoring", () => {
     for (const k of ["accountz", "A", "B", "G", "accstatz", "unused", "connzA", "connzB", "closedB", "connzNope"]) {
       assert.deepEqual(shapeDiff(n[k].json, t[k].json, "", [], skip), [], k);
     }
-    for (const k of ["A", "B"]) {
+    for (const k of ["A", "B", "G"]) {
       const ni = as210(n.varz.json.version, notSys(n[k].json.account_detail.imports));
       const ti = t[k].json.account_detail.imports ?? [];
       assert.deepEqual(sortedImports(ti), sortedImports(ni), `${k} imports`);
