@@ -304,6 +304,62 @@ describe("per-account monitoring", () => {
   });
 });
 
+describe("no_system_account: no system account anywhere", () => {
+  for (const kind of kinds) {
+    it(`[${kind}] /varz and /accountz name none, $SYS does not exist`, async () => {
+      const conf = path.join(tmp, `nosys-${kind}.conf`);
+      writeFileSync(conf, "no_system_account: true\n");
+      const srv = await startServer(kind, ["-c", conf, "-m", "-1"]);
+      try {
+        const mp = monitorPort(srv);
+        assert.equal("system_account" in (await get(mp, "/varz")).json, false);
+        const az = (await get(mp, "/accountz")).json;
+        assert.equal("system_account" in az, false);
+        assert.deepEqual(az.accounts, ["$G"]);
+        const sys = await get(mp, "/accountz?acc=$SYS");
+        assert.equal(sys.status, 400);
+        assert.equal(sys.text, "Account $SYS does not exist");
+      } finally {
+        await srv.stop();
+      }
+    });
+  }
+});
+
+describe("a configured system_account", () => {
+  for (const kind of kinds) {
+    it(`[${kind}] is the one named, with its users' connections; no $SYS besides`, async () => {
+      const conf = path.join(tmp, `sys-${kind}.conf`);
+      writeFileSync(
+        conf,
+        "accounts {\n  SYS: { users: [{user: s, password: s}] }\n  APP: { users: [{user: p, password: p}] }\n}\nsystem_account: SYS\n",
+      );
+      const srv = await startServer(kind, ["-c", conf, "-m", "-1"]);
+      let c;
+      try {
+        const mp = monitorPort(srv);
+        c = await client(srv.port, "s", "sys1", [["x"]]);
+        assert.equal((await get(mp, "/varz")).json.system_account, "SYS");
+        const az = (await get(mp, "/accountz")).json;
+        assert.equal(az.system_account, "SYS");
+        assert.deepEqual([...az.accounts].sort(), ["$G", "APP", "SYS"]);
+        const d = (await get(mp, "/accountz?acc=SYS")).json.account_detail;
+        assert.equal(d.is_system, true);
+        assert.equal(d.client_connections, 1);
+        assert.equal((await get(mp, "/accountz?acc=APP")).json.account_detail.is_system, undefined);
+        const st = (await get(mp, "/accstatz")).json.account_statz;
+        assert.deepEqual(
+          st.map((a) => [a.acc, a.conns]),
+          [["SYS", 1]],
+        );
+      } finally {
+        c?.sock.destroy();
+        await srv.stop();
+      }
+    });
+  }
+});
+
 describe("no config at all: the system account exists", () => {
   for (const kind of kinds) {
     it(`[${kind}] /varz names $SYS, /accountz lists $G and $SYS`, async () => {
