@@ -1,9 +1,8 @@
 // /connz: open and closed client connections, sorted and paginated as nats-server does
 // (monitor.go Connz, monitor_sort_opts.go). Only the requested page is turned into JSON
 // objects, one at a time as it is serialized; sorting works on the connections themselves.
-import type { ClosedClient } from "../server.js";
 import type { Monitor, Reply } from "./http.js";
-import type { ConnView, SubView } from "./view.js";
+import type { ClosedClient, ConnView, SubView } from "./view.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
 import { formatGoDuration } from "../duration.js";
 

@@ -8,6 +8,9 @@ import type { ClosedClient } from "../server.js";
 import type { ExportConfig, ImportConfig, ServerOptions } from "../options.js";
 import type { TLSConnInfo, TLSContext } from "../tls.js";
 
+/** An entry of the closed-connection ring (the core's own record of a closed connection). */
+export type { ClosedClient };
+
 /** Read-only all the way down (the options as monitoring sees them). */
 export type DeepReadonly<T> = T extends (infer E)[]
   ? ReadonlyArray<DeepReadonly<E>>
