@@ -6,7 +6,8 @@
 // are its own (without the position, which the loader puts in front).
 import { isValidSubject } from "../../protocol/subject.js";
 import type { AccountConfig, MappingDest, ServerOptions } from "../options.js";
-import { validateMapping } from "../mapping.js";
+import { SubjectTransform, transformTokenize, validateMapping } from "../mapping.js";
+import { goQuote } from "../../protocol/quote.js";
 
 /** The hook of the mapping engine: null when the mapping is valid, else its error text. */
 export type MappingValidator = (source: string, dests: MappingDest[]) => string | null;
@@ -163,10 +164,14 @@ class Graph {
     if (to === "") to = from;
     if (this.streamCycle(exporter, to, new Set([importer]))) return "import forms a cycle";
     if (this.streamCycle(exporter, from, new Set([importer]))) return "import forms a cycle";
-    // COORDINATOR: a wildcard `from` mapped to another `to` is a subject transform in
-    // nats-server ("failed to create mapping transform for stream import subject from %q to
-    // %q: %v"); the mapping engine's strict check belongs here.
-    if (hasWildcard(from) && to !== from) to = untokenize(to);
+    // a wildcard `from` mapped to another `to` is a strict subject transform, as in nats-server
+    if (hasWildcard(from) && to !== from) {
+      const why = SubjectTransform.check(from, transformTokenize(to), { strict: true });
+      if (why !== null) {
+        return `failed to create mapping transform for stream import subject from ${goQuote(from)} to ${goQuote(to)}: ${why}`;
+      }
+      to = untokenize(to);
+    }
     if (a.streamImports.some((si) => si.acc === exporter && si.from === from)) return "stream import already exists";
     a.streamImports.push({ acc: exporter, from, to });
     return null;
