@@ -24,6 +24,8 @@ import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
+import type { MonitorView } from "./monitor/view.js";
+import { ServerMonitorView } from "./monitor-view.js";
 import { randomBytes } from "node:crypto";
 import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
 
@@ -264,7 +266,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const host = o.http_host === "" ? o.host : o.http_host;
     // loaded only when monitoring is on: node:http and the pages cost start-up time
     const { MonitorServer } = await import("./monitor/http.js");
-    const m = new MonitorServer(this);
+    const m = new MonitorServer(this.monitorView());
     const secure = o.https_port !== 0;
     const want = secure ? o.https_port : o.http_port;
     const bad = listenPortError(want);
@@ -281,6 +283,13 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     this.monitor = m;
     this.logger.noticef(`Starting ${secure ? "https" : "http"} monitor on ${hostPort(host, this.monitorAddress.port)}`);
+  }
+
+  private monView: MonitorView | null = null;
+
+  /** What monitoring reads: a read-only view of this server (monitor/view.ts). */
+  monitorView(): MonitorView {
+    return (this.monView ??= new ServerMonitorView(this));
   }
 
   private portsFile = "";
