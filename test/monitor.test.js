@@ -756,7 +756,12 @@ for (const kind of serverKinds()) {
       const srv = await startServer(kind, ["-m", "-1", "--ports_file_dir", dir]);
       try {
         // nats-server writes it just after logging "Server is ready"
-        await waitUntil(() => readdirSync(dir).some((f) => f.endsWith(".ports")), "the ports file");
+        // (created, then written: wait until it holds the whole JSON)
+        const complete = () => {
+          const f = readdirSync(dir).filter((n) => n.endsWith(".ports"));
+          return f.length > 0 && readFileSync(path.join(dir, f[0]), "utf8").trimEnd().endsWith("}");
+        };
+        await waitUntil(complete, "the ports file");
         const files = readdirSync(dir).filter((f) => f.endsWith(".ports"));
         assert.equal(files.length, 1);
         const ports = JSON.parse(readFileSync(path.join(dir, files[0]), "utf8"));
