@@ -588,3 +588,64 @@ describe("exports and imports rebuilt live [tsnats, in process]", () => {
     assert.equal(a.info.client_id, (await a.flush(), a.info.client_id), "no reconnect");
   });
 });
+
+// Reload (config file rewritten, then SIGHUP) changes imports while clients run, on both servers:
+// a prefix swapped, a service import added, a subscription made before the reload sees the new
+// import without resubscribing.
+const reloadConf = (prefix, withService) => `
+accounts {
+  A: { users: [{user: a, password: a}], exports: [{stream: "ev.>"}, {service: "svc"}] }
+  B: {
+    users: [{user: b, password: b}]
+    imports: [
+      {stream: {account: A, subject: "ev.>"}, prefix: "${prefix}"}
+      ${withService ? '{service: {account: A, subject: "svc"}, to: "bsvc"}' : ""}
+    ]
+  }
+}
+`;
+
+for (const kind of kinds) {
+  describe(`exports and imports change on reload [${kind}]`, () => {
+    let srv;
+    const conns = [];
+    after(async () => {
+      for (const nc of conns) await nc.close().catch(() => {});
+      await srv?.stop();
+    });
+
+    it("swaps a prefix and adds a service import; clients stay", async () => {
+      const f = conf(`reload-${kind}.conf`, reloadConf("p1", false));
+      srv = await startServer(kind, ["-c", f]);
+      const a = await connect({ servers: srv.url, user: "a", pass: "a", reconnect: false });
+      const b = await connect({ servers: srv.url, user: "b", pass: "b", reconnect: false });
+      conns.push(a, b);
+      const p1 = collect(b, "p1.ev.>");
+      const p2 = collect(b, "p2.ev.>");
+      await b.flush();
+      a.publish("ev.1", "1");
+      await waitUntil(() => p1.msgs.length === 1, "the message under p1");
+      await assert.rejects(b.request("bsvc", "", { timeout: 300 }), "no service import yet");
+
+      writeFileSync(f, reloadConf("p2", true));
+      const seen = srv.output().length;
+      srv.proc.kill("SIGHUP");
+      await waitUntil(() => /Reloaded server configuration/.test(srv.output().slice(seen)), "the reload", 5000);
+      a.subscribe("svc", { callback: (_e, m) => m.respond("served") });
+      await a.flush();
+      a.publish("ev.2", "2");
+      await waitUntil(() => p2.msgs.length === 1, "the message under p2");
+      assert.equal((await b.request("bsvc", "", { timeout: 2000 })).string(), "served");
+      await sleep(100);
+      assert.deepEqual(
+        p1.msgs.map((m) => m.string()),
+        ["1"],
+      );
+      assert.deepEqual(
+        p2.msgs.map((m) => m.string()),
+        ["2"],
+      );
+      assert.ok(!a.isClosed() && !b.isClosed(), "clients stay connected");
+    });
+  });
+}

@@ -20,7 +20,7 @@ import {
 } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
-import { systemAccountError } from "./config/accounts.js";
+import { checkAccountGraph, systemAccountError } from "./config/accounts.js";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
@@ -169,6 +169,10 @@ export class Server extends EventEmitter<ServerEvents> {
     if (o.max_payload > o.max_pending) {
       throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
+    // exports and imports (the loader checks a file's; options built in code are checked here,
+    // so that a reload refuses them before anything changes)
+    const graph = checkAccountGraph(o);
+    if (graph !== null) throw new Error(graph);
   }
 
   /** Parse opts.client_advertise (already validated by checkOptions) into clientAdvertise. */
