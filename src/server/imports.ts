@@ -343,8 +343,9 @@ export class ShadowConn implements Conn {
     this.kind = real.kind;
     this.cid = real.conn.cid;
   }
+  /** The importer's account: the twin is the importing connection's (as /subsz shows it, like nats-server). */
   get acc(): Account {
-    return this.im.acc;
+    return this.real.conn.acc;
   }
   deliver(_sub: Subscription, m: InMsg): boolean {
     if (m.imported !== null) return false;
