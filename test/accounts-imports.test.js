@@ -649,3 +649,97 @@ for (const kind of kinds) {
     });
   });
 }
+
+// Wildcards on both sides: every subscription pattern below in the importers against every
+// subject published in the exporter, through prefix, literal `to`, wildcard `to` (a swap of two
+// wildcards) and same-subject imports. The deliveries (which subscription got which subject)
+// must be the same on both servers.
+const MATRIX_CONF = conf(
+  "matrix.conf",
+  `
+accounts {
+  A: {
+    users: [{user: a, password: a}]
+    exports: [{stream: "ev.>"}, {stream: "w.*.x"}, {stream: "lit"}, {stream: "t.*.*"}]
+  }
+  B: {
+    users: [{user: b, password: b}]
+    imports: [
+      {stream: {account: A, subject: "ev.>"}, prefix: "p"}
+      {stream: {account: A, subject: "w.*.x"}, to: "r.$1"}
+      {stream: {account: A, subject: "lit"}, to: "l.lit"}
+      {stream: {account: A, subject: "t.*.*"}, to: "tt.$2.$1"}
+    ]
+  }
+  C: {
+    users: [{user: c, password: c}]
+    imports: [{stream: {account: A, subject: "ev.>"}}, {stream: {account: A, subject: "t.*.*"}}]
+  }
+}
+`,
+);
+const B_SUBS = [
+  ">",
+  "p.>",
+  "p.ev.*",
+  "p.*.a",
+  "p.ev.a",
+  "*.ev.>",
+  "r.*",
+  "r.k",
+  "l.lit",
+  "l.*",
+  "tt.*.*",
+  "tt.b.*",
+  "tt.>",
+  "*.*.*",
+];
+const C_SUBS = [">", "ev.*", "ev.a", "*.a", "ev.a.>", "t.*.b", "t.>"];
+const PUBS = ["ev.a", "ev.b", "ev.a.b", "w.k.x", "w.k.y", "lit", "t.a.b", "t.c.d", "other"];
+const matrix = {};
+
+for (const kind of kinds) {
+  describe(`import wildcards matrix [${kind}]`, () => {
+    let srv;
+    after(async () => {
+      await srv?.stop();
+    });
+    it("records who gets what", async () => {
+      srv = await startServer(kind, ["-c", MATRIX_CONF]);
+      const ncs = [];
+      try {
+        const a = await connect({ servers: srv.url, user: "a", pass: "a", reconnect: false });
+        const b = await connect({ servers: srv.url, user: "b", pass: "b", reconnect: false });
+        const c = await connect({ servers: srv.url, user: "c", pass: "c", reconnect: false });
+        ncs.push(a, b, c);
+        const got = [];
+        for (const [nc, name, subs] of [
+          [b, "B", B_SUBS],
+          [c, "C", C_SUBS],
+        ]) {
+          for (const s of subs) nc.subscribe(s, { callback: (_e, m) => got.push(`${name} ${s} <- ${m.subject}`) });
+          await nc.flush();
+        }
+        for (const p of PUBS) a.publish(p, "");
+        // a marker after everything: once it is in, the rest is too (one connection, in order)
+        a.publish("ev.done", "");
+        await waitUntil(() => got.some((g) => g === "C > <- ev.done"), "the marker");
+        await sleep(50);
+        matrix[kind] = got.filter((g) => !g.endsWith("ev.done")).sort();
+        // spot checks: the wildcard swap, a subscription narrower than the import, the prefix
+        for (const want of ["B tt.b.* <- tt.b.a", "B r.k <- r.k", "B p.*.a <- p.ev.a", "C t.*.b <- t.a.b"]) {
+          assert.ok(matrix[kind].includes(want), want);
+        }
+        assert.ok(matrix[kind].length > 30, `deliveries: ${matrix[kind].length}`);
+      } finally {
+        for (const nc of ncs) await nc.close().catch(() => {});
+      }
+    });
+  });
+}
+
+describe("import wildcards matrix: both servers agree", () => {
+  it("the same deliveries", { skip: kinds.length < 2 && "needs both servers" }, () => {
+    assert.deepEqual(matrix.tsnats, matrix["nats-server"]);
+  });
+});
