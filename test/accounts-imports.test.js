@@ -347,6 +347,36 @@ for (const kind of kinds) {
       );
     });
 
+    it("a requester that stops listening on its reply loses the pending response", async () => {
+      const a = await conn("a");
+      const b = await conn("b");
+      a.subscribe("svc.late", {
+        callback: (_e, m) => {
+          setTimeout(() => m.respond("too late"), 300);
+        },
+      });
+      a.subscribe("svc.kept", {
+        callback: (_e, m) => {
+          setTimeout(() => m.respond("kept"), 300);
+        },
+      });
+      await a.flush();
+      // the first reply subscription goes away (and a new one comes) before the response
+      const first = b.subscribe("rr.gone");
+      const kept = collect(b, "rr.kept");
+      await b.flush();
+      b.publish("asvc.late", "", { reply: "rr.gone" });
+      b.publish("asvc.kept", "", { reply: "rr.kept" });
+      await b.flush();
+      first.unsubscribe();
+      await b.flush();
+      const again = collect(b, "rr.gone");
+      await b.flush();
+      await waitUntil(() => kept.msgs.length === 1, "the response to the requester still listening");
+      await sleep(150);
+      assert.equal(again.msgs.length, 0, "the mapping went with the last subscription on its reply");
+    });
+
     it("allow_responses works for a responder inside the exporting account", async () => {
       const ar = await conn("ar");
       const b = await conn("b");

@@ -123,6 +123,12 @@ export class AccountImports {
   readonly responses = new Map<string, ServiceImport>();
   /** Shadow subscriptions in exporting accounts, by the local subscription they serve. */
   readonly shadows = new Map<Subscription, Subscription[]>();
+  /**
+   * Requests of this account pending over a service import, by their own reply subject: the
+   * exporter and its `_R_.` reply (nats-server's rrMap). When the last subscription on the reply
+   * goes, the mappings go too, before their threshold.
+   */
+  readonly reverse = new Map<string, { acc: Account; msub: string }[]>();
   /** This account's internal connection (service import and response subscriptions). */
   ic: InternalConnection | null = null;
   /** `_R_.<6 chars>.`: the prefix of the reply subjects this account hands out to requests it serves. */
@@ -450,7 +456,37 @@ function onImporterInterest(acc: Account, sub: Subscription, delta: 1 | -1): voi
     if (st.streamImports.length > 0) addShadows(acc, st, sub, st.streamImports);
   } else {
     removeShadows(st, sub);
+    if (st.reverse.size > 0 && !sub.subject.startsWith("_R_.")) checkForReverseEntry(acc, sub.subject, null, true);
   }
+}
+
+/**
+ * Drop the response mappings of requests from `acc` whose reply is `reply` (a wildcard
+ * matches every such reply): all of them when `si` is null and (with `checkInterest`) nobody
+ * in `acc` listens on the reply any more, else only `si`'s entry (nats-server's
+ * checkForReverseEntry).
+ */
+function checkForReverseEntry(acc: Account, reply: string, si: ServiceImport | null, checkInterest: boolean): void {
+  const st = acc.imports;
+  if (st === null || st.reverse.size === 0) return;
+  if (subjectHasWildcard(reply)) {
+    if (si !== null) return;
+    for (const r of [...st.reverse.keys()]) {
+      if (!subjectHasWildcard(r) && subjectIsSubsetMatch(r, reply)) checkForReverseEntry(acc, r, null, checkInterest);
+    }
+    return;
+  }
+  const sres = st.reverse.get(reply);
+  if (sres === undefined) return;
+  if (si !== null) {
+    const i = sres.findIndex((e) => e.msub === si.from);
+    if (i >= 0) sres.splice(i, 1);
+    if (sres.length === 0) st.reverse.delete(reply);
+    return;
+  }
+  if (checkInterest && acc.sublist.hasInterest(reply)) return;
+  st.reverse.delete(reply);
+  for (const e of sres) e.acc.imports?.responses.delete(e.msub);
 }
 
 // ---------------------------------------------------------------- service imports
@@ -543,12 +579,19 @@ function addRespServiceImport(acc: Account, dest: Account, to: string, osi: Serv
   si.ts = Date.now();
   st.responses.set(nrr, si);
   if (osi.se !== null) setResponseThresholdTimer(osi.se);
+  // the requester's side remembers it, to drop it early when the requester stops listening
+  const ds = state(dest);
+  const list = ds.reverse.get(to);
+  if (list === undefined) ds.reverse.set(to, [{ acc, msub: nrr }]);
+  else list.push({ acc, msub: nrr });
+  if (dest.host !== null) listen(dest, ds);
   return si;
 }
 
 function removeRespServiceImport(acc: Account, si: ServiceImport | null): void {
   if (si === null) return;
   acc.imports?.responses.delete(si.from);
+  checkForReverseEntry(si.acc, si.to, si, false);
 }
 
 function setResponseThresholdTimer(se: ServiceExport): void {
@@ -569,9 +612,9 @@ function checkExpiredResponses(se: ServiceExport): void {
   if (st === null) return;
   const min = Date.now() - se.thresholdMs;
   let left = 0;
-  for (const [k, si] of st.responses) {
+  for (const si of [...st.responses.values()]) {
     if (si.se !== se) continue;
-    if (si.ts <= min) st.responses.delete(k);
+    if (si.ts <= min) removeRespServiceImport(se.acc, si);
     else left++;
   }
   if (left > 0) setResponseThresholdTimer(se);
