@@ -334,12 +334,10 @@ export class SystemEvents {
 
   private respond(via: InternalConnection, reply: string, a: MonitorAnswer): void {
     const env: Record<string, unknown> = { server: this.serverInfo() };
-    if ("data" in a) {
-      if (a.data !== null && a.data !== undefined) env.data = a.data;
-    } else {
-      // ApiError: description omitted when empty
-      env.error = a.error.description === "" ? { code: a.error.code } : a.error;
-    }
+    if (a.data !== undefined) env.data = a.data;
+    const err = a.error;
+    // ApiError: description omitted when empty
+    if (err !== undefined) env.error = err.description === "" ? { code: err.code } : err;
     via.publish(reply, "", goJSON(env, false));
   }
 
@@ -365,14 +363,14 @@ export class SystemEvents {
   /** $SYS.REQ.ACCOUNT.<acc>.INFO: the account's /accountz?acc= detail. */
   private accountInfo(acc: string): MonitorAnswer {
     const a = monitorAnswer(this.server, "ACCOUNTZ", new Map([["account", acc]]));
-    if ("error" in a) return a;
+    if (a.error !== undefined) return a;
     return { data: (a.data as { account_detail?: unknown }).account_detail };
   }
 
   /** STATZ: /accstatz for the accounts asked; nothing when none has connections (unless include_unused). */
   private accountStatz(o: DecodedOptions): MonitorAnswer | null {
     const a = monitorAnswer(this.server, "ACCSTATZ", o);
-    if ("data" in a && o.get("include_unused") !== true) {
+    if (a.error === undefined && o.get("include_unused") !== true) {
       const list = (a.data as { account_statz?: unknown[] }).account_statz;
       if (list !== undefined && list.length === 0) return null;
     }
@@ -443,7 +441,7 @@ export class SystemEvents {
       const c = this.server.clients.get(cid);
       if (c === undefined) return { error: { code: 500, description: "no such client or leafnode id" } };
       c.close("Kicked");
-      return { data: null };
+      return {};
     });
   }
 
@@ -464,7 +462,7 @@ export class SystemEvents {
       }
       c.sendInfo(this.server.infoFor(c, { ldm: true }));
       this.server.flushSoon(c);
-      return { data: null };
+      return {};
     });
   }
 

@@ -34,8 +34,21 @@ export type MonitorEndpoint =
   | "JSZ"
   | "HEALTHZ";
 
-/** An answer: the endpoint's JSON value, or an error as nats-server's ApiError carries it. */
-export type MonitorAnswer = { data: unknown } | { error: { code: number; description: string } };
+/** nats-server's ApiError (its description is omitted when empty). */
+export interface ApiError {
+  code: number;
+  description: string;
+}
+
+/**
+ * An answer: the endpoint's JSON value, or an error. When the endpoint itself refused the
+ * request, `data` is null: nats-server's envelope then carries `"data": null` next to the
+ * error (a typed nil pointer that omitempty keeps); refused options carry no data at all.
+ */
+export interface MonitorAnswer {
+  data?: unknown;
+  error?: ApiError;
+}
 
 /** Raised for request options Go's decoder refuses (answered with code 400). */
 export class OptionsError extends Error {}
@@ -165,12 +178,9 @@ export function decodeOptions(
 ): DecodedOptions {
   const out: DecodedOptions = new Map();
   if (body.trim() === "") return out;
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch (e) {
-    throw new OptionsError(goSyntaxError(body, e as Error));
-  }
+  const syntax = goJSONSyntaxError(body);
+  if (syntax !== null) throw new OptionsError(syntax);
+  const v: unknown = JSON.parse(body);
   if (v === null) return out;
   if (typeof v !== "object" || Array.isArray(v)) {
     throw new OptionsError(`json: cannot unmarshal ${jsonType(v)} into Go value of type server.${structName}`);
@@ -222,48 +232,163 @@ function checkType(structName: string, fd: Field, val: unknown): unknown {
   }
 }
 
-/** Go's encoding/json syntax error text for the common cases, from where JSON.parse stopped. */
-function goSyntaxError(body: string, e: Error): string {
-  const m = /position (\d+)/.exec(e.message);
-  const pos = m === null ? -1 : Number(m[1]);
-  if (pos < 0 || pos >= body.length) return "unexpected end of JSON input";
-  const ch = body[pos];
-  const q = ch === "'" ? "'\\''" : `'${ch}'`;
-  // what the decoder expected at that point, judged from the last significant character
-  let k = pos - 1;
-  while (k >= 0 && /\s/.test(body[k])) k--;
-  const prev = k >= 0 ? body[k] : "";
-  let ctx = "looking for beginning of value";
-  if (prev === "{" || (prev === "," && insideObject(body, k))) ctx = "looking for beginning of object key string";
-  else if (prev === '"' && insideObject(body, k) && isKey(body, k)) ctx = "after object key";
-  else if (prev !== "" && prev !== "," && prev !== ":" && prev !== "[")
-    ctx = insideObject(body, k) ? "after object key:value pair" : "after array element";
-  if (k < 0 && pos > 0) ctx = "looking for beginning of value";
-  return `invalid character ${q} ${ctx}`;
-}
-
-function insideObject(body: string, upTo: number): boolean {
+/**
+ * Go's encoding/json syntax check (its scanner, which json.Unmarshal runs over the whole input
+ * before decoding): null when `text` is valid JSON, else the error text Go gives.
+ */
+export function goJSONSyntaxError(text: string): string | null {
+  // per open container, what comes next: key/key1 (a key; key1 after a comma), colon, value,
+  // comma (object); elem/elem1 (an element; elem1 after a comma), next (array)
   const stack: string[] = [];
-  let inStr = false;
-  for (let i = 0; i <= upTo; i++) {
-    const c = body[i];
-    if (inStr) {
-      if (c === "\\") i++;
-      else if (c === '"') inStr = false;
-    } else if (c === '"') inStr = true;
-    else if (c === "{" || c === "[") stack.push(c);
-    else if (c === "}" || c === "]") stack.pop();
+  const n = text.length;
+  let i = 0;
+  const EOF = "unexpected end of JSON input";
+  const bad = (c: string, ctx: string) => `invalid character ${quoteChar(c)} ${ctx}`;
+  const digit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
+  const str = (): string | null => {
+    i++;
+    while (i < n) {
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return null;
+      }
+      if (c === "\\") {
+        i++;
+        if (i >= n) return EOF;
+        const e = text[i];
+        if (e === "u") {
+          for (let k = 1; k <= 4; k++) {
+            if (i + k >= n) return EOF;
+            if (!/[0-9a-fA-F]/.test(text[i + k])) return bad(text[i + k], "in \\u hexadecimal character escape");
+          }
+          i += 5;
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(e)) return bad(e, "in string escape code");
+        i++;
+        continue;
+      }
+      if (c < " ") return bad(c, "in string literal");
+      i++;
+    }
+    return EOF;
+  };
+  const num = (): string | null => {
+    if (text[i] === "-") {
+      i++;
+      if (i >= n) return EOF;
+      if (!digit(text[i])) return bad(text[i], "in numeric literal");
+    }
+    if (text[i] === "0") i++;
+    else while (digit(text[i])) i++;
+    if (text[i] === ".") {
+      i++;
+      if (i >= n) return EOF;
+      if (!digit(text[i])) return bad(text[i], "after decimal point in numeric literal");
+      while (digit(text[i])) i++;
+    }
+    if (text[i] === "e" || text[i] === "E") {
+      i++;
+      if (text[i] === "+" || text[i] === "-") i++;
+      if (i >= n) return EOF;
+      if (!digit(text[i])) return bad(text[i], "in exponent of numeric literal");
+      while (digit(text[i])) i++;
+    }
+    return null;
+  };
+  const value = (): string | null => {
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      stack.push("key");
+      return null;
+    }
+    if (c === "[") {
+      i++;
+      stack.push("elem");
+      return null;
+    }
+    if (c === '"') return str();
+    if (c === "-" || digit(c)) return num();
+    for (const lit of ["true", "false", "null"]) {
+      if (c !== lit[0]) continue;
+      for (let k = 1; k < lit.length; k++) {
+        if (i + k >= n) return EOF;
+        if (text[i + k] !== lit[k]) return bad(text[i + k], `in literal ${lit} (expecting ${quoteChar(lit[k])})`);
+      }
+      i += lit.length;
+      return null;
+    }
+    return bad(c, "looking for beginning of value");
+  };
+  let started = false;
+  for (;;) {
+    while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\r" || text[i] === "\n")) i++;
+    if (i >= n) return started && stack.length === 0 ? null : EOF;
+    const c = text[i];
+    const top = stack[stack.length - 1];
+    if (top === undefined && started) return bad(c, "after top-level value");
+    let err: string | null = null;
+    switch (top) {
+      case undefined:
+        started = true;
+        err = value();
+        break;
+      case "key":
+      case "key1":
+        if (c === "}" && top === "key") {
+          i++;
+          stack.pop();
+          break;
+        }
+        if (c !== '"') return bad(c, "looking for beginning of object key string");
+        stack[stack.length - 1] = "colon";
+        err = str();
+        break;
+      case "colon":
+        if (c !== ":") return bad(c, "after object key");
+        i++;
+        stack[stack.length - 1] = "value";
+        break;
+      case "value":
+        stack[stack.length - 1] = "comma";
+        err = value();
+        break;
+      case "elem":
+      case "elem1":
+        if (c === "]" && top === "elem") {
+          i++;
+          stack.pop();
+          break;
+        }
+        stack[stack.length - 1] = "next";
+        err = value();
+        break;
+      default: {
+        // "comma" (object) or "next" (array): a comma or the end of the container
+        const obj = top === "comma";
+        if (c === ",") {
+          i++;
+          stack[stack.length - 1] = obj ? "key1" : "elem1";
+        } else if (c === (obj ? "}" : "]")) {
+          i++;
+          stack.pop();
+        } else return bad(c, obj ? "after object key:value pair" : "after array element");
+      }
+    }
+    if (err !== null) return err;
   }
-  return stack[stack.length - 1] === "{";
 }
 
-/** Whether the string ending at `end` (its closing quote) is an object key. */
-function isKey(body: string, end: number): boolean {
-  let i = end - 1;
-  while (i >= 0 && !(body[i] === '"' && body[i - 1] !== "\\")) i--;
-  i--;
-  while (i >= 0 && /\s/.test(body[i])) i--;
-  return i >= 0 && (body[i] === "{" || body[i] === ",");
+/** Go's quoteChar: the character in single quotes, escaped as strconv.Quote would. */
+function quoteChar(c: string): string {
+  if (c === "'") return "'\\''";
+  if (c === '"') return "'\"'";
+  const inner = JSON.stringify(c)
+    .slice(1, -1)
+    .replace(/\\u00([0-9a-f]{2})/g, "\\x$1");
+  return `'${inner}'`;
 }
 
 /** ConnState's values (monitor.go): open, closed, all. */
@@ -356,7 +481,7 @@ export function monitorAnswer(
     if (endpoint === "ACCSTATZ") value = filterAccounts(value, decoded.get("accounts") as string[] | undefined);
     return { data: value };
   } catch (e) {
-    if (e instanceof BadRequest) return { error: { code: 500, description: e.message } };
+    if (e instanceof BadRequest) return { data: null, error: { code: 500, description: e.message } };
     throw e;
   }
 }
