@@ -60,6 +60,8 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
   ["users", "Users"],
   ["accounts", "Accounts"],
   ["no_auth_user", "NoAuthUser"],
+  ["system_account", "SystemAccount"],
+  ["no_system_account", "NoSystemAccount"],
   ["auth.user", "Username"],
   ["auth.password", "Password"],
   ["auth.token", "Authorization"],
@@ -88,6 +90,8 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
 
 const KNOWN = new Set<string>(ORDER.map(([k]) => k));
 KNOWN.add("authorization");
+// top-level mappings are the global account's in nats-server: part of its Accounts
+KNOWN.add("mappings");
 
 /** Go's %v of an option value, for error texts. */
 function show(key: string, v: unknown): string {

@@ -20,6 +20,7 @@ import {
 } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
+import { systemAccountError } from "./config/accounts.js";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
@@ -124,6 +125,7 @@ export class Server extends EventEmitter<ServerEvents> {
     if (!this.opts.no_system_account) {
       this.systemAccount = this.registerAccount(this.opts.system_account || DEFAULT_SYSTEM_ACCOUNT);
     }
+    this.applyAccountOptions();
     this.customAuth = deps.authenticator !== undefined;
     this.auth = deps.authenticator ?? newConfigAuthenticator(this.opts);
     this.checkOptions();
@@ -162,6 +164,9 @@ export class Server extends EventEmitter<ServerEvents> {
     if (o.max_payload > o.max_pending) {
       throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
+    // nats-server's configureAccounts, after its validateOptions
+    const sysErr = systemAccountError(o);
+    if (sysErr !== null) throw new Error(sysErr);
   }
 
   /** Parse opts.client_advertise (already validated by checkOptions) into clientAdvertise. */
@@ -379,6 +384,17 @@ export class Server extends EventEmitter<ServerEvents> {
   }
 
   // ---------------------------------------------------------------- subscriptions and fan-out
+
+  /**
+   * The accounts block and top-level mappings as options give them: every configured account
+   * registered, each account's mappings (the global account's from the top level) set. Run at
+   * construction and again by reload.
+   */
+  applyAccountOptions(o: ServerOptions = this.opts): void {
+    for (const a of o.accounts) this.registerAccount(a.name).setMappings(a.mappings);
+    const g = o.accounts.find((a) => a.name === GLOBAL_ACCOUNT);
+    this.globalAccount.setMappings(g !== undefined ? [...g.mappings, ...o.mappings] : o.mappings);
+  }
 
   /** The account of this name, created when it does not exist yet. */
   registerAccount(name: string): Account {

@@ -51,9 +51,10 @@ export function handleJsz(m: MonitorServer, q: URLSearchParams): Reply {
   };
 }
 
-/** The accounts tsnats knows: the global one and those named by configured users. */
+/** The accounts tsnats knows: the global one, those of the accounts block and those named by users. */
 export function accountNames(m: MonitorServer): string[] {
   const names = new Set<string>(["$G"]);
+  for (const a of m.server.opts.accounts) names.add(a.name);
   for (const u of m.server.opts.authorization.users ?? []) if (u.account) names.add(u.account);
   return [...names];
 }
