@@ -33,22 +33,12 @@ ${Object.entries(USERS)
 system_account: SYS
 `;
 
-/**
- * One server of a kind with the accounts above and monitoring on. nats-server reads the
- * config file; tsnats is embedded with the same users (authorization users with an account)
- * until its config loader takes the accounts block.
- */
+/** One server of a kind with the accounts above (the same config file) and monitoring on. */
 async function start(kind, dir) {
-  if (kind === "nats-server") {
-    const file = path.join(dir, "sys.conf");
-    writeFileSync(file, CONFIG);
-    const srv = await startChild(kind, ["-c", file, "-m", "-1"]);
-    return { port: srv.port, mport: monitorPort(srv), stop: () => srv.stop() };
-  }
-  const users = [];
-  for (const [acc, us] of Object.entries(USERS)) for (const [user, password] of us) users.push({ user, password, account: acc });
-  const srv = await startEmbedded({ http_port: -1, system_account: "SYS", authorization: { users } });
-  return { port: srv.port, mport: Number(new URL(srv.monitorUrl).port), stop: () => srv.shutdown() };
+  const file = path.join(dir, "sys.conf");
+  writeFileSync(file, CONFIG);
+  const srv = await startChild(kind, ["-c", file, "-m", "-1"]);
+  return { port: srv.port, mport: monitorPort(srv), stop: () => srv.stop() };
 }
 
 const login = (port, user, extra = {}) => connect({ port, user, pass: user, reconnect: false, ...extra });
@@ -401,49 +391,76 @@ for (const kind of serverKinds()) {
   });
 }
 
-describe("system account (tsnats)", () => {
-  it("shutdown is announced on $SYS.SERVER.<id>.SHUTDOWN", async () => {
-    const srv = await startEmbedded({ authorization: { users: [{ user: "sys", password: "sys", account: "$SYS" }] } });
-    const sys = await login(srv.port, "sys");
-    const got = record(sys, "$SYS.SERVER.*.SHUTDOWN");
-    await sys.flush();
-    const closed = sys.closed();
-    await srv.shutdown();
-    await closed;
-    assert.equal(got.length, 1);
-    assert.equal(got[0][0], `$SYS.SERVER.${srv.id}.SHUTDOWN`);
-    assert.equal(got[0][1].id, srv.id);
-  });
+const EDGE_CONFIG = `
+accounts { SYS { users: [ {user: sys, password: sys} ] } }
+authorization { users: [ {user: g, password: g} ] }
+system_account: SYS
+`;
 
+for (const kind of serverKinds()) {
+  describe(`system account, global account and shutdown (${kind})`, () => {
+    let dir;
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), "tsnats-sys-edge-"));
+      writeFileSync(path.join(dir, "edge.conf"), EDGE_CONFIG);
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("global account clients make no CONNECT or DISCONNECT events; shutdown is announced", async () => {
+      const srv = await startChild(kind, ["-c", path.join(dir, "edge.conf")]);
+      try {
+        const sys = await login(srv.port, "sys");
+        const id = sys.info.server_id;
+        const acc = record(sys, "$SYS.ACCOUNT.>");
+        const down = record(sys, "$SYS.SERVER.*.SHUTDOWN");
+        await sys.flush();
+        const g = await login(srv.port, "g");
+        g.publish("x", "y");
+        await g.close();
+        // a system user's own reconnect is an event of the system account
+        const sys2 = await login(srv.port, "sys");
+        await sys2.close();
+        await waitUntil(() => acc.some(([s]) => s === "$SYS.ACCOUNT.SYS.DISCONNECT"), "the system user's DISCONNECT");
+        // nothing about the global account (2.9.10 still sent its connection counts; 2.10 does not)
+        const aboutG = acc.filter(([s]) => s.includes(".$G.") && !(isOracle29(kind) && s.endsWith(".CONNS")));
+        assert.deepEqual(aboutG, []);
+        assert.ok(acc.some(([s]) => s === "$SYS.ACCOUNT.SYS.CONNECT"));
+        const closed = sys.closed();
+        await srv.stop();
+        await closed;
+        assert.equal(down.length, 1);
+        assert.equal(down[0][0], `$SYS.SERVER.${id}.SHUTDOWN`);
+        checkServerInfo(kind, down[0][1], id);
+      } finally {
+        await srv.stop();
+      }
+    });
+  });
+}
+
+describe("system account (tsnats)", () => {
   it("no_system_account: no system services", async () => {
     const srv = await startEmbedded({ no_system_account: true });
     try {
       const nc = await connect({ port: srv.port, reconnect: false });
       await assert.rejects(nc.request("$SYS.REQ.SERVER.PING.CONNZ", "", { timeout: 1000 }), /no responders/i);
+      assert.equal(srv.server.events, null);
       await nc.close();
     } finally {
       await srv.shutdown();
     }
   });
 
-  it("global account clients make no CONNECT events", async () => {
-    const srv = await startEmbedded({
-      authorization: {
-        users: [
-          { user: "sys", password: "sys", account: "$SYS" },
-          { user: "g", password: "g" },
-        ],
-      },
-    });
+  it("a server without a system user still answers its global users' own CONNZ", async () => {
+    const srv = await startEmbedded();
     try {
-      const sys = await login(srv.port, "sys");
-      const got = record(sys, "$SYS.ACCOUNT.>");
-      await sys.flush();
-      const g = await login(srv.port, "g");
-      await g.close();
-      await ask(sys, "$SYS.REQ.SERVER.PING.VARZ");
-      assert.deepEqual(got, []);
-      await sys.close();
+      const nc = await connect({ port: srv.port, reconnect: false, name: "g-own" });
+      const r = await ask(nc, "$SYS.REQ.SERVER.PING.CONNZ");
+      assert.deepEqual(
+        r.data.connections.map((c) => c.name),
+        ["g-own"],
+      );
+      await nc.close();
     } finally {
       await srv.shutdown();
     }
