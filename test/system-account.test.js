@@ -280,12 +280,36 @@ for (const kind of serverKinds()) {
 
     it("bad request options get nats-server's error texts", async () => {
       const cases = [
-        ['{"subscriptions":"yes"}', 400, "json: cannot unmarshal string into Go struct field ConnzEventOptions.subscriptions of type bool"],
-        ['{"offset":1.5}', 400, "json: cannot unmarshal number 1.5 into Go struct field ConnzEventOptions.offset of type int"],
-        ['{"state":"open"}', 400, "json: cannot unmarshal string into Go struct field ConnzEventOptions.state of type server.ConnState"],
-        ['{"cid":-1}', 400, "json: cannot unmarshal number -1 into Go struct field ConnzEventOptions.cid of type uint64"],
-        ['{"sort":1}', 400, "json: cannot unmarshal number into Go struct field ConnzEventOptions.sort of type server.SortOpt"],
-        ['{"tags":"x"}', 400, "json: cannot unmarshal string into Go struct field ConnzEventOptions.tags of type []string"],
+        [
+          '{"subscriptions":"yes"}',
+          400,
+          "json: cannot unmarshal string into Go struct field ConnzEventOptions.subscriptions of type bool",
+        ],
+        [
+          '{"offset":1.5}',
+          400,
+          "json: cannot unmarshal number 1.5 into Go struct field ConnzEventOptions.offset of type int",
+        ],
+        [
+          '{"state":"open"}',
+          400,
+          "json: cannot unmarshal string into Go struct field ConnzEventOptions.state of type server.ConnState",
+        ],
+        [
+          '{"cid":-1}',
+          400,
+          "json: cannot unmarshal number -1 into Go struct field ConnzEventOptions.cid of type uint64",
+        ],
+        [
+          '{"sort":1}',
+          400,
+          "json: cannot unmarshal number into Go struct field ConnzEventOptions.sort of type server.SortOpt",
+        ],
+        [
+          '{"tags":"x"}',
+          400,
+          "json: cannot unmarshal string into Go struct field ConnzEventOptions.tags of type []string",
+        ],
         ["[1]", 400, "json: cannot unmarshal array into Go value of type server.ConnzEventOptions"],
         ["{bad", 400, "invalid character 'b' looking for beginning of object key string"],
         ['{"a" 1}', 400, "invalid character '1' after object key"],
@@ -308,7 +332,10 @@ for (const kind of serverKinds()) {
       const nope = await ask(sys, "$SYS.REQ.ACCOUNT.NOPE.INFO");
       assert.deepEqual(nope.error, { code: 500, description: "Account NOPE does not exist" });
       const subsz = await ask(sys, "$SYS.REQ.SERVER.PING.SUBSZ", '{"test":"a.*"}');
-      assert.deepEqual(subsz.error, { code: 500, description: "invalid test subject, must be valid publish subject: a.*" });
+      assert.deepEqual(subsz.error, {
+        code: 500,
+        description: "invalid test subject, must be valid publish subject: a.*",
+      });
     });
 
     it("ACCOUNT.<acc>.INFO, SUBSZ and STATZ, HEALTHZ and ACCOUNTZ answer as their endpoints", async () => {
@@ -331,10 +358,7 @@ for (const kind of serverKinds()) {
         );
         assert.deepEqual((await ask(sys, "$SYS.REQ.SERVER.PING.HEALTHZ")).data, { status: "ok" });
         const accz = await ask(sys, "$SYS.REQ.SERVER.PING.ACCOUNTZ");
-        assert.deepEqual(
-          accz.data.accounts.filter((n) => n === "A" || n === "B").sort(),
-          ["A", "B"],
-        );
+        assert.deepEqual(accz.data.accounts.filter((n) => n === "A" || n === "B").sort(), ["A", "B"]);
       } finally {
         await a.close();
       }
@@ -370,7 +394,9 @@ for (const kind of serverKinds()) {
       }
     });
 
-    it("USER.INFO answers the requesting user (2.10)", { skip: isOracle29(kind) && "2.9.10 has no USER.INFO" }, async () => {
+    it("USER.INFO answers the requesting user (2.10)", {
+      skip: isOracle29(kind) && "2.9.10 has no USER.INFO",
+    }, async () => {
       const r = await ask(sys, "$SYS.REQ.USER.INFO");
       assert.deepEqual(r.data, { user: "sys", account: "SYS" });
       const a = await login(srv.port, "a2");
@@ -383,7 +409,23 @@ for (const kind of serverKinds()) {
       }
     });
 
-    it("IDZ names the server without an envelope (2.10)", { skip: isOracle29(kind) && "2.9.10 has no IDZ" }, async () => {
+    it("KICK closes a client by id (2.10)", { skip: isOracle29(kind) && "2.9.10 has no KICK" }, async () => {
+      const events = record(sys, "$SYS.ACCOUNT.B.DISCONNECT");
+      await sys.flush();
+      const b = await login(srv.port, "b");
+      const closed = b.closed();
+      const r = await ask(sys, `$SYS.REQ.SERVER.${id}.KICK`, JSON.stringify({ cid: b.info.client_id }));
+      assert.deepEqual(Object.keys(r), ["server"]);
+      await closed;
+      await waitUntil(() => events.length === 1, "the DISCONNECT of the kicked client");
+      assert.equal(events[0][1].reason, "Kicked");
+      const none = await ask(sys, `$SYS.REQ.SERVER.${id}.KICK`, '{"cid": 999999}');
+      assert.deepEqual(none.error, { code: 500, description: "no such client or leafnode id" });
+    });
+
+    it("IDZ names the server without an envelope (2.10)", {
+      skip: isOracle29(kind) && "2.9.10 has no IDZ",
+    }, async () => {
       const r = await ask(sys, `$SYS.REQ.SERVER.${id}.IDZ`);
       assert.deepEqual(Object.keys(r), ["name", "host", "id"]);
       assert.equal(r.id, id);
@@ -446,6 +488,34 @@ describe("system account (tsnats)", () => {
       await assert.rejects(nc.request("$SYS.REQ.SERVER.PING.CONNZ", "", { timeout: 1000 }), /no responders/i);
       assert.equal(srv.server.events, null);
       await nc.close();
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
+  it("events cost nothing while nobody subscribes: none is built", async () => {
+    const srv = await startEmbedded({
+      authorization: {
+        users: [
+          { user: "sys", password: "sys", account: "$SYS" },
+          { user: "a", password: "a", account: "A" },
+        ],
+      },
+    });
+    try {
+      const ev = srv.server.events;
+      const sys = await login(srv.port, "sys");
+      const churn = async () => {
+        for (let i = 0; i < 5; i++) await (await login(srv.port, "a")).close();
+      };
+      await churn();
+      assert.equal(ev.published, 0, "no CONNECT, DISCONNECT or CONNS built for nobody");
+      const got = record(sys, "$SYS.ACCOUNT.A.CONNECT");
+      await sys.flush();
+      await churn();
+      await waitUntil(() => got.length === 5, "5 CONNECT events");
+      assert.equal(ev.published, 5, "only the subscribed CONNECT events");
+      await sys.close();
     } finally {
       await srv.shutdown();
     }

@@ -68,6 +68,8 @@ export class SystemEvents {
   /** Per account other than the system one: the connection standing in for nats-server's imports. */
   private readonly accountConns = new Map<Account, InternalConnection>();
   private running = true;
+  /** Messages published so far (events and answers): an event nobody listens to is not one. */
+  published = 0;
 
   constructor(
     private readonly server: Server,
@@ -316,12 +318,13 @@ export class SystemEvents {
     ep: MonitorEndpoint | null,
     answer: (o: DecodedOptions) => MonitorAnswer | null,
     via: InternalConnection = this.conn,
+    structName?: string,
   ): void {
     const reply = m.reply;
     if (reply === "" || !this.running) return;
     let o: DecodedOptions;
     try {
-      o = decodeOptions(ep, bodyOf(m), ep === null ? "AccInfoEventOptions" : undefined);
+      o = decodeOptions(ep, bodyOf(m), structName ?? (ep === null ? "AccInfoEventOptions" : undefined));
     } catch (e) {
       if (!(e instanceof OptionsError)) throw e;
       this.respond(via, reply, { error: { code: 400, description: e.message } });
@@ -338,6 +341,7 @@ export class SystemEvents {
     const err = a.error;
     // ApiError: description omitted when empty
     if (err !== undefined) env.error = err.description === "" ? { code: err.code } : err;
+    this.published++;
     via.publish(reply, "", goJSON(env, false));
   }
 
@@ -437,33 +441,45 @@ export class SystemEvents {
   private kickReq(m: InMsg): void {
     const cid = this.cidOf(m);
     if (cid === null) return;
-    this.zReq(m, null, () => {
-      const c = this.server.clients.get(cid);
-      if (c === undefined) return { error: { code: 500, description: "no such client or leafnode id" } };
-      c.close("Kicked");
-      return {};
-    });
+    this.zReq(
+      m,
+      null,
+      () => {
+        const c = this.server.clients.get(cid);
+        if (c === undefined) return { error: { code: 500, description: "no such client or leafnode id" } };
+        c.close("Kicked");
+        return {};
+      },
+      this.conn,
+      "EventFilterOptions",
+    );
   }
 
   /** $SYS.REQ.SERVER.<id>.LDM {"cid": N}: tell that client the server goes into lame duck mode. */
   private ldmReq(m: InMsg): void {
     const cid = this.cidOf(m);
     if (cid === null) return;
-    this.zReq(m, null, () => {
-      const c = this.server.clients.get(cid);
-      if (c === undefined) return { error: { code: 500, description: "no such client id" } };
-      if (!c.canTakeAsyncInfo()) {
-        return {
-          error: {
-            code: 500,
-            description: "client does not support Lame Duck Mode or is not ready to receive the notification",
-          },
-        };
-      }
-      c.sendInfo(this.server.infoFor(c, { ldm: true }));
-      this.server.flushSoon(c);
-      return {};
-    });
+    this.zReq(
+      m,
+      null,
+      () => {
+        const c = this.server.clients.get(cid);
+        if (c === undefined) return { error: { code: 500, description: "no such client id" } };
+        if (!c.canTakeAsyncInfo()) {
+          return {
+            error: {
+              code: 500,
+              description: "client does not support Lame Duck Mode or is not ready to receive the notification",
+            },
+          };
+        }
+        c.sendInfo(this.server.infoFor(c, { ldm: true }));
+        this.server.flushSoon(c);
+        return {};
+      },
+      this.conn,
+      "EventFilterOptions",
+    );
   }
 
   private cidOf(m: InMsg): number | null {
@@ -492,6 +508,7 @@ export class SystemEvents {
   }
 
   private send(subject: string, v: unknown): void {
+    this.published++;
     this.conn.publish(subject, "", goJSON(v, false));
   }
 }
