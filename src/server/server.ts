@@ -25,6 +25,8 @@ import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
+import type { MonitorView } from "./monitor/view.js";
+import { ServerMonitorView } from "./monitor-view.js";
 import { randomBytes } from "node:crypto";
 import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
 
@@ -125,10 +127,15 @@ export class Server extends EventEmitter<ServerEvents> {
     if (!this.opts.no_system_account) {
       this.systemAccount = this.registerAccount(this.opts.system_account || DEFAULT_SYSTEM_ACCOUNT);
     }
-    this.applyAccountOptions();
+    this.reconfigureAccounts(null, this.opts);
     this.customAuth = deps.authenticator !== undefined;
     this.auth = deps.authenticator ?? newConfigAuthenticator(this.opts);
     this.checkOptions();
+    // nats-server's configureAccounts, after its validateOptions: at start-up only. On reload
+    // nats-server ignores it, and a system account no longer in the accounts block stays the
+    // system account (never removed, see reconfigureAccounts)
+    const sysErr = systemAccountError(this.opts);
+    if (sysErr !== null) throw new Error(sysErr);
     this.tlsContext = this.opts.tls === null ? null : buildTLSContext(this.opts.tls);
     this.setClientAdvertise();
     // the log file is opened only once the options are known to be good
@@ -164,9 +171,6 @@ export class Server extends EventEmitter<ServerEvents> {
     if (o.max_payload > o.max_pending) {
       throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
-    // nats-server's configureAccounts, after its validateOptions
-    const sysErr = systemAccountError(o);
-    if (sysErr !== null) throw new Error(sysErr);
   }
 
   /** Parse opts.client_advertise (already validated by checkOptions) into clientAdvertise. */
@@ -269,7 +273,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const host = o.http_host === "" ? o.host : o.http_host;
     // loaded only when monitoring is on: node:http and the pages cost start-up time
     const { MonitorServer } = await import("./monitor/http.js");
-    const m = new MonitorServer(this);
+    const m = new MonitorServer(this.monitorView());
     const secure = o.https_port !== 0;
     const want = secure ? o.https_port : o.http_port;
     const bad = listenPortError(want);
@@ -286,6 +290,13 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     this.monitor = m;
     this.logger.noticef(`Starting ${secure ? "https" : "http"} monitor on ${hostPort(host, this.monitorAddress.port)}`);
+  }
+
+  private monView: MonitorView | null = null;
+
+  /** What monitoring reads: a read-only view of this server (monitor/view.ts). */
+  monitorView(): MonitorView {
+    return (this.monView ??= new ServerMonitorView(this));
   }
 
   private portsFile = "";
@@ -388,7 +399,7 @@ export class Server extends EventEmitter<ServerEvents> {
   /**
    * The accounts block and top-level mappings as options give them: every configured account
    * registered, each account's mappings (the global account's from the top level) set. Run at
-   * construction and again by reload.
+   * construction and again by reload, through reconfigureAccounts.
    */
   applyAccountOptions(o: ServerOptions = this.opts): void {
     for (const a of o.accounts) this.registerAccount(a.name).setMappings(a.mappings);
@@ -405,6 +416,55 @@ export class Server extends EventEmitter<ServerEvents> {
       this.events?.accountRegistered(acc);
     }
     return acc;
+  }
+
+  /**
+   * Bring the accounts in line with a set of options: at start-up (`oldOpts` null) and on
+   * every reload, after the new options are in place and before any connection is re-checked
+   * against them (so a user of a new account can log in as soon as the reload is done).
+   *
+   * What it does:
+   * - registers every account the options configure: each entry of `accounts`, and each
+   *   account a user names (the global and the system account always exist). An account
+   *   that stays keeps its Account object, so its subscriptions, connections and counters
+   *   carry over, as nats-server updates its accounts in place;
+   * - sets each account's mappings from its entry (the global account's from the top level
+   *   too) and clears those of an entry that has none, so the next publish already follows
+   *   the new rules (`applyAccountOptions`);
+   * - returns the accounts `oldOpts` configured and `newOpts` no longer does. The caller
+   *   (reload) closes their clients as nats-server does and then calls `unregisterAccount`.
+   *
+   * What it must also do, filled in by the imports and exports feature: for every account of
+   * `newOpts.accounts`, set up its stream and service exports and imports anew from its
+   * entry, resolving the other account by name among the registered ones, and drop those the
+   * entry no longer lists (with their internal subscriptions and pending response mappings).
+   * Stream imports that changed make existing subscribers see the new sources without
+   * resubscribing, as nats-server's processSubsOnConfigReload does.
+   */
+  reconfigureAccounts(oldOpts: ServerOptions | null, newOpts: ServerOptions): Account[] {
+    const next = configuredAccounts(newOpts);
+    for (const name of next) this.registerAccount(name);
+    this.applyAccountOptions(newOpts);
+    const removed: Account[] = [];
+    if (oldOpts === null) return removed;
+    for (const name of configuredAccounts(oldOpts)) {
+      if (next.has(name)) continue;
+      const acc = this.accounts.get(name);
+      if (acc !== undefined && acc !== this.globalAccount && acc !== this.systemAccount) removed.push(acc);
+    }
+    return removed;
+  }
+
+  /**
+   * Remove an account the configuration no longer has (reload). Clients still bound to it are
+   * closed ("Client Closed", as nats-server closes a client whose account went away), then it
+   * leaves the registry: monitoring no longer lists it and a later account of the same name
+   * starts afresh. The global and the system account are never removed.
+   */
+  unregisterAccount(acc: Account): void {
+    if (acc === this.globalAccount || acc === this.systemAccount) return;
+    for (const c of [...acc.clients]) if (c instanceof ClientConnection) c.close("Client Closed");
+    if (this.accounts.get(acc.name) === acc) this.accounts.delete(acc.name);
   }
 
   /**
@@ -673,6 +733,14 @@ export class Server extends EventEmitter<ServerEvents> {
     this.logger.sink.close?.();
     this.emit("shutdown");
   }
+}
+
+/** The names of the accounts a set of options configures: the `accounts` block and the accounts users name. */
+function configuredAccounts(o: ServerOptions): Set<string> {
+  const names = new Set<string>();
+  for (const a of o.accounts) names.add(a.name);
+  for (const u of o.authorization.users ?? []) if (u.account !== undefined && u.account !== "") names.add(u.account);
+  return names;
 }
 
 export function hostPort(host: string, port: number): string {

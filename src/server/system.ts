@@ -26,6 +26,7 @@ import {
   type MonitorEndpoint,
 } from "./monitor/answer.js";
 import { decodeHeaders } from "../protocol/headers.js";
+import { accountStat } from "./monitor/accountz.js";
 
 /** nats-server's statsHBInterval: the longest gap between two STATSZ broadcasts. */
 export const STATSZ_INTERVAL_MS = 10_000;
@@ -234,7 +235,8 @@ export class SystemEvents {
     if (wanted.length === 0) return;
     const id = nuid.next();
     const timestamp = goTime(Date.now());
-    const stat = accountStat(a);
+    const view = this.server.monitorView().account(a.name);
+    const stat = view === undefined ? {} : accountStat(view);
     for (const s of wanted) {
       this.send(s, { type: ACC_CONNS_TYPE, id, timestamp, server: this.serverInfo(), ...stat });
     }
@@ -568,28 +570,6 @@ function clientInfo(c: ClientConnection, closed: boolean): Record<string, unknow
   ci.kind = "Client";
   ci.client_type = "nats";
   return ci;
-}
-
-/** nats-server's AccountStat: connections, subscriptions and the account's message totals. */
-function accountStat(a: Account): Record<string, unknown> {
-  const t = a.closedStats;
-  let outMsgs = t.outMsgs;
-  let outBytes = t.outBytes;
-  for (const c of a.clients) {
-    outMsgs += c.outMsgs;
-    outBytes += c.outBytes;
-  }
-  const conns = a.clients.size;
-  return {
-    acc: a.name,
-    conns,
-    leafnodes: 0,
-    total_conns: conns,
-    num_subscriptions: a.numSubs,
-    sent: { msgs: outMsgs, bytes: outBytes },
-    received: { msgs: a.inMsgs, bytes: a.inBytes },
-    slow_consumers: t.slowConsumers,
-  };
 }
 
 /** nats-server's publicPermissions: the user's allow and deny lists, and allow_responses. */

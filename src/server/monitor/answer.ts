@@ -4,22 +4,15 @@
 // ConnzOptions, SubszOptions, ...); they are decoded with Go's encoding/json rules (keys match
 // case-insensitively, a value of the wrong type is an error naming the field) and turned into
 // the query parameters of the HTTP endpoint, so both transports give the same answer.
-import type { Server } from "../server.js";
-import type { MonitorServer, Reply } from "./http.js";
+import type { Monitor, Reply } from "./http.js";
+import type { MonitorView } from "./view.js";
 import { BadRequest } from "./util.js";
 import { CpuSampler } from "./process.js";
 import { handleVarz } from "./varz.js";
 import { handleConnz } from "./connz.js";
 import { handleSubsz } from "./subsz.js";
-import {
-  handleAccountStatz,
-  handleAccountz,
-  handleGatewayz,
-  handleHealthz,
-  handleJsz,
-  handleLeafz,
-  handleRoutez,
-} from "./misc.js";
+import { accountStatz, handleAccountz } from "./accountz.js";
+import { handleGatewayz, handleHealthz, handleJsz, handleLeafz, handleRoutez } from "./misc.js";
 
 /** The endpoints answered over NATS, by nats-server's request names. */
 export type MonitorEndpoint =
@@ -411,6 +404,7 @@ export function toQuery(endpoint: MonitorEndpoint, opts: DecodedOptions): URLSea
         break;
       }
       case "strings":
+        for (const x of v as string[]) q.append(fd.param, x);
         break;
       default:
         if (v !== "" && v !== 0) q.set(fd.param, String(v));
@@ -424,25 +418,29 @@ export function toQuery(endpoint: MonitorEndpoint, opts: DecodedOptions): URLSea
   return q;
 }
 
-const contexts = new WeakMap<Server, MonitorServer>();
+/** What the adapter needs from the server: its HTTP monitor if any, and its read-only view. */
+export interface MonitorSource {
+  readonly monitor: Monitor | null;
+  monitorView(): MonitorView;
+}
+
+const contexts = new WeakMap<MonitorSource, Monitor>();
 
 /**
- * What the handlers read: the HTTP listener's own object when monitoring is on (so both
- * transports share its CPU sampler and request counts), else a stand-in with the same fields.
+ * What the handlers read: the HTTP listener's own Monitor when monitoring is on (so both
+ * transports share its CPU sampler and request counts), else one made from the view.
  */
-function monitorContext(server: Server): MonitorServer {
-  if (server.monitor !== null) return server.monitor;
-  let m = contexts.get(server);
+function monitorContext(source: MonitorSource): Monitor {
+  if (source.monitor !== null) return source.monitor;
+  let m = contexts.get(source);
   if (m === undefined) {
-    // the handlers read only these three fields (see varz.ts, connz.ts, subsz.ts, misc.ts)
-    const stand = { server, cpu: new CpuSampler(), reqStats: new Map<string, number>() };
-    m = stand as unknown as MonitorServer;
-    contexts.set(server, m);
+    m = { view: source.monitorView(), cpu: new CpuSampler(), reqStats: new Map<string, number>() };
+    contexts.set(source, m);
   }
   return m;
 }
 
-const HANDLERS: Record<MonitorEndpoint, (m: MonitorServer, q: URLSearchParams) => Reply> = {
+const HANDLERS: Record<MonitorEndpoint, (m: Monitor, q: URLSearchParams) => Reply> = {
   VARZ: handleVarz,
   CONNZ: handleConnz,
   SUBSZ: handleSubsz,
@@ -450,7 +448,11 @@ const HANDLERS: Record<MonitorEndpoint, (m: MonitorServer, q: URLSearchParams) =
   GATEWAYZ: handleGatewayz,
   LEAFZ: handleLeafz,
   ACCOUNTZ: handleAccountz,
-  ACCSTATZ: handleAccountStatz,
+  // the $SYS request names its accounts, which the HTTP endpoint does not read
+  ACCSTATZ: (m, q) => ({
+    kind: "json",
+    value: accountStatz(m, { accounts: q.getAll("accounts"), includeUnused: q.get("unused") === "true" }),
+  }),
   JSZ: handleJsz,
   HEALTHZ: handleHealthz,
 };
@@ -462,7 +464,7 @@ const HANDLERS: Record<MonitorEndpoint, (m: MonitorServer, q: URLSearchParams) =
  * Go's decoder refuses become a 400.
  */
 export function monitorAnswer(
-  server: Server,
+  server: MonitorSource,
   endpoint: MonitorEndpoint,
   opts: DecodedOptions | string | Record<string, unknown> = "",
 ): MonitorAnswer {
@@ -477,18 +479,9 @@ export function monitorAnswer(
   try {
     const r = HANDLERS[endpoint](monitorContext(server), toQuery(endpoint, decoded));
     if (r.kind !== "json") return { data: r.body };
-    let value = r.value;
-    if (endpoint === "ACCSTATZ") value = filterAccounts(value, decoded.get("accounts") as string[] | undefined);
-    return { data: value };
+    return { data: r.value };
   } catch (e) {
     if (e instanceof BadRequest) return { data: null, error: { code: 500, description: e.message } };
     throw e;
   }
-}
-
-/** AccountStatzOptions.accounts: only the accounts named (all when none are). */
-function filterAccounts(value: unknown, accounts: string[] | undefined): unknown {
-  if (accounts === undefined || accounts.length === 0) return value;
-  const v = value as { account_statz: { acc: string }[] };
-  return { ...v, account_statz: v.account_statz.filter((a) => accounts.includes(a.acc)) };
 }
