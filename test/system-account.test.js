@@ -423,6 +423,21 @@ for (const kind of serverKinds()) {
       assert.deepEqual(none.error, { code: 500, description: "no such client or leafnode id" });
     });
 
+    it("RELOAD reads the config file again (2.10)", { skip: isOracle29(kind) && "2.9.10 has no RELOAD" }, async () => {
+      const r = await ask(sys, `$SYS.REQ.SERVER.${id}.RELOAD`);
+      assert.deepEqual(Object.keys(r), ["server"]);
+      // a change that cannot be made at runtime is refused with the reload's own text
+      const file = path.join(dir, "sys.conf");
+      writeFileSync(file, `${CONFIG}\nserver_name: renamed\n`);
+      try {
+        const bad = await ask(sys, `$SYS.REQ.SERVER.${id}.RELOAD`);
+        assert.equal(bad.error.code, 500);
+        assert.match(bad.error.description, /^config reload not supported for ServerName: old=, new=renamed$/);
+      } finally {
+        writeFileSync(file, CONFIG);
+      }
+    });
+
     it("IDZ names the server without an envelope (2.10)", {
       skip: isOracle29(kind) && "2.9.10 has no IDZ",
     }, async () => {

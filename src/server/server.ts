@@ -69,6 +69,11 @@ export class Server extends EventEmitter<ServerEvents> {
   systemAccount: Account | null = null;
   /** The system account's events and requests (system.ts); null without a system account. */
   events: SystemEvents | null = null;
+  /**
+   * How a reload from the config file runs ($SYS.REQ.SERVER.<id>.RELOAD): the CLI sets it to
+   * its SIGHUP reload (the file with the flags laid over it); null: the file alone.
+   */
+  configReload: (() => Promise<void>) | null = null;
   readonly clients = new Map<number, ClientConnection>();
   readonly closed: ClosedClient[] = [];
   readonly startTime = new Date();

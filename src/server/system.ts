@@ -27,6 +27,8 @@ import {
 } from "./monitor/answer.js";
 import { decodeHeaders } from "../protocol/headers.js";
 import { accountStat } from "./monitor/accountz.js";
+import { loadConfigOptions } from "./config/load.js";
+import { resolveOptions } from "./options.js";
 
 /** nats-server's statsHBInterval: the longest gap between two STATSZ broadcasts. */
 export const STATSZ_INTERVAL_MS = 10_000;
@@ -98,6 +100,7 @@ export class SystemEvents {
     }
     sub(`$SYS.REQ.SERVER.${id}.KICK`, (_s, m) => this.kickReq(m));
     sub(`$SYS.REQ.SERVER.${id}.LDM`, (_s, m) => this.ldmReq(m));
+    sub(`$SYS.REQ.SERVER.${id}.RELOAD`, (_s, m) => this.reloadReq(m));
     // the account requests: $SYS.REQ.ACCOUNT.<acc>.<name>
     const accReq = (
       name: string,
@@ -454,6 +457,48 @@ export class SystemEvents {
       },
       this.conn,
       "EventFilterOptions",
+    );
+  }
+
+  /**
+   * $SYS.REQ.SERVER.<id>.RELOAD: read the config file again and apply it, as SIGHUP does; the
+   * answer (no data, or the reload's error) comes once the reload is done.
+   */
+  private reloadReq(m: InMsg): void {
+    const reply = m.reply;
+    let deferred: Promise<void> | null = null;
+    this.zReq(
+      m,
+      null,
+      () => {
+        const s = this.server;
+        if (s.opts.config_file === "") {
+          return {
+            error: { code: 500, description: "can only reload config when a file is provided using -c or --config" },
+          };
+        }
+        try {
+          deferred =
+            s.configReload !== null
+              ? s.configReload()
+              : s.reload(resolveOptions(loadConfigOptions(s.opts.config_file)));
+        } catch (e) {
+          return { error: { code: 500, description: (e as Error).message } };
+        }
+        return null;
+      },
+      this.conn,
+      "EventFilterOptions",
+    );
+    const run = deferred as Promise<void> | null;
+    if (run === null) return;
+    run.then(
+      () => {
+        if (reply !== "") this.respond(this.conn, reply, {});
+      },
+      (e: Error) => {
+        if (reply !== "") this.respond(this.conn, reply, { error: { code: 500, description: e.message } });
+      },
     );
   }
 
