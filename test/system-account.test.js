@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { connect } from "@nats-io/transport-node";
+import { gunzipSync } from "node:zlib";
+import { connect, headers } from "@nats-io/transport-node";
 import { serverKinds, startServer as startChild } from "./helpers/servers.js";
 import { startServer as startEmbedded } from "../dist/server/index.js";
 import { get, monitorPort } from "./fixtures/monitor/scenario.js";
@@ -65,6 +66,27 @@ async function gather(nc, subject, body = "", ms = 400) {
 async function ask(nc, subject, body = "") {
   const r = await nc.request(subject, body, { timeout: 2000 });
   return JSON.parse(r.string());
+}
+
+/** Read a Snappy framing-format stream made of uncompressed chunks, checking each CRC-32C. */
+function unframeSnappy(b) {
+  assert.deepEqual([...b.subarray(0, 10)], [0xff, 6, 0, 0, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]);
+  const out = [];
+  for (let i = 10; i < b.length; ) {
+    assert.equal(b[i], 0x01, "an uncompressed data chunk");
+    const len = b[i + 1] | (b[i + 2] << 8) | (b[i + 3] << 16);
+    const data = b.subarray(i + 8, i + 4 + len);
+    let c = 0xffffffff;
+    for (const x of data) {
+      c ^= x;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    }
+    const crc = (c ^ 0xffffffff) >>> 0;
+    assert.equal(b.readUInt32LE(i + 4), (((crc >>> 15) | (crc << 17)) + 0xa282ead8) >>> 0, "masked CRC-32C");
+    out.push(data);
+    i += 4 + len;
+  }
+  return Buffer.concat(out).toString("utf8");
 }
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -275,6 +297,28 @@ for (const kind of serverKinds()) {
         assert.deepEqual(names(own), ["conn-b"]);
       } finally {
         await Promise.all([a1.close(), a2.close(), b.close()]);
+      }
+    });
+
+    it("Accept-Encoding: gzip compresses the answer; an unknown encoding is answered as identity", async () => {
+      const ask2 = async (enc) => {
+        const h = headers();
+        h.set("Accept-Encoding", enc);
+        return sys.request("$SYS.REQ.SERVER.PING.VARZ", "", { timeout: 2000, headers: h });
+      };
+      const gz = await ask2("gzip");
+      assert.equal(gz.headers?.get("Content-Encoding"), "gzip");
+      const v = JSON.parse(gunzipSync(Buffer.from(gz.data)).toString("utf8"));
+      assert.deepEqual(Object.keys(v), ["server", "data"]);
+      assert.equal(v.data.server_id, id);
+      const other = await ask2("br");
+      assert.equal(other.headers?.get("Content-Encoding"), "identity");
+      assert.equal(JSON.parse(other.string()).data.server_id, id);
+      if (kind === "tsnats") {
+        // snappy: the framing format (uncompressed chunks here), its CRC-32C checked
+        const sn = await ask2("snappy");
+        assert.equal(sn.headers?.get("Content-Encoding"), "snappy");
+        assert.equal(JSON.parse(unframeSnappy(Buffer.from(sn.data))).data.server_id, id);
       }
     });
 

@@ -8,6 +8,7 @@
 // nats-server makes every other account import a few of these services (CONNZ and STATZ of
 // the account itself, USER.INFO); here each account gets an account-internal connection
 // (kind Account) subscribed to those subjects, answering in that account.
+import { gzipSync } from "node:zlib";
 import { nuid } from "@nats-io/nuid";
 import type { Server } from "./server.js";
 import type { ClientConnection } from "./client.js";
@@ -337,17 +338,26 @@ export class SystemEvents {
     }
     if (this.filtered(o)) return;
     const a = answer(o);
-    if (a !== null) this.respond(via, reply, a);
+    if (a === null) return;
+    // a successful answer is compressed as the request's Accept-Encoding asks (nats-server's zReq)
+    this.respond(via, reply, a, a.error === undefined && m.hdr > 0 ? acceptEncoding(m) : "");
   }
 
-  private respond(via: InternalConnection, reply: string, a: MonitorAnswer): void {
+  private respond(via: InternalConnection, reply: string, a: MonitorAnswer, encoding: Encoding = ""): void {
     const env: Record<string, unknown> = { server: this.serverInfo() };
     if (a.data !== undefined) env.data = a.data;
     const err = a.error;
     // ApiError: description omitted when empty
     if (err !== undefined) env.error = err.description === "" ? { code: err.code } : err;
     this.published++;
-    via.publish(reply, "", goJSON(env, false));
+    const body = goJSON(env, false);
+    if (encoding === "") {
+      via.publish(reply, "", body);
+      return;
+    }
+    const raw = Buffer.from(body, "utf8");
+    const out = encoding === "gzip" ? gzipSync(raw) : encoding === "snappy" ? snappyFrame(raw) : raw;
+    via.publish(reply, "", out, Buffer.from(`NATS/1.0\r\nContent-Encoding: ${encoding}\r\n\r\n`, "latin1"));
   }
 
   /** EventFilterOptions: true when the request is not for this server. */
@@ -558,6 +568,59 @@ export class SystemEvents {
     this.published++;
     this.conn.publish(subject, "", goJSON(v, false));
   }
+}
+
+/** A response's Content-Encoding: none, gzip, snappy, or identity for one asked that is neither. */
+type Encoding = "" | "gzip" | "snappy" | "identity";
+
+/** nats-server's getAcceptEncoding: snappy (or s2) first, then gzip; anything else: identity. */
+function acceptEncoding(m: InMsg): Encoding {
+  const hb = m.headers();
+  if (hb === null) return "";
+  const ae = decodeHeaders(hb, 0, hb.length).get("Accept-Encoding").toLowerCase();
+  if (ae === "") return "";
+  if (ae.includes("snappy") || ae.includes("s2")) return "snappy";
+  if (ae.includes("gzip")) return "gzip";
+  return "identity";
+}
+
+const CRC32C = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32c(b: Buffer, start: number, end: number): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC32C[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * The Snappy framing format nats-server's snappy writer produces (stream identifier, then
+ * chunks with a masked CRC-32C), with the data in uncompressed chunks: valid for every
+ * Snappy/S2 stream reader, without a compressor in the server.
+ */
+function snappyFrame(data: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59])];
+  for (let off = 0; off < data.length || off === 0; off += 65536) {
+    const end = Math.min(data.length, off + 65536);
+    const h = Buffer.alloc(8);
+    const len = end - off + 4;
+    h[0] = 0x01;
+    h[1] = len & 0xff;
+    h[2] = (len >>> 8) & 0xff;
+    h[3] = (len >>> 16) & 0xff;
+    const crc = crc32c(data, off, end);
+    h.writeUInt32LE((((crc >>> 15) | (crc << 17)) + 0xa282ead8) >>> 0, 4);
+    parts.push(h, data.subarray(off, end));
+    if (end === data.length) break;
+  }
+  return Buffer.concat(parts);
 }
 
 /** The <acc> of $SYS.REQ.ACCOUNT.<acc>.<name> (or of $SYS.REQ.USER.<acc>.INFO). */
