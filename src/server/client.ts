@@ -37,7 +37,8 @@ export type CloseReason =
   | "Maximum Subscriptions Exceeded"
   | "Server Shutdown"
   | "No Responders Requires Headers"
-  | "TLS Handshake Failure";
+  | "TLS Handshake Failure"
+  | "Kicked";
 
 const OUT_SLAB = 64 * 1024;
 const OUT_SMALL = 2048;
@@ -713,6 +714,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       return false;
     }
     this.applyAuth(res);
+    this.server.events?.clientConnected(this);
     const noCreds = (req.user ?? "") === "" && (req.pass ?? "") === "" && (req.auth_token ?? "") === "";
     this.rememberAuth(noCreds && res.user !== "" ? { ...req, user: res.user, pass: res.password ?? "" } : req, res);
     this.expectConnect = false;

@@ -10,6 +10,7 @@ import { Account, DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "./account.js";
 import type { ConnKind } from "./conn.js";
 import { InternalConnection } from "./internal.js";
 import { configureAccounts, shutdownAccounts } from "./imports.js";
+import { SystemEvents } from "./system.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
 import {
   ConfigAuthenticator,
@@ -67,6 +68,13 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly globalAccount: Account;
   /** The system account ($SYS unless configured otherwise); null with no_system_account. */
   systemAccount: Account | null = null;
+  /** The system account's events and requests (system.ts); null without a system account. */
+  events: SystemEvents | null = null;
+  /**
+   * How a reload from the config file runs ($SYS.REQ.SERVER.<id>.RELOAD): the CLI sets it to
+   * its SIGHUP reload (the file with the flags laid over it); null: the file alone.
+   */
+  configReload: (() => Promise<void>) | null = null;
   readonly clients = new Map<number, ClientConnection>();
   readonly closed: ClosedClient[] = [];
   readonly startTime = new Date();
@@ -258,6 +266,10 @@ export class Server extends EventEmitter<ServerEvents> {
       });
     });
     this.listener = srv;
+    if (this.systemAccount !== null) {
+      this.events = new SystemEvents(this, this.systemAccount);
+      this.events.start();
+    }
     const a = srv.address() as net.AddressInfo;
     this.address = { host: o.host, port: a.port };
     l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
@@ -413,6 +425,7 @@ export class Server extends EventEmitter<ServerEvents> {
     if (acc === undefined) {
       acc = new Account(name, this);
       this.accounts.set(name, acc);
+      this.events?.accountRegistered(acc);
     }
     return acc;
   }
@@ -554,6 +567,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const reason = c.closeReason as CloseReason;
     const slow = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)";
     c.acc.connClosed(c, slow);
+    this.events?.clientDisconnected(c);
     this.closed.push({ client: c, reason });
     // trimmed in batches, so a full ring does not cost a shift of 10,000 entries per close
     if (this.closed.length > CLOSED_RING + CLOSED_TRIM) this.closed.splice(0, this.closed.length - CLOSED_RING);
@@ -610,6 +624,7 @@ export class Server extends EventEmitter<ServerEvents> {
   async enterLameDuck(): Promise<void> {
     if (this.ldm || this.shutdownPromise !== null) return this.shutdownPromise ?? undefined;
     this.ldm = true;
+    this.events?.lameDuck();
     const l = this.logger;
     l.noticef("Entering lame duck mode, stop accepting new clients");
     const listener = this.listener;
@@ -686,6 +701,7 @@ export class Server extends EventEmitter<ServerEvents> {
   private async doShutdown(): Promise<void> {
     const l = this.logger;
     l.noticef("Initiating Shutdown...");
+    this.events?.shutdown();
     if (this.ldmTimer !== null) clearTimeout(this.ldmTimer);
     shutdownAccounts(this.accounts.values());
     this.ldmWake?.();
