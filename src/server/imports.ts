@@ -414,14 +414,17 @@ function shadowSubject(subj: string, im: StreamImport): string | null {
   return subj;
 }
 
-function isShadowable(st: AccountImports, sub: Subscription): boolean {
-  if (sub.conn instanceof ShadowConn) return false;
-  // the account's own service import and response subscriptions are not re-exported
-  return st.ic === null || sub.conn !== st.ic;
+/**
+ * Subscriptions of kind Account (service imports, `_R_.` responses, and the system account's
+ * per-account services, which stand in for nats-server's service imports) get no shadow, as
+ * nats-server 2.10 gives its service import subscriptions none; nor do shadows themselves.
+ */
+function isShadowable(sub: Subscription): boolean {
+  return sub.kind !== ConnKind.Account && !(sub.conn instanceof ShadowConn);
 }
 
 function addShadows(acc: Account, st: AccountImports, sub: Subscription, ims: readonly StreamImport[]): void {
-  if (!isShadowable(st, sub)) return;
+  if (!isShadowable(sub)) return;
   for (const im of ims) {
     const subject = shadowSubject(sub.subject, im);
     if (subject === null) continue;
