@@ -3,6 +3,16 @@
 // A connection holds its Account; a publish costs one field read to find the right index.
 import { Sublist } from "./sublist.js";
 import { ConnKind, type Conn, type InMsg, type Subscription } from "./conn.js";
+import {
+  addMappedStreamImport,
+  addServiceExport,
+  addServiceImport,
+  addStreamExport,
+  addStreamImport,
+  type AccountHost,
+  type AccountImports,
+  type ResponseType,
+} from "./imports.js";
 import { AccountMappings, type MappingConfig } from "./mapping.js";
 
 /** nats-server's global account, for users outside any account. */
@@ -51,9 +61,50 @@ export class Account {
   mappings = new AccountMappings();
   /** When the account was registered (accountz, statz). */
   readonly created = new Date();
+  /** Exports and imports (imports.ts); null for an account with neither, which pays nothing for them. */
+  imports: AccountImports | null = null;
   private listeners: InterestListener[] | null = null;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** The server, for the internal connection that imports run on; null for a scratch account (config checks). */
+    readonly host: AccountHost | null = null,
+  ) {}
+
+  // Exports and imports (imports.ts has them; these throw nats-server's error texts).
+
+  /** Export a stream: to everyone (accounts null) or to the accounts listed. */
+  addStreamExport(subject: string, accounts: readonly Account[] | null = null): void {
+    addStreamExport(this, subject, accounts);
+  }
+
+  /** Export a service; `thresholdMs` 0 is nats-server's default response threshold (2 minutes). */
+  addServiceExport(
+    subject: string,
+    accounts: readonly Account[] | null = null,
+    responseType: ResponseType = "singleton",
+    thresholdMs = 0,
+  ): void {
+    addServiceExport(this, subject, accounts, responseType, thresholdMs);
+  }
+
+  /** Import `subject`, exported by `from`, under `prefix` ("" for the same subject). */
+  addStreamImport(from: Account, subject: string, prefix = ""): void {
+    addStreamImport(this, from, subject, prefix);
+  }
+
+  /** Import `subject`, exported by `from`, as `to` (wildcards as $1... or *). */
+  addMappedStreamImport(from: Account, subject: string, to: string): void {
+    addMappedStreamImport(this, from, subject, to);
+  }
+
+  /**
+   * Import a service: requests published here on `from` are delivered in `dest` on `to`
+   * ("" for the same subject), as nats-server's AddServiceImport(destination, from, to).
+   */
+  addServiceImport(dest: Account, from: string, to = "", internal = false): void {
+    addServiceImport(this, dest, from, to, internal);
+  }
 
   /** Replace the mappings (config load and reload); throws MappingError on a bad one. */
   setMappings(configs: readonly MappingConfig[]): void {

@@ -558,7 +558,8 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     }
     if (this.verbose) this.sendOK();
     // a mapping whose weights chose no destination: the message goes nowhere
-    const delivered = subject !== "" && acc.deliver(this.msg.set(subject, reply, p.hdr, buf, start, end));
+    const delivered =
+      subject !== "" && acc.deliver(this.msg.set(subject, reply, p.hdr > 0 ? p.hdr : 0, buf, start, end));
     if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
     return !this.closed && !this.stalled;
   }

@@ -53,6 +53,12 @@ export class InMsg {
   origin: Conn | null = null;
   /** The origin's kind (ConnKind.System for the server itself). */
   kind: ConnKind = ConnKind.Client;
+  /**
+   * The service import this message is crossing (with the ones before it), null for a plain
+   * publish. Stream imports do not take such a message, and an import it already crossed
+   * drops it: that is what keeps imports from looping (see imports.ts).
+   */
+  imported: ImportHop | null = null;
 
   set(subject: string, reply: string, hdr: number, buf: Buffer, start: number, end: number): this {
     this.subject = subject;
@@ -76,6 +82,13 @@ export class InMsg {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** One service import a message has crossed, and the hops before it. */
+export interface ImportHop {
+  /** The service export crossed (identity only). */
+  readonly export: object | null;
+  readonly prev: ImportHop | null;
+}
 
 /** The in-process handler of an internal subscription (see InMsg for the payload lifetime). */
 export type MsgCallback = (sub: Subscription, msg: InMsg) => void;

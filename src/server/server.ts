@@ -9,6 +9,7 @@ import { ClientConnection, type CloseReason } from "./client.js";
 import { Account, DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "./account.js";
 import type { ConnKind } from "./conn.js";
 import { InternalConnection } from "./internal.js";
+import { configureAccounts, shutdownAccounts } from "./imports.js";
 import { SystemEvents } from "./system.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
 import {
@@ -20,7 +21,7 @@ import {
 } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
-import { systemAccountError } from "./config/accounts.js";
+import { checkAccountGraph, systemAccountError } from "./config/accounts.js";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
@@ -176,6 +177,10 @@ export class Server extends EventEmitter<ServerEvents> {
     if (o.max_payload > o.max_pending) {
       throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
     }
+    // exports and imports (the loader checks a file's; options built in code are checked here,
+    // so that a reload refuses them before anything changes)
+    const graph = checkAccountGraph(o);
+    if (graph !== null) throw new Error(graph);
   }
 
   /** Parse opts.client_advertise (already validated by checkOptions) into clientAdvertise. */
@@ -410,13 +415,15 @@ export class Server extends EventEmitter<ServerEvents> {
     for (const a of o.accounts) this.registerAccount(a.name).setMappings(a.mappings);
     const g = o.accounts.find((a) => a.name === GLOBAL_ACCOUNT);
     this.globalAccount.setMappings(g !== undefined ? [...g.mappings, ...o.mappings] : o.mappings);
+    // exports and imports, rebuilt whole (imports.ts configureAccounts is idempotent)
+    configureAccounts(this, o.accounts);
   }
 
   /** The account of this name, created when it does not exist yet. */
   registerAccount(name: string): Account {
     let acc = this.accounts.get(name);
     if (acc === undefined) {
-      acc = new Account(name);
+      acc = new Account(name, this);
       this.accounts.set(name, acc);
       this.events?.accountRegistered(acc);
     }
@@ -696,6 +703,7 @@ export class Server extends EventEmitter<ServerEvents> {
     l.noticef("Initiating Shutdown...");
     this.events?.shutdown();
     if (this.ldmTimer !== null) clearTimeout(this.ldmTimer);
+    shutdownAccounts(this.accounts.values());
     this.ldmWake?.();
     const monitorClosed = this.monitor?.close() ?? Promise.resolve();
     const listener = this.listener;
