@@ -1,8 +1,8 @@
 // /connz: open and closed client connections, sorted and paginated as nats-server does
 // (monitor.go Connz, monitor_sort_opts.go). Only the requested page is turned into JSON
 // objects, one at a time as it is serialized; sorting works on the connections themselves.
-import type { ClientConnection } from "../client.js";
-import type { Subscription } from "../conn.js";
+import type { ClientConnection } from "../conn/client.js";
+import type { Subscription } from "../conn/conn.js";
 import type { MonitorServer, Reply } from "./http.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
 import { formatGoDuration } from "../duration.js";

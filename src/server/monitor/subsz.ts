@@ -1,7 +1,7 @@
 // /subsz (and /subscriptionsz): subject index statistics, optionally with the subscriptions
 // themselves (subs=1), filtered by a publish subject (test=) and paginated (monitor.go Subsz).
-import type { Subscription } from "../conn.js";
-import { ConnKind } from "../conn.js";
+import type { Subscription } from "../conn/conn.js";
+import { ConnKind } from "../conn/conn.js";
 import type { MonitorServer, Reply } from "./http.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, goTime } from "./util.js";
 import { subDetail } from "./connz.js";
