@@ -4,7 +4,16 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { OutboundBuffer, Parser, Op, ParseErrorKind, encodeMsg, encodeHmsg, encodeInfo } from "tsnats/protocol";
+import {
+  OutboundBuffer,
+  Parser,
+  Op,
+  ParseErrorKind,
+  encodeMsg,
+  encodeHmsg,
+  encodeMessage,
+  encodeInfo,
+} from "tsnats/protocol";
 
 /** Everything written so far, as bytes. */
 function bytes(out) {
@@ -173,6 +182,25 @@ describe("encodeHmsg", () => {
         { op: Op.Hmsg, subject: "c.d", sid: "2", reply: "", hdr: hdrs.length, size: m.length, payload: `${hdrs}body` },
       ]);
     }
+  });
+});
+
+describe("encodeMessage (the server's one call per delivery)", () => {
+  it("MSG for hdr < 0, HMSG otherwise, the same bytes as encodeMsg/encodeHmsg; msgs left to the caller", () => {
+    const hdrs = "NATS/1.0\r\n\r\n";
+    const m = Buffer.from(`${hdrs}payload`);
+    const a = new OutboundBuffer();
+    encodeMsg(a, "s", "1", "r", m, hdrs.length, m.length);
+    encodeHmsg(a, "s", "1", "r", hdrs.length, m, 0, m.length);
+    assert.equal(a.msgs, 2);
+    const b = new OutboundBuffer();
+    b.ensure(1024);
+    encodeMessage(b, -1, "s", "1", "r", m, hdrs.length, m.length);
+    encodeMessage(b, hdrs.length, "s", "1", "r", m, 0, m.length);
+    assert.equal(b.msgs, 0);
+    const want = wire(`MSG s 1 r 7\r\npayload\r\nHMSG s 1 r ${hdrs.length} ${m.length}\r\n${hdrs}payload\r\n`);
+    assert.deepEqual(bytes(a), want);
+    assert.deepEqual(bytes(b), want);
   });
 });
 

@@ -16,6 +16,7 @@ export {
   encodePong,
   encodeMsg,
   encodeHmsg,
+  encodeMessage,
   encodeInfo,
   PING,
   PONG,

@@ -11,7 +11,7 @@ import { Op, ParseErrorKind, Parser, parseSize, type ParserHandler } from "../..
 import { isValidLiteralSubject, subjectMatches } from "../../protocol/subject.js";
 import { goQuote } from "../../protocol/quote.js";
 import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../../protocol/connect.js";
-import { encodeHmsg, encodeInfo, encodeMsg, MSG_OVERHEAD } from "../../protocol/encode.js";
+import { encodeHmsg, encodeInfo, encodeMessage, MSG_OVERHEAD } from "../../protocol/encode.js";
 import { timerMs } from "../duration.js";
 import { SublistError } from "../sublist.js";
 import { ConnKind, InMsg, Subscription, type Conn } from "./conn.js";
@@ -435,6 +435,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
 
   /** A request nobody can answer: tell the requester with a 503 status, as nats-server does. */
   private sendNoResponders(reply: string): void {
+    if (this.closed) return;
     for (const sub of this.subs.values()) {
       if (subjectMatches(reply, sub.subject)) {
         const n = NO_RESPONDERS.length;
@@ -780,23 +781,28 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     const size = end - from0;
     const maxPending = this.server.opts.max_pending;
     const out = this.out;
-    const pending = out.queued + this.socket.writableLength + size;
+    const ob = out.buf;
+    // as pendingBytes, read field by field: this is the hot path
+    const pending = ob.pos - ob.start + out.heldBytes + this.socket.writableLength + size;
     if (maxPending > 0 && pending > maxPending) {
       this.slowConsumer();
       return false;
     }
     const sid = sub.sid;
-    out.ensure(MSG_OVERHEAD + subject.length + sid.length + reply.length + size);
-    const ob = out.buf;
-    if (size < 32) {
-      if (withHdr) encodeHmsg(ob, subject, sid, reply, hdr, buf, from0, end);
-      else encodeMsg(ob, subject, sid, reply, buf, from0, end);
-    } else {
-      // one view of the payload for every subscriber of this message (Server.payloadView)
-      const v = this.server.payloadView(buf, from0, end);
-      if (withHdr) encodeHmsg(ob, subject, sid, reply, hdr, v, 0, size);
-      else encodeMsg(ob, subject, sid, reply, v, 0, size);
+    const room = MSG_OVERHEAD + subject.length + sid.length + reply.length + size;
+    if (ob.buf.length - ob.pos < room) out.ensure(room);
+    // a small payload is copied from the read buffer, a larger one from one view of it shared
+    // by every subscriber of this message (Server.payloadView); one call site, so it inlines
+    let src = buf;
+    let a = from0;
+    let z = end;
+    if (size >= 32) {
+      src = this.server.payloadView(buf, from0, end);
+      a = 0;
+      z = size;
     }
+    // MSG, or HMSG with its header bytes
+    encodeMessage(ob, withHdr ? hdr : -1, subject, sid, reply, src, a, z);
     this.outMsgs++;
     this.outBytes += size;
     if (this.server.logger.traceEnabled) {
