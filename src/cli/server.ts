@@ -130,6 +130,7 @@ async function main(): Promise<void> {
     server.logger.noticef(`Trapped "user defined signal 1" signal`);
     server.reopenLogFile();
   });
+  server.configReload = () => reloadFromFile(server, flags);
   process.on("SIGHUP", () => {
     server.logger.noticef(`Trapped "hangup" signal`);
     reloadFromFile(server, flags).catch((e: Error) => {

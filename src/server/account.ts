@@ -3,6 +3,7 @@
 // A connection holds its Account; a publish costs one field read to find the right index.
 import { Sublist } from "./sublist.js";
 import { ConnKind, type Conn, type InMsg, type Subscription } from "./conn/conn.js";
+import { AccountMappings, type MappingConfig } from "./mapping.js";
 
 /** nats-server's global account, for users outside any account. */
 export const GLOBAL_ACCOUNT = "$G";
@@ -16,12 +17,6 @@ export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
  * has changed.
  */
 export type InterestListener = (acc: Account, sub: Subscription, delta: 1 | -1) => void;
-
-/** Rewrites a published subject (the account's mappings); null: no mapping applies. */
-export interface SubjectMapper {
-  readonly size: number;
-  map(subject: string): string | null;
-}
 
 /** Per-account totals of connections that have closed (/accstatz adds the open ones). */
 export interface AccountClosedStats {
@@ -49,13 +44,21 @@ export class Account {
   /** Messages and bytes published into this account (by any kind of connection). */
   inMsgs = 0;
   inBytes = 0;
-  /** Subject mappings applied to every publish into this account; null when none. */
-  mappings: SubjectMapper | null = null;
+  /**
+   * Subject mappings, applied to what clients (and later leaf nodes) publish into this account
+   * before permissions are checked, as nats-server does when it parses a PUB.
+   */
+  mappings = new AccountMappings();
   /** When the account was registered (accountz, statz). */
   readonly created = new Date();
   private listeners: InterestListener[] | null = null;
 
   constructor(readonly name: string) {}
+
+  /** Replace the mappings (config load and reload); throws MappingError on a bad one. */
+  setMappings(configs: readonly MappingConfig[]): void {
+    this.mappings = configs.length === 0 ? new AccountMappings() : AccountMappings.fromConfig(configs);
+  }
 
   /** Start telling `l` of interest changes. */
   onInterest(l: InterestListener): void {
@@ -94,11 +97,6 @@ export class Account {
    * that came from a route is never sent back to a route. Returns true when anyone took it.
    */
   deliver(m: InMsg): boolean {
-    const mp = this.mappings;
-    if (mp !== null && mp.size > 0) {
-      const to = mp.map(m.subject);
-      if (to !== null) m.subject = to;
-    }
     const r = this.sublist.match(m.subject);
     const fromRoute = m.kind === ConnKind.Router;
     let delivered = false;

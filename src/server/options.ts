@@ -27,6 +27,7 @@ export interface UserConfig {
   /** Plain text or a bcrypt hash ($2a$, $2b$, $2x$, $2y$). */
   password: string;
   permissions?: Permissions;
+  /** The account the user belongs to (a user of the accounts block); absent: $G. */
   account?: string;
   /** An nkey user (public key "U..."): signs the INFO nonce instead of a password. */
   nkey?: string;
@@ -82,6 +83,51 @@ export function defaultTLSOptions(): TLSOptions {
   };
 }
 
+/** An account's export (nats-server's `exports` entry): a stream or a service. */
+export interface ExportConfig {
+  stream?: string;
+  service?: string;
+  /** The accounts allowed to import it; absent: public. */
+  accounts?: string[];
+  /** Services only: how many replies a request may get (nats-server's default singleton). */
+  response_type?: "singleton" | "stream" | "chunked";
+  /** Services only: how long a reply may take, in ms (nats-server's default 2 minutes). */
+  response_threshold?: number;
+}
+
+/** An account's import: a stream (with prefix or to) or a service (with to). */
+export interface ImportConfig {
+  stream?: { account: string; subject: string };
+  service?: { account: string; subject: string };
+  prefix?: string;
+  to?: string;
+}
+
+/** One destination of a subject mapping. */
+export interface MappingDest {
+  subject: string;
+  /** Percent, 0..100 (100 for a plain string mapping). */
+  weight: number;
+  cluster?: string;
+}
+
+/** A subject mapping: the source subject and its (weighted) destinations. */
+export interface MappingConfig {
+  subject: string;
+  destinations: MappingDest[];
+}
+
+/**
+ * An account of the `accounts {}` block. Its users are in authorization.users with
+ * `account` set to its name, as nats-server keeps them in its Users/Nkeys lists.
+ */
+export interface AccountConfig {
+  name: string;
+  exports: ExportConfig[];
+  imports: ImportConfig[];
+  mappings: MappingConfig[];
+}
+
 export interface AuthorizationOptions {
   token?: string;
   user?: string;
@@ -123,10 +169,13 @@ export interface ServerOptions {
 
   authorization: AuthorizationOptions;
   no_auth_user: string;
-  /** The system account's name; "" means nats-server's default, $SYS. */
+  /** The accounts block (users are in authorization.users with their account). */
+  accounts: AccountConfig[];
+  /** "" when not configured: the server applies nats-server's "$SYS" default. */
   system_account: string;
-  /** No system account at all. */
   no_system_account: boolean;
+  /** Top-level subject mappings: those of the global account $G. */
+  mappings: MappingConfig[];
   /** TLS for client connections; null: plaintext only. */
   tls: TLSOptions | null;
   /** With tls: accept plaintext clients too (INFO says tls_available instead of tls_required). */
@@ -177,8 +226,10 @@ export function defaultOptions(): ServerOptions {
     disable_short_first_ping: false,
     authorization: {},
     no_auth_user: "",
+    accounts: [],
     system_account: "",
     no_system_account: false,
+    mappings: [],
     tls: null,
     allow_non_tls: false,
     https_port: 0,

@@ -14,6 +14,7 @@ import type { Server } from "./server.js";
 import { parseHostPort } from "./hostport.js";
 import { buildTLSContext, type TLSContext } from "./tls.js";
 import type { TLSOptions } from "./options.js";
+import { DEFAULT_SYSTEM_ACCOUNT } from "./account.js";
 
 /** A reload refused: nothing was changed. */
 export class ReloadError extends Error {}
@@ -55,6 +56,8 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
   ["users", "Users"],
   ["accounts", "Accounts"],
   ["no_auth_user", "NoAuthUser"],
+  ["system_account", "SystemAccount"],
+  ["no_system_account", "NoSystemAccount"],
   ["auth.user", "Username"],
   ["auth.password", "Password"],
   ["auth.token", "Authorization"],
@@ -83,6 +86,14 @@ const ORDER: [Key | "users" | "accounts" | "auth.user" | "auth.password" | "auth
 
 const KNOWN = new Set<string>(ORDER.map(([k]) => k));
 KNOWN.add("authorization");
+// top-level mappings are the global account's in nats-server: part of its Accounts
+KNOWN.add("mappings");
+
+/** nats-server's SystemAccount option once it runs: as configured, or $SYS when an account has that name. */
+function effectiveSystemAccount(o: ServerOptions): string {
+  if (o.system_account !== "") return o.system_account;
+  return o.accounts.some((a) => a.name === DEFAULT_SYSTEM_ACCOUNT) ? DEFAULT_SYSTEM_ACCOUNT : "";
+}
 
 /** Go's %v of an option value, for error texts. */
 function show(key: string, v: unknown): string {
@@ -158,6 +169,15 @@ export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions):
       case "tls":
         tlsChanges(s, cur, next, changes);
         continue;
+      case "system_account": {
+        // The system account cannot change at runtime. nats-server compares what it runs
+        // with, which is $SYS once an account of that name is configured, with what the new
+        // file says; a $SYS that is no longer named explicitly is let go (nothing changes).
+        const oldV = effectiveSystemAccount(cur);
+        const newV = next.system_account;
+        if (oldV === newV || (oldV === DEFAULT_SYSTEM_ACCOUNT && newV === "")) continue;
+        throw notSupported(goName, key, oldV, newV);
+      }
       default:
         break;
     }
@@ -346,7 +366,11 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
     else if (newSink !== null) s.logger.reconfigure(next, newSink);
     else s.logger.configure({ debug: next.debug, trace: next.trace, time: next.logtime, utc: next.logtime_utc });
   }
+  // accounts always count as changed (nats-server's accountsOption): new ones are usable
+  // before anyone is re-checked; removed ones go once the clients they held are closed
+  const removed = s.reconfigureAccounts(cur, next);
   if (changes.some((c) => c.auth === true)) await reloadAuthorization(s);
+  for (const acc of removed) s.unregisterAccount(acc);
   s.configLoaded();
   s.logger.noticef("Reloaded server configuration");
 }
@@ -354,8 +378,9 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
 /**
  * Re-check every connection against the (new) authenticator, as nats-server's
  * reloadAuthorization does:
- * - one that logged in with a user name that the users list no longer holds, or whose user
- *   moved to another account, is closed ("Client Closed", no -ERR);
+ * - one that logged in with a user name (or nkey) that the users list no longer holds, or
+ *   whose user moved to another account (its account removed included), is closed ("Client
+ *   Closed", no -ERR); reloadServer then removes the accounts no longer configured;
  * - one whose credentials no longer pass gets -ERR 'Authorization Violation' and is closed
  *   ("Authentication Failure");
  * - the others take their new permissions and lose the subscriptions those deny.
@@ -385,7 +410,8 @@ async function reloadAuthorization(s: Server): Promise<void> {
       c.reloadPendingAuth(auth.authRequired);
       continue;
     }
-    const name = req.user ?? "";
+    // as nats-server's clientHasMovedToDifferentAccount: an nkey user by its key, else by name
+    const name = (req.nkey ?? "") !== "" ? (req.nkey as string) : (req.user ?? "");
     if (name !== "" && auth.userAccount !== undefined && movedOrRemoved(auth, name, c.account)) moved.push(c);
     else rest.push(c);
   }

@@ -9,14 +9,18 @@ import { ClientConnection, type CloseReason } from "./conn/client.js";
 import { Account, DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "./account.js";
 import type { ConnKind } from "./conn/conn.js";
 import { InternalConnection } from "./conn/internal.js";
+import { SystemEvents } from "./system.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
 import { isBcrypt, newConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
+import { systemAccountError } from "./config/accounts.js";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { ReloadError, reloadServer } from "./reload.js";
 import { parseAdvertise, parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
+import type { MonitorView } from "./monitor/view.js";
+import { ServerMonitorView } from "./monitor-view.js";
 import { randomBytes } from "node:crypto";
 import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
 
@@ -60,6 +64,13 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly globalAccount: Account;
   /** The system account ($SYS unless configured otherwise); null with no_system_account. */
   systemAccount: Account | null = null;
+  /** The system account's events and requests (system.ts); null without a system account. */
+  events: SystemEvents | null = null;
+  /**
+   * How a reload from the config file runs ($SYS.REQ.SERVER.<id>.RELOAD): the CLI sets it to
+   * its SIGHUP reload (the file with the flags laid over it); null: the file alone.
+   */
+  configReload: (() => Promise<void>) | null = null;
   readonly clients = new Map<number, ClientConnection>();
   readonly closed: ClosedClient[] = [];
   readonly startTime = new Date();
@@ -118,9 +129,15 @@ export class Server extends EventEmitter<ServerEvents> {
     if (!this.opts.no_system_account) {
       this.systemAccount = this.registerAccount(this.opts.system_account || DEFAULT_SYSTEM_ACCOUNT);
     }
+    this.reconfigureAccounts(null, this.opts);
     this.customAuth = deps.authenticator !== undefined;
     this.auth = deps.authenticator ?? newConfigAuthenticator(this.opts);
     this.checkOptions();
+    // nats-server's configureAccounts, after its validateOptions: at start-up only. On reload
+    // nats-server ignores it, and a system account no longer in the accounts block stays the
+    // system account (never removed, see reconfigureAccounts)
+    const sysErr = systemAccountError(this.opts);
+    if (sysErr !== null) throw new Error(sysErr);
     this.tlsContext = this.opts.tls === null ? null : buildTLSContext(this.opts.tls);
     this.setClientAdvertise();
     // the log file is opened only once the options are known to be good
@@ -263,6 +280,10 @@ export class Server extends EventEmitter<ServerEvents> {
       });
     });
     this.listener = srv;
+    if (this.systemAccount !== null) {
+      this.events = new SystemEvents(this, this.systemAccount);
+      this.events.start();
+    }
     const a = srv.address() as net.AddressInfo;
     this.address = { host: o.host, port: a.port };
     l.noticef(`Listening for client connections on ${hostPort(o.host, a.port)}`);
@@ -276,7 +297,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const host = o.http_host === "" ? o.host : o.http_host;
     // loaded only when monitoring is on: node:http and the pages cost start-up time
     const { MonitorServer } = await import("./monitor/http.js");
-    const m = new MonitorServer(this);
+    const m = new MonitorServer(this.monitorView());
     const secure = o.https_port !== 0;
     const want = secure ? o.https_port : o.http_port;
     const bad = listenPortError(want);
@@ -293,6 +314,13 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     this.monitor = m;
     this.logger.noticef(`Starting ${secure ? "https" : "http"} monitor on ${hostPort(host, this.monitorAddress.port)}`);
+  }
+
+  private monView: MonitorView | null = null;
+
+  /** What monitoring reads: a read-only view of this server (monitor/view.ts). */
+  monitorView(): MonitorView {
+    return (this.monView ??= new ServerMonitorView(this));
   }
 
   private portsFile = "";
@@ -392,14 +420,75 @@ export class Server extends EventEmitter<ServerEvents> {
 
   // ---------------------------------------------------------------- subscriptions and fan-out
 
+  /**
+   * The accounts block and top-level mappings as options give them: every configured account
+   * registered, each account's mappings (the global account's from the top level) set. Run at
+   * construction and again by reload, through reconfigureAccounts.
+   */
+  applyAccountOptions(o: ServerOptions = this.opts): void {
+    for (const a of o.accounts) this.registerAccount(a.name).setMappings(a.mappings);
+    const g = o.accounts.find((a) => a.name === GLOBAL_ACCOUNT);
+    this.globalAccount.setMappings(g !== undefined ? [...g.mappings, ...o.mappings] : o.mappings);
+  }
+
   /** The account of this name, created when it does not exist yet. */
   registerAccount(name: string): Account {
     let acc = this.accounts.get(name);
     if (acc === undefined) {
       acc = new Account(name);
       this.accounts.set(name, acc);
+      this.events?.accountRegistered(acc);
     }
     return acc;
+  }
+
+  /**
+   * Bring the accounts in line with a set of options: at start-up (`oldOpts` null) and on
+   * every reload, after the new options are in place and before any connection is re-checked
+   * against them (so a user of a new account can log in as soon as the reload is done).
+   *
+   * What it does:
+   * - registers every account the options configure: each entry of `accounts`, and each
+   *   account a user names (the global and the system account always exist). An account
+   *   that stays keeps its Account object, so its subscriptions, connections and counters
+   *   carry over, as nats-server updates its accounts in place;
+   * - sets each account's mappings from its entry (the global account's from the top level
+   *   too) and clears those of an entry that has none, so the next publish already follows
+   *   the new rules (`applyAccountOptions`);
+   * - returns the accounts `oldOpts` configured and `newOpts` no longer does. The caller
+   *   (reload) closes their clients as nats-server does and then calls `unregisterAccount`.
+   *
+   * What it must also do, filled in by the imports and exports feature: for every account of
+   * `newOpts.accounts`, set up its stream and service exports and imports anew from its
+   * entry, resolving the other account by name among the registered ones, and drop those the
+   * entry no longer lists (with their internal subscriptions and pending response mappings).
+   * Stream imports that changed make existing subscribers see the new sources without
+   * resubscribing, as nats-server's processSubsOnConfigReload does.
+   */
+  reconfigureAccounts(oldOpts: ServerOptions | null, newOpts: ServerOptions): Account[] {
+    const next = configuredAccounts(newOpts);
+    for (const name of next) this.registerAccount(name);
+    this.applyAccountOptions(newOpts);
+    const removed: Account[] = [];
+    if (oldOpts === null) return removed;
+    for (const name of configuredAccounts(oldOpts)) {
+      if (next.has(name)) continue;
+      const acc = this.accounts.get(name);
+      if (acc !== undefined && acc !== this.globalAccount && acc !== this.systemAccount) removed.push(acc);
+    }
+    return removed;
+  }
+
+  /**
+   * Remove an account the configuration no longer has (reload). Clients still bound to it are
+   * closed ("Client Closed", as nats-server closes a client whose account went away), then it
+   * leaves the registry: monitoring no longer lists it and a later account of the same name
+   * starts afresh. The global and the system account are never removed.
+   */
+  unregisterAccount(acc: Account): void {
+    if (acc === this.globalAccount || acc === this.systemAccount) return;
+    for (const c of [...acc.clients]) if (c instanceof ClientConnection) c.close("Client Closed");
+    if (this.accounts.get(acc.name) === acc) this.accounts.delete(acc.name);
   }
 
   /**
@@ -490,6 +579,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const reason = c.closeReason as CloseReason;
     const slow = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)";
     c.acc.connClosed(c, slow);
+    this.events?.clientDisconnected(c);
     this.closed.push({ client: c, reason });
     // trimmed in batches, so a full ring does not cost a shift of 10,000 entries per close
     if (this.closed.length > CLOSED_RING + CLOSED_TRIM) this.closed.splice(0, this.closed.length - CLOSED_RING);
@@ -546,6 +636,7 @@ export class Server extends EventEmitter<ServerEvents> {
   async enterLameDuck(): Promise<void> {
     if (this.ldm || this.shutdownPromise !== null) return this.shutdownPromise ?? undefined;
     this.ldm = true;
+    this.events?.lameDuck();
     const l = this.logger;
     l.noticef("Entering lame duck mode, stop accepting new clients");
     const listener = this.listener;
@@ -622,6 +713,7 @@ export class Server extends EventEmitter<ServerEvents> {
   private async doShutdown(): Promise<void> {
     const l = this.logger;
     l.noticef("Initiating Shutdown...");
+    this.events?.shutdown();
     if (this.ldmTimer !== null) clearTimeout(this.ldmTimer);
     this.ldmWake?.();
     const monitorClosed = this.monitor?.close() ?? Promise.resolve();
@@ -665,6 +757,14 @@ export class Server extends EventEmitter<ServerEvents> {
     this.logger.sink.close?.();
     this.emit("shutdown");
   }
+}
+
+/** The names of the accounts a set of options configures: the `accounts` block and the accounts users name. */
+function configuredAccounts(o: ServerOptions): Set<string> {
+  const names = new Set<string>();
+  for (const a of o.accounts) names.add(a.name);
+  for (const u of o.authorization.users ?? []) if (u.account !== undefined && u.account !== "") names.add(u.account);
+  return names;
 }
 
 export function hostPort(host: string, port: number): string {

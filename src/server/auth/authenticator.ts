@@ -161,7 +161,12 @@ export class ConfigAuthenticator implements Authenticator {
         ? { user: auth.user, password: auth.password ?? "", perms: compile(auth.permissions) }
         : null;
     for (const u of auth.users ?? []) {
-      const entry = { cfg: u, perms: compile(u.permissions ?? auth.permissions) };
+      // the authorization block's default permissions are for its own users: a user of an
+      // account has its own, or its account's default_permissions (set by the loader), or none
+      const entry = {
+        cfg: u,
+        perms: compile(u.permissions ?? (u.account === undefined ? auth.permissions : undefined)),
+      };
       if (u.nkey !== undefined) this.nkeys.set(u.nkey, entry);
       else this.users.set(u.user, entry);
     }

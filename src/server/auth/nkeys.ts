@@ -44,3 +44,14 @@ export function nkeySignatureError(nkey: string, sig: string, nonce: string): st
     return "Signature not verified";
   }
 }
+
+/** nats-server's nkeys.IsValidPublicAccountKey. */
+export function isValidPublicAccountKey(key: string): boolean {
+  if (!key.startsWith("A")) return false;
+  try {
+    nkeys().fromPublic(key);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -5,9 +5,15 @@ import { formatGoDuration, parseGoDuration } from "../duration.js";
 import { configPort, normalizeTags } from "../options.js";
 import { isValidSubject } from "../../protocol/subject.js";
 import { parseTLSBlock } from "./tls.js";
-import { isValidPublicUserKey } from "../auth/nkeys.js";
+import { isValidPublicAccountKey, isValidPublicUserKey } from "../auth/nkeys.js";
+import { accountGraphErrors, validateMappingHook } from "./accounts.js";
 import type {
+  AccountConfig,
   AuthorizationOptions,
+  ExportConfig,
+  ImportConfig,
+  MappingConfig,
+  MappingDest,
   PartialOptions,
   Permissions,
   ResponsePermission,
@@ -24,6 +30,13 @@ export class ConfigLoadError extends Error {
 class Ctx {
   errors: string[] = [];
   warnings: string[] = [];
+  /** User names and nkeys seen so far, across authorization and accounts (nats-server's uorn). */
+  userNames = new Set<string>();
+  /** The authorization block, once parsed: its single user, or its token, is given. */
+  authSingleUser = false;
+  authToken = false;
+  /** Users of the accounts block, with their account. */
+  accountUsers: UserConfig[] = [];
   err(v: ConfigValue, msg: string): void {
     this.errors.push(`${formatPosition(v)}: ${msg}`);
   }
@@ -301,7 +314,7 @@ function permissions(ctx: Ctx, v: ConfigValue): Permissions | undefined {
   return p;
 }
 
-function users(ctx: Ctx, v: ConfigValue): UserConfig[] {
+function parseUsers(ctx: Ctx, v: ConfigValue): UserConfig[] {
   if (v.kind !== "array") {
     ctx.err(v, `Expected users field to be an array, got ${goValue(v)}`);
     return [];
@@ -381,7 +394,7 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
         a.timeout = authSeconds(e);
         break;
       case "users":
-        a.users = users(ctx, e);
+        a.users = parseUsers(ctx, e);
         break;
       case "default_permission":
       case "default_permissions":
@@ -397,13 +410,16 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
   const given = (x: string | undefined): boolean => x !== undefined && x !== "";
   if ((given(a.user) || given(a.password)) && given(a.token)) {
     ctx.err(v, "Cannot have a user/pass and token");
-  } else if (a.users !== undefined && given(a.user)) {
+  } else if ((a.users !== undefined || ctx.userNames.size > 0) && given(a.user)) {
+    // users of an accounts block parsed before count as a users array
     ctx.err(v, "Can not have a single user/pass and a users array");
-  } else if (a.users !== undefined && given(a.token)) {
+  } else if ((a.users !== undefined || ctx.userNames.size > 0) && given(a.token)) {
     ctx.err(v, "Can not have a token and a users array");
   } else if (a.users !== undefined) {
-    const seen = new Set<string>();
-    for (const u of a.users) {
+    // plain users first, then nkey users, each against those seen so far (accounts included)
+    const seen = ctx.userNames;
+    const ordered = [...a.users.filter((u) => u.nkey === undefined), ...a.users.filter((u) => u.nkey !== undefined)];
+    for (const u of ordered) {
       if (seen.has(u.user)) {
         ctx.err(
           v,
@@ -414,7 +430,550 @@ function authorization(ctx: Ctx, v: ConfigValue): AuthorizationOptions {
       seen.add(u.user);
     }
   }
+  ctx.authSingleUser = given(a.user);
+  ctx.authToken = given(a.token);
   return a;
+}
+
+// ------------------------------------------------------------------ accounts
+
+/** nats-server names a wrong type there by Go's panic text; tsnats names the field (docs/config.md). */
+function wrongType(ctx: Ctx, field: string, want: string, v: ConfigValue): void {
+  ctx.err(v, `error parsing ${field}: expected ${want}, got ${kindName(v)}`);
+}
+
+/** A string where nats-server does `v.(string)` (a panic otherwise). */
+function strField(ctx: Ctx, field: string, v: ConfigValue): string | undefined {
+  if (v.kind === "string") return v.value;
+  wrongType(ctx, field, "a string", v);
+  return undefined;
+}
+
+/** nats-server's parseAccountMapDest: a {destination, weight, cluster} map. */
+function mappingDest(ctx: Ctx, v: ConfigValue): MappingDest | undefined {
+  if (v.kind !== "map") {
+    ctx.err(v, "Expected an entry for the mapping destination");
+    return undefined;
+  }
+  const d: MappingDest = { subject: "", weight: 0 };
+  let weightSeen = false;
+  for (const [k, f] of v.value) {
+    switch (k.toLowerCase()) {
+      case "dest":
+      case "destination": {
+        const s = strField(ctx, "destination", f);
+        if (s === undefined) return undefined;
+        d.subject = s;
+        break;
+      }
+      case "weight": {
+        let w: number;
+        if (f.kind === "string") {
+          const ws = f.value.endsWith("%") ? f.value.slice(0, -1) : f.value;
+          // strconv.Atoi
+          if (!/^[+-]?\d+$/.test(ws) || !Number.isSafeInteger(Number(ws))) {
+            ctx.err(f, `Invalid weight ${JSON.stringify(ws)} for mapping destination`);
+            return undefined;
+          }
+          w = Number(ws);
+        } else if (f.kind === "integer") {
+          w = Number(f.value);
+        } else {
+          // nats-server's text ends with a newline there; tsnats leaves it out
+          ctx.err(f, `Unknown entry type for weight of ${goValue(f)}`);
+          return undefined;
+        }
+        if (w > 100 || w < 0) {
+          ctx.err(f, `Invalid weight ${w} for mapping destination`);
+          return undefined;
+        }
+        d.weight = w;
+        weightSeen = true;
+        break;
+      }
+      case "cluster": {
+        const s = strField(ctx, "cluster", f);
+        if (s === undefined) return undefined;
+        d.cluster = s;
+        break;
+      }
+      default:
+        ctx.err(f, `Unknown field ${JSON.stringify(k)} for mapping destination`);
+        return undefined;
+    }
+  }
+  if (!weightSeen) {
+    ctx.err(v, `Missing weight for mapping destination ${JSON.stringify(d.subject)}`);
+    return undefined;
+  }
+  return d;
+}
+
+/** The checks of nats-server's AddWeightedMappings that are not the mapping engine's. */
+function weightedMappingError(dests: MappingDest[]): string | null {
+  const seen = new Set<string>();
+  const total = new Map<string, number>();
+  for (const d of dests) {
+    if (seen.has(d.subject)) return `duplicate entry for ${JSON.stringify(d.subject)}`;
+    seen.add(d.subject);
+    const cluster = d.cluster ?? "";
+    const t = (total.get(cluster) ?? 0) + d.weight;
+    if (t > 100) return "total weight needs to be <= 100";
+    total.set(cluster, t);
+  }
+  return null;
+}
+
+/** nats-server's parseAccountMappings (top-level `mappings`, and an account's). */
+function mappings(ctx: Ctx, v: ConfigValue): MappingConfig[] {
+  const out: MappingConfig[] = [];
+  if (v.kind !== "map") {
+    wrongType(ctx, "mappings", "a map", v);
+    return out;
+  }
+  for (const [subj, mv] of v.value) {
+    if (!isValidSubject(subj)) {
+      ctx.err(v, `Subject ${JSON.stringify(subj)} is not a valid subject`);
+      continue;
+    }
+    if (mv.kind === "string") {
+      const dests = [{ subject: mv.value, weight: 100 }];
+      const why = validateMappingHook(subj, dests);
+      if (why !== null) {
+        ctx.err(mv, `Error adding mapping for ${JSON.stringify(subj)} to ${JSON.stringify(mv.value)} : ${why}`);
+        continue;
+      }
+      out.push({ subject: subj, destinations: dests });
+      continue;
+    }
+    const dests: MappingDest[] = [];
+    for (const e of mv.kind === "array" ? mv.value : [mv]) {
+      const d = mappingDest(ctx, e);
+      if (d !== undefined) dests.push(d);
+    }
+    const why = weightedMappingError(dests) ?? validateMappingHook(subj, dests);
+    if (why !== null) {
+      ctx.err(mv, `Error adding mapping for ${JSON.stringify(subj)} : ${why}`);
+      continue;
+    }
+    out.push({ subject: subj, destinations: dests });
+  }
+  return out;
+}
+
+/** nats-server's parseServiceLatency: only checked (latency tracking is not built). */
+function serviceLatency(ctx: Ctx, v: ConfigValue): boolean {
+  if (v.kind === "string") return true;
+  if (v.kind !== "map") {
+    ctx.err(v, `Expected latency entry to be a map/struct or string, got ${goType(v)}`);
+    return false;
+  }
+  const sampling = v.value.get("sampling");
+  if (sampling !== undefined) {
+    let n: number | null = null;
+    if (sampling.kind === "integer") n = Number(sampling.value);
+    else if (sampling.kind === "string") {
+      if (sampling.value.trim().toLowerCase() !== "headers") {
+        const s = sampling.value.endsWith("%") ? sampling.value.slice(0, -1) : sampling.value;
+        if (!/^[+-]?\d+$/.test(s)) {
+          ctx.err(
+            sampling,
+            `Failed to parse latency sample: strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`,
+          );
+          return false;
+        }
+        n = Number(s);
+      }
+    } else {
+      ctx.err(sampling, `Expected latency sample to be a string or map/struct, got ${goType(sampling)}`);
+      return false;
+    }
+    if (n !== null && (n < 1 || n > 100)) {
+      ctx.err(sampling, "bad sampling percentage, should be 1-100");
+      return false;
+    }
+  }
+  const subject = v.value.get("subject");
+  if (subject === undefined) {
+    ctx.err(v, "Latency subject required, but missing");
+    return false;
+  }
+  if (subject.kind !== "string") {
+    ctx.err(subject, "Expected latency subject to be a string, got string");
+    return false;
+  }
+  return true;
+}
+
+/** nats-server's parseExportStreamOrService, fields in file order. */
+function exportEntry(ctx: Ctx, v: ConfigValue): ExportConfig | undefined {
+  if (v.kind !== "map") {
+    ctx.err(v, `Export Items should be a map with type entry, got ${goType(v)}`);
+    return undefined;
+  }
+  let kind: "stream" | "service" | undefined;
+  const e: ExportConfig = {};
+  let rtSeen: ConfigValue | undefined;
+  let threshSeen = false;
+  let latency: ConfigValue | undefined;
+  for (const [k, f] of v.value) {
+    switch (k.toLowerCase()) {
+      case "stream":
+        if (kind === "service") {
+          ctx.err(f, `Detected stream ${JSON.stringify(goValue(f))} but already saw a service`);
+          break;
+        }
+        if (rtSeen !== undefined) {
+          ctx.err(rtSeen, "Detected response directive on non-service");
+          break;
+        }
+        if (latency !== undefined) {
+          ctx.err(latency, "Detected latency directive on non-service");
+          break;
+        }
+        if (f.kind !== "string") {
+          ctx.err(f, `Expected stream name to be string, got ${goType(f)}`);
+          break;
+        }
+        kind = "stream";
+        e.stream = f.value;
+        break;
+      case "service":
+        if (kind === "stream") {
+          ctx.err(f, `Detected service ${JSON.stringify(goValue(f))} but already saw a stream`);
+          break;
+        }
+        if (f.kind !== "string") {
+          ctx.err(f, `Expected service name to be string, got ${goType(f)}`);
+          break;
+        }
+        kind = "service";
+        e.service = f.value;
+        break;
+      case "response":
+      case "response_type": {
+        if (rtSeen !== undefined) {
+          ctx.err(f, "Duplicate response type definition");
+          break;
+        }
+        rtSeen = f;
+        if (f.kind !== "string") {
+          ctx.err(f, `Expected response type to be string, got ${goType(f)}`);
+          break;
+        }
+        const rt = f.value.toLowerCase();
+        if (rt === "single" || rt === "singleton") e.response_type = "singleton";
+        else if (rt === "stream") e.response_type = "stream";
+        else if (rt === "chunk" || rt === "chunked") e.response_type = "chunked";
+        else {
+          ctx.err(f, `Unknown response type: ${JSON.stringify(f.value)}`);
+          break;
+        }
+        if (kind === "stream") ctx.err(f, "Detected response directive on non-service");
+        break;
+      }
+      case "threshold":
+      case "response_threshold":
+      case "response_max_time":
+      case "response_time": {
+        if (threshSeen) {
+          ctx.err(f, "Duplicate response threshold detected");
+          break;
+        }
+        threshSeen = true;
+        if (f.kind !== "string") {
+          ctx.err(f, `Expected response threshold to be a parseable time duration, got ${goType(f)}`);
+          break;
+        }
+        const d = parseGoDuration(f.value);
+        if (d === null) {
+          ctx.err(f, `Expected response threshold to be a parseable time duration, got ${JSON.stringify(f.value)}`);
+          break;
+        }
+        e.response_threshold = d;
+        if (kind === "stream") ctx.err(f, "Detected response directive on non-service");
+        break;
+      }
+      case "accounts": {
+        if (f.kind !== "array") {
+          wrongType(ctx, "accounts", "an array", f);
+          return undefined;
+        }
+        const names: string[] = [];
+        for (const n of f.value) {
+          const s = strField(ctx, "accounts", n);
+          if (s === undefined) return undefined;
+          names.push(s);
+        }
+        // an empty list is a public export, as in nats-server
+        if (names.length > 0) e.accounts = names;
+        break;
+      }
+      case "latency":
+        latency = f;
+        if (!serviceLatency(ctx, f)) break;
+        if (kind === "stream") ctx.err(f, "Detected latency directive on non-service");
+        break;
+      case "account_token_position":
+        ctx.err(f, `account_token_position ("${k}") is not supported by tsnats-server yet`);
+        break;
+      default:
+        if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
+    }
+  }
+  if (kind === undefined) return undefined;
+  if (kind === "stream") {
+    delete e.response_type;
+    delete e.response_threshold;
+  }
+  return e;
+}
+
+/** nats-server's parseAccount: {account, subject} of an import. */
+function importSource(ctx: Ctx, v: ConfigValue): { account: string; subject: string } | undefined {
+  if (v.kind !== "map") return undefined;
+  let account = "";
+  let subject = "";
+  for (const [k, f] of v.value) {
+    switch (k.toLowerCase()) {
+      case "account": {
+        const s = strField(ctx, "account", f);
+        if (s === undefined) return undefined;
+        account = s;
+        break;
+      }
+      case "subject": {
+        const s = strField(ctx, "subject", f);
+        if (s === undefined) return undefined;
+        subject = s;
+        break;
+      }
+      default:
+        if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
+    }
+  }
+  return { account, subject };
+}
+
+/** nats-server's parseImportStreamOrService, fields in file order. */
+function importEntry(ctx: Ctx, v: ConfigValue): ImportConfig | undefined {
+  if (v.kind !== "map") {
+    ctx.err(v, `Import Items should be a map with type entry, got ${goType(v)}`);
+    return undefined;
+  }
+  const im: ImportConfig = {};
+  for (const [k, f] of v.value) {
+    const key = k.toLowerCase();
+    switch (key) {
+      case "stream":
+      case "service": {
+        const other = key === "stream" ? im.service : im.stream;
+        if (other !== undefined) {
+          ctx.err(f, `Detected ${key} but already saw a ${key === "stream" ? "service" : "stream"}`);
+          break;
+        }
+        if (f.kind !== "map") {
+          ctx.err(f, `${key === "stream" ? "Stream" : "Service"} entry should be an account map, got ${goType(f)}`);
+          break;
+        }
+        const src = importSource(ctx, f);
+        if (src === undefined) break;
+        if (src.account === "" || src.subject === "") {
+          ctx.err(f, "Expect an account name and a subject");
+          break;
+        }
+        im[key] = src;
+        break;
+      }
+      case "prefix": {
+        const s = strField(ctx, "prefix", f);
+        if (s !== undefined) im.prefix = s;
+        break;
+      }
+      case "to": {
+        const s = strField(ctx, "to", f);
+        if (s === undefined) break;
+        im.to = s;
+        if (im.stream !== undefined && (im.prefix ?? "") !== "")
+          ctx.err(f, "Stream import can not have a 'prefix' and a 'to' property");
+        break;
+      }
+      case "share":
+        // latency sharing with the exporter: checked, not used (latency tracking is not built)
+        if (f.kind !== "boolean") wrongType(ctx, "share", "a boolean", f);
+        break;
+      default:
+        if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
+    }
+  }
+  if (im.stream === undefined && im.service === undefined) return undefined;
+  if (im.service !== undefined) delete im.prefix;
+  return im;
+}
+
+/** nats-server's parseAccountLimits: only checked (per-account limits are not built). */
+function accountLimits(ctx: Ctx, v: ConfigValue): void {
+  if (v.kind !== "map") {
+    ctx.err(v, `Expected account limits to be a map/struct, got ${goValue(v)}`);
+    return;
+  }
+  for (const [k, f] of v.value) {
+    switch (k.toLowerCase()) {
+      case "max_connections":
+      case "max_conn":
+      case "max_subscriptions":
+      case "max_subs":
+      case "max_payload":
+      case "max_pay":
+      case "max_leafnodes":
+      case "max_leafs":
+        if (f.kind !== "integer") wrongType(ctx, k.toLowerCase(), "an integer", f);
+        else ctx.err(f, `account limits ("${k}") are not supported by tsnats-server yet`);
+        break;
+      default:
+        if (!f.usedVariable) ctx.err(f, `Unknown field ${JSON.stringify(k)} parsing account limits`);
+    }
+  }
+}
+
+/** One account of the map form (nats-server's parseAccounts, per account). */
+function account(ctx: Ctx, name: string, v: ConfigMapValueT): AccountConfig {
+  const acc: AccountConfig = { name, exports: [], imports: [], mappings: [] };
+  let users: UserConfig[] = [];
+  let usersAt: ConfigValue | undefined;
+  let defaults: Permissions | undefined;
+  for (const [k, f] of v.value) {
+    switch (k.toLowerCase()) {
+      case "nkey":
+        if (f.kind !== "string" || !isValidPublicAccountKey(f.value))
+          ctx.err(f, `Not a valid public nkey for an account: ${JSON.stringify(goValue(f))}`);
+        // the account's own nkey matters for operator mode only; checked, not kept
+        break;
+      case "imports": {
+        if (f.kind !== "array") {
+          ctx.err(f, `Imports should be an array, got ${goType(f)}`);
+          break;
+        }
+        const svcTo = new Map<string, { account: string; subject: string }>();
+        for (const e of f.value) {
+          const im = importEntry(ctx, e);
+          if (im === undefined) continue;
+          if (im.service !== undefined) {
+            const to = im.to ?? im.service.subject;
+            const dup = svcTo.get(to);
+            if (dup !== undefined) {
+              ctx.err(
+                e,
+                `Duplicate service import subject ${JSON.stringify(to)}, previously used in import for account ${JSON.stringify(dup.account)}, subject ${JSON.stringify(dup.subject)}`,
+              );
+              continue;
+            }
+            svcTo.set(to, im.service);
+          }
+          acc.imports.push(im);
+        }
+        break;
+      }
+      case "exports":
+        if (f.kind !== "array") {
+          ctx.err(f, `Exports should be an array, got ${goType(f)}`);
+          break;
+        }
+        for (const e of f.value) {
+          const ex = exportEntry(ctx, e);
+          if (ex !== undefined) acc.exports.push(ex);
+        }
+        break;
+      case "jetstream": {
+        // only "off" can be honoured, as for the top-level jetstream
+        const off =
+          (f.kind === "boolean" && !f.value) ||
+          (f.kind === "string" && ["disabled", "false", "disable"].includes(f.value.toLowerCase()));
+        if (!off) ctx.err(f, `JetStream ("${k}") is not supported by tsnats-server yet`);
+        break;
+      }
+      case "users":
+        usersAt = f;
+        users = parseUsers(ctx, f);
+        break;
+      case "default_permissions":
+        defaults = permissions(ctx, f);
+        break;
+      case "mappings":
+      case "maps":
+        acc.mappings = mappings(ctx, f);
+        break;
+      case "limits":
+        accountLimits(ctx, f);
+        break;
+      default:
+        if (!f.usedVariable) ctx.err(f, `unknown field "${k}"`);
+    }
+  }
+  if (users.length > 0 && usersAt !== undefined) {
+    if (ctx.authSingleUser) {
+      ctx.err(usersAt, "Can not have a single user/pass and accounts");
+      return acc;
+    }
+    if (ctx.authToken) {
+      ctx.err(usersAt, "Can not have a token and accounts");
+      return acc;
+    }
+    // nkey users first, then the others, as nats-server checks them
+    const ordered = [...users.filter((u) => u.nkey !== undefined), ...users.filter((u) => u.nkey === undefined)];
+    for (const u of ordered) {
+      if (ctx.userNames.has(u.user)) {
+        ctx.err(
+          usersAt,
+          u.nkey !== undefined ? `Duplicate nkey "${u.nkey}" detected` : `Duplicate user "${u.user}" detected`,
+        );
+        continue;
+      }
+      ctx.userNames.add(u.user);
+      ctx.accountUsers.push({ ...u, account: name, permissions: u.permissions ?? defaults });
+    }
+  }
+  return acc;
+}
+
+type ConfigMapValueT = Extract<ConfigValue, { kind: "map" }>;
+
+/** nats-server's parseAccounts: a list of names, or a map of accounts. */
+function accounts(ctx: Ctx, v: ConfigValue): AccountConfig[] {
+  const out: AccountConfig[] = [];
+  if (v.kind === "array") {
+    const seen = new Set<string>();
+    for (const n of v.value) {
+      const name = strField(ctx, "accounts", n);
+      if (name === undefined) return out;
+      if (name === "$G") {
+        ctx.err(n, `"$G" is a Reserved Account`);
+        continue;
+      }
+      if (seen.has(name)) {
+        ctx.err(n, `Duplicate Account Entry: ${name}`);
+        continue;
+      }
+      seen.add(name);
+      out.push({ name, exports: [], imports: [], mappings: [] });
+    }
+    return out;
+  }
+  // nats-server ignores any other kind of value silently
+  if (v.kind !== "map") return out;
+  for (const [name, a] of v.value) {
+    if (a.usedVariable) continue;
+    if (a.kind !== "map") {
+      ctx.err(a, "Expected map entries for accounts");
+      continue;
+    }
+    if (name === "$G") {
+      ctx.err(a, `"$G" is a Reserved Account`);
+      continue;
+    }
+    out.push(account(ctx, name, a));
+  }
+  return out;
 }
 
 /** Options nats-server knows that tsnats accepts but that belong to features not built yet. */
@@ -424,11 +983,9 @@ const NOT_YET: Record<string, string> = {
   leafnodes: "leaf nodes",
   leaf: "leaf nodes",
   jetstream: "JetStream",
-  accounts: "accounts",
   operator: "operator mode",
   operators: "operator mode",
   resolver: "operator mode",
-  system_account: "accounts",
   websocket: "websocket",
   mqtt: "MQTT",
   syslog: "syslog",
@@ -453,6 +1010,7 @@ export function loadConfigOptions(file: string, warnings: string[] = []): Partia
 export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; errors: string[]; warnings: string[] } {
   const ctx = new Ctx();
   const o: PartialOptions = {};
+  let accountsAt: ConfigValue | undefined;
   for (const [key, v] of map) {
     const k = key.toLowerCase();
     switch (k) {
@@ -566,6 +1124,27 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
       case "no_auth_user":
         o.no_auth_user = str(ctx, k, v);
         break;
+      case "accounts":
+        o.accounts = accounts(ctx, v);
+        accountsAt = v;
+        break;
+      case "mappings":
+      case "maps":
+        o.mappings = mappings(ctx, v);
+        break;
+      case "system_account":
+      case "system":
+        // as nats-server's configureSystemAccount: only these exact spellings count (another
+        // case is skipped silently), and system_account wins over system
+        if (key !== k || (k === "system" && map.has("system_account"))) break;
+        if (v.kind !== "string") ctx.err(v, "system account name must be a string");
+        else o.system_account = v.value;
+        break;
+      case "no_system_account":
+      case "no_system":
+      case "no_sys_acc":
+        o.no_system_account = bool(ctx, k, v);
+        break;
       case "debug":
         o.debug = bool(ctx, k, v);
         break;
@@ -621,6 +1200,15 @@ export function optionsFromConfig(map: ConfigMap): { opts: PartialOptions; error
           ctx.err(v, `unknown field "${key}"`);
         }
     }
+  }
+  if (ctx.accountUsers.length > 0) {
+    const a = o.authorization ?? {};
+    a.users = [...(a.users ?? []), ...ctx.accountUsers];
+    o.authorization = a;
+  }
+  // the cross-account checks, as nats-server only when nothing else failed
+  if (accountsAt !== undefined && ctx.errors.length === 0 && o.accounts !== undefined) {
+    for (const e of accountGraphErrors(o as { accounts: AccountConfig[] })) ctx.err(accountsAt, e);
   }
   // drop the undefined entries left by fields that failed to parse
   for (const k of Object.keys(o) as (keyof PartialOptions)[]) if (o[k] === undefined) delete o[k];

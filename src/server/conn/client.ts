@@ -42,7 +42,8 @@ export type CloseReason =
   | "Maximum Subscriptions Exceeded"
   | "Server Shutdown"
   | "No Responders Requires Headers"
-  | "TLS Handshake Failure";
+  | "TLS Handshake Failure"
+  | "Kicked";
 
 /** nats-server's replyPermLimit and replyPruneTime. */
 const REPLY_PRUNE_COUNT = 4096;
@@ -401,7 +402,15 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   }
 
   onMsgPayload(p: Parser, buf: Buffer, start: number, end: number): boolean {
-    const subject = p.subject;
+    let subject = p.subject;
+    const acc = this.acc;
+    if (acc.mappings.size !== 0) {
+      const to = acc.mappings.map(subject);
+      if (to !== null) {
+        if (this.server.logger.traceEnabled) this.tracef(`<<- [MAPPING ${subject} -> ${to}]`);
+        subject = to;
+      }
+    }
     const reply = p.reply;
     const size = end - start;
     this.inMsgs++;
@@ -409,7 +418,6 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     const srv = this.server;
     srv.inMsgs++;
     srv.inBytes += size;
-    const acc = this.acc;
     acc.inMsgs++;
     acc.inBytes += size;
     if (srv.logger.traceEnabled) this.traceMsg(buf, start, end);
@@ -428,7 +436,8 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       return !this.closed;
     }
     if (this.verbose) this.sendOK();
-    const delivered = acc.deliver(this.msg.set(subject, reply, p.hdr, buf, start, end));
+    // a mapping whose weights chose no destination: the message goes nowhere
+    const delivered = subject !== "" && acc.deliver(this.msg.set(subject, reply, p.hdr, buf, start, end));
     if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
     return !this.closed && !this.stall.stalled;
   }
@@ -555,6 +564,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       return false;
     }
     this.auth.accept(res, req);
+    this.server.events?.clientConnected(this);
     if (this.protocol < 0 || this.protocol > 1) {
       this.sendErr("invalid client protocol");
       this.close("Bad Client Protocol Version");

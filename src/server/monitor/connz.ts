@@ -1,12 +1,10 @@
 // /connz: open and closed client connections, sorted and paginated as nats-server does
 // (monitor.go Connz, monitor_sort_opts.go). Only the requested page is turned into JSON
 // objects, one at a time as it is serialized; sorting works on the connections themselves.
-import type { ClientConnection } from "../conn/client.js";
-import type { Subscription } from "../conn/conn.js";
-import type { MonitorServer, Reply } from "./http.js";
+import type { Monitor, Reply } from "./http.js";
+import type { ClosedClient, ConnView, SubView } from "./view.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
 import { formatGoDuration } from "../duration.js";
-import { accountNames } from "./misc.js";
 
 export const DEFAULT_CONN_LIST_SIZE = 1024;
 
@@ -43,10 +41,7 @@ export interface ConnzOptions {
 }
 
 /** One connection in the list: open ones are read live, closed ones from the closed ring. */
-interface Row {
-  c: ClientConnection;
-  open: boolean;
-}
+type Row = { c: ConnView; open: true } | { c: ClosedClient["client"]; open: false };
 
 function decodeState(q: URLSearchParams): State {
   const s = q.get("state") ?? "";
@@ -87,8 +82,8 @@ export function parseConnzQuery(q: URLSearchParams): ConnzOptions {
   };
 }
 
-export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unknown> {
-  const s = m.server;
+export function connz(m: Monitor, opts: ConnzOptions): Record<string, unknown> {
+  const s = m.view;
   const sort = opts.sort === "" ? "cid" : opts.sort;
   if (!SORT_OPTIONS.has(sort)) throw new BadRequest(`invalid sorting option: ${opts.sort}`);
   const state = opts.state;
@@ -100,7 +95,7 @@ export function connz(m: MonitorServer, opts: ConnzOptions): Record<string, unkn
   if (cid > 0) limit = 1;
   const nowMs = Date.now();
   const acc = opts.acc;
-  if (acc !== "" && !accountNames(m).includes(acc)) {
+  if (acc !== "" && s.account(acc) === undefined) {
     // nats-server answers an unknown account with an empty, id-less result
     return { server_id: "", now: goTime(nowMs), num_connections: 0, total: 0, offset, limit, connections: null };
   }
@@ -198,13 +193,18 @@ function sortRows(rows: Row[], sort: string, now: number): Row[] {
       // nats-server sorts uptime ascending (no sort.Reverse)
       return rows.sort(asc((r) => endOf(r, now) - r.c.start));
     case "stop":
-      return rows.sort(desc((r) => r.c.stopTime));
+      return rows.sort(desc((r) => (r.open ? 0 : r.c.stopTime)));
     case "reason":
-      return rows.sort((a, b) => cmpStr(a.c.closeReason, b.c.closeReason) || byCid(a, b));
+      return rows.sort((a, b) => cmpStr(reasonOf(a), reasonOf(b)) || byCid(a, b));
     case "rtt":
       return rows.sort(desc((r) => r.c.rtt));
   }
   return rows;
+}
+
+/** Why a connection closed ("" while open: sorting by reason is for closed ones only). */
+function reasonOf(r: Row): string {
+  return r.open ? "" : r.c.closeReason;
 }
 
 function cmpStr(a: string, b: string): number {
@@ -224,13 +224,13 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
     last_activity: goTime(c.last),
   };
   if (!r.open) {
-    ci.stop = goTime(c.stopTime);
-    ci.reason = c.closeReason;
+    ci.stop = goTime(r.c.stopTime);
+    ci.reason = r.c.closeReason;
   }
   ci.rtt = rttText(c.rtt);
   ci.uptime = goUptime(end - c.start);
   ci.idle = goUptime(end - c.last);
-  ci.pending_bytes = r.open ? c.pendingBytes : c.pendingAtClose;
+  ci.pending_bytes = r.open ? r.c.pendingBytes : r.c.pendingAtClose;
   ci.in_msgs = c.inMsgs;
   ci.out_msgs = c.outMsgs;
   ci.in_bytes = c.inBytes;
@@ -252,7 +252,7 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
 }
 
 /** nats-server's SubDetail; the account is shown by /subsz, not under a connection. */
-export function subDetail(s: Subscription, withAccount: boolean): Record<string, unknown> {
+export function subDetail(s: SubView, withAccount: boolean): Record<string, unknown> {
   const d: Record<string, unknown> = {};
   if (withAccount) d.account = s.conn.acc.name;
   d.subject = s.subject;
@@ -272,12 +272,12 @@ export function rttText(ms: number): string {
   return formatGoDuration(ns / 1e6);
 }
 
-function subsDetail(c: ClientConnection): Record<string, unknown>[] {
+function subsDetail(c: ConnView): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const s of c.subs.values()) out.push(subDetail(s, false));
   return out;
 }
 
-export function handleConnz(m: MonitorServer, q: URLSearchParams): Reply {
+export function handleConnz(m: Monitor, q: URLSearchParams): Reply {
   return { kind: "json", value: connz(m, parseConnzQuery(q)) };
 }

@@ -5,7 +5,7 @@ import http from "node:http";
 import https from "node:https";
 import { goAddr, handshakeErrorText, tcpPair, type TLSContext } from "../tls.js";
 import type net from "node:net";
-import type { Server } from "../server.js";
+import type { MonitorView } from "./view.js";
 import { BadRequest, goJSONParts } from "./util.js";
 import { MonitorQueue, type Rendering } from "./queue.js";
 import { handleVarz } from "./varz.js";
@@ -39,7 +39,18 @@ export type Reply =
   | { kind: "json"; value: unknown; status?: number; compact?: boolean }
   | { kind: "raw"; body: string; contentType: string; status?: number };
 
-export type Handler = (m: MonitorServer, q: URLSearchParams) => Reply;
+/**
+ * What an endpoint reads: the server's read-only view, the request counters and the CPU
+ * sampler. The MonitorServer is one; the $SYS answers can bring their own.
+ */
+export interface Monitor {
+  readonly view: MonitorView;
+  /** Requests served per endpoint, as varz http_req_stats (nats-server's keys). */
+  readonly reqStats: ReadonlyMap<string, number>;
+  readonly cpu: CpuSampler;
+}
+
+export type Handler = (m: Monitor, q: URLSearchParams) => Reply;
 
 /** Endpoints whose answers grow with the connections and subscriptions: answered in slices (queue.ts). */
 const QUEUED = new Set(["/connz", "/subsz", "/subscriptionsz", "/accountz", "/accstatz", "/metrics"]);
@@ -61,8 +72,8 @@ const ROUTES: ReadonlyArray<[string, Handler]> = [
   ["/metrics", handleMetrics],
 ];
 
-export class MonitorServer {
-  readonly server: Server;
+export class MonitorServer implements Monitor {
+  readonly view: MonitorView;
   /** Requests served per endpoint, as varz http_req_stats (nats-server's keys). */
   readonly reqStats = new Map<string, number>();
   readonly cpu = new CpuSampler();
@@ -81,9 +92,9 @@ export class MonitorServer {
   /** basePath as the bytes of a decoded request path (latin1 characters). */
   private readonly baseBytes: string;
 
-  constructor(server: Server) {
-    this.server = server;
-    this.basePath = normalizeBasePath(server.opts.http_base_path);
+  constructor(view: MonitorView) {
+    this.view = view;
+    this.basePath = normalizeBasePath(view.opts.http_base_path);
     this.baseBytes = Buffer.from(this.basePath, "utf8").toString("latin1");
   }
 
@@ -111,7 +122,7 @@ export class MonitorServer {
       // server's default context is replaced before the connection's TLS socket is made
       let used = secure;
       srv.prependListener("connection", () => {
-        const now = this.server.tlsContext ?? secure;
+        const now = this.view.tlsContext() ?? secure;
         if (now === used) return;
         used = now;
         (srv as https.Server).setSecureContext(now.secureOptions);
@@ -140,7 +151,7 @@ export class MonitorServer {
       srv.once("error", onErr);
       srv.listen({ host, port: port < 0 ? 0 : port, exclusive: true }, () => {
         srv.off("error", onErr);
-        srv.on("error", (e) => this.server.logger.errorf(`Monitoring: ${e.message}`));
+        srv.on("error", (e) => this.view.log.errorf(`Monitoring: ${e.message}`));
         resolve();
       });
     });
@@ -168,7 +179,7 @@ export class MonitorServer {
       this.serve(req, res);
     } catch (e) {
       // nothing a request carries may take the server (or an embedding process) down
-      this.server.logger.errorf(`Error serving monitoring request: ${(e as Error).message}`);
+      this.view.log.errorf(`Error serving monitoring request: ${(e as Error).message}`);
       if (!res.headersSent) {
         res.removeHeader("Location");
         sendText(res, 400, "400 Bad Request");
@@ -225,7 +236,7 @@ export class MonitorServer {
     }
     const peer = raw === undefined ? undefined : this.peers.get(raw);
     const text = handshakeErrorText(e, peer?.pair);
-    this.server.logger.errorf(`monitoring: TLS handshake error from ${peer?.from ?? ""}: ${text}`);
+    this.view.log.errorf(`monitoring: TLS handshake error from ${peer?.from ?? ""}: ${text}`);
     socket.destroy();
   }
 
@@ -351,7 +362,7 @@ export class MonitorServer {
   private failure(e: unknown, path: string | null): Rendering {
     if (e instanceof BadRequest) return textRendering(400, e.message);
     // a bug in one endpoint must not take the server down
-    this.server.logger.errorf(`Error serving monitoring request ${path}: ${(e as Error).stack ?? String(e)}`);
+    this.view.log.errorf(`Error serving monitoring request ${path}: ${(e as Error).stack ?? String(e)}`);
     return textRendering(500, "internal error");
   }
 }

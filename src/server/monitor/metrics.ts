@@ -6,7 +6,7 @@
 // metrics are added. nats-server needs that exporter as a separate process; tsnats serves
 // the same names itself. Everything is computed when scraped, nothing on the message path.
 import { readdirSync } from "node:fs";
-import type { MonitorServer, Reply } from "./http.js";
+import type { Monitor, Reply } from "./http.js";
 import { varz } from "./varz.js";
 import { sublistStats } from "./subsz.js";
 import { cpuSeconds } from "./process.js";
@@ -106,12 +106,12 @@ export interface RouteFigures {
   outBytes: number;
 }
 
-export function routeFigures(_m: MonitorServer): RouteFigures[] {
+export function routeFigures(_m: Monitor): RouteFigures[] {
   return [];
 }
 
-export function metricsText(m: MonitorServer): string {
-  const s = m.server;
+export function metricsText(m: Monitor): string {
+  const s = m.view;
   const id: Labels = [["server_id", s.id]];
   const e = new Exposition();
   const v = varz(m);
@@ -126,7 +126,7 @@ export function metricsText(m: MonitorServer): string {
     if (typeof val !== "number") continue;
     e.family(`gnatsd_varz_${k}`, "gauge", VARZ_HELP[k] ?? k, [[id, val]]);
   }
-  const start = s.startTime.getTime() / 1000;
+  const start = s.startTime / 1000;
   e.family("gnatsd_varz_start_time_seconds", "gauge", "Server start time, in seconds since the Unix epoch", [
     [id, start],
   ]);
@@ -209,6 +209,6 @@ function openFds(): number {
   }
 }
 
-export function handleMetrics(m: MonitorServer): Reply {
+export function handleMetrics(m: Monitor): Reply {
   return { kind: "raw", contentType: METRICS_CONTENT_TYPE, body: metricsText(m) };
 }

@@ -1,8 +1,8 @@
 // /subsz (and /subscriptionsz): subject index statistics, optionally with the subscriptions
 // themselves (subs=1), filtered by a publish subject (test=) and paginated (monitor.go Subsz).
-import type { Subscription } from "../conn/conn.js";
 import { ConnKind } from "../conn/conn.js";
-import type { MonitorServer, Reply } from "./http.js";
+import type { Monitor, Reply } from "./http.js";
+import type { AccountView, SubView } from "./view.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, goTime } from "./util.js";
 import { subDetail } from "./connz.js";
 import { isValidLiteralSubject, subjectMatches } from "../../protocol/subject.js";
@@ -13,7 +13,14 @@ export const DEFAULT_SUB_LIST_SIZE = 1024;
  * nats-server's SublistStats, summed over the accounts (or the one named by `acc`) as its Subsz
  * does: counters added, the largest fan-out kept, the average over all cached results.
  */
-export function sublistStats(m: MonitorServer, acc = ""): Record<string, number> {
+export function sublistStats(m: Monitor, acc = ""): Record<string, number> {
+  const list: AccountView[] = [];
+  for (const a of m.view.accounts()) if (acc === "" || a.name === acc) list.push(a);
+  return sumSublistStats(list);
+}
+
+/** SublistStats of some accounts, added up as nats-server's SublistStats.add does. */
+export function sumSublistStats(accounts: Iterable<AccountView>): Record<string, number> {
   let subs = 0;
   let cacheN = 0;
   let inserts = 0;
@@ -23,21 +30,17 @@ export function sublistStats(m: MonitorServer, acc = ""): Record<string, number>
   let tot = 0;
   let max = 0;
   let n = 0;
-  for (const a of m.server.accounts.values()) {
-    if (acc !== "" && a.name !== acc) continue;
-    const sl = a.sublist;
-    subs += sl.size;
-    cacheN += sl.cacheSize;
-    inserts += sl.inserts;
-    removes += sl.removes;
-    matches += sl.matches;
-    hits += sl.cacheHits;
-    for (const r of sl.cacheEntries()) {
-      n++;
-      const l = r.psubs.length + r.qsubs.length;
-      tot += l;
-      if (l > max) max = l;
-    }
+  for (const a of accounts) {
+    const f = a.sublist();
+    subs += f.numSubs;
+    cacheN += f.numCache;
+    inserts += f.inserts;
+    removes += f.removes;
+    matches += f.matches;
+    hits += f.cacheHits;
+    n += f.cacheEntries;
+    tot += f.totalFanout;
+    if (f.maxFanout > max) max = f.maxFanout;
   }
   return {
     num_subscriptions: subs,
@@ -51,7 +54,7 @@ export function sublistStats(m: MonitorServer, acc = ""): Record<string, number>
   };
 }
 
-export function handleSubsz(m: MonitorServer, q: URLSearchParams): Reply {
+export function handleSubsz(m: Monitor, q: URLSearchParams): Reply {
   const subs = decodeBool(q, "subs");
   let offset = decodeInt(q, "offset");
   let limit = decodeInt(q, "limit");
@@ -64,10 +67,10 @@ export function handleSubsz(m: MonitorServer, q: URLSearchParams): Reply {
   }
   const stats = sublistStats(m, acc);
   if (!subs) return { kind: "json", value: stats };
-  const list: Subscription[] = [];
-  for (const a of m.server.accounts.values()) {
+  const list: SubView[] = [];
+  for (const a of m.view.accounts()) {
     if (acc !== "" && a.name !== acc) continue;
-    for (const s of a.sublist.all()) {
+    for (const s of a.subscriptions()) {
       // local subscriptions only, as nats-server lists them
       if (s.kind === ConnKind.Router || s.kind === ConnKind.Gateway || s.kind === ConnKind.Leaf) continue;
       if (test !== "" && !subjectMatches(test, s.subject)) continue;
@@ -82,7 +85,7 @@ export function handleSubsz(m: MonitorServer, q: URLSearchParams): Reply {
   return {
     kind: "json",
     value: {
-      server_id: m.server.id,
+      server_id: m.view.id,
       now: goTime(Date.now()),
       ...stats,
       // nats-server's total is the size of the page it returns

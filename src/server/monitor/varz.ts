@@ -1,16 +1,16 @@
 // /varz: the server's configuration and counters, with nats-server's field names, order,
 // types and omitempty rules (monitor.go Varz).
-import type { MonitorServer, Reply } from "./http.js";
+import type { Monitor, Reply } from "./http.js";
 import { goDurationNs, goTime, goUptime } from "./util.js";
 import { cores, parallelism, residentMemory } from "./process.js";
 import { NATS_VERSION } from "../version.js";
 
-export function varz(m: MonitorServer): Record<string, unknown> {
-  const s = m.server;
+export function varz(m: Monitor): Record<string, unknown> {
+  const s = m.view;
   const o = s.opts;
   const now = Date.now();
-  const start = s.startTime.getTime();
-  const out = s.outStats;
+  const start = s.startTime;
+  const n = s.counters();
   const v: Record<string, unknown> = {
     server_id: s.id,
     server_name: s.name,
@@ -20,7 +20,7 @@ export function varz(m: MonitorServer): Record<string, unknown> {
     host: o.host,
     port: s.port,
   };
-  if (s.auth.authRequired) v.auth_required = true;
+  if (s.authRequired) v.auth_required = true;
   if (o.tls !== null && !o.allow_non_tls) v.tls_required = true;
   if (o.tls !== null && o.tls.verify) v.tls_verify = true;
   v.max_connections = o.max_connections;
@@ -53,24 +53,26 @@ export function varz(m: MonitorServer): Record<string, unknown> {
   v.cores = cores();
   v.gomaxprocs = parallelism();
   v.cpu = m.cpu.percent();
-  v.connections = s.clients.size;
-  v.total_connections = s.totalConnections;
+  v.connections = n.connections;
+  v.total_connections = n.totalConnections;
   v.routes = 0;
   v.remotes = 0;
   v.leafnodes = 0;
-  v.in_msgs = s.inMsgs;
-  v.out_msgs = out.msgs;
-  v.in_bytes = s.inBytes;
-  v.out_bytes = out.bytes;
-  v.slow_consumers = s.slowConsumers;
-  v.subscriptions = s.numSubscriptions();
+  v.in_msgs = n.inMsgs;
+  v.out_msgs = n.outMsgs;
+  v.in_bytes = n.inBytes;
+  v.out_bytes = n.outBytes;
+  v.slow_consumers = n.slowConsumers;
+  v.subscriptions = n.subscriptions;
   v.http_req_stats = Object.fromEntries(m.reqStats);
-  v.config_load_time = goTime(s.configLoadTime.getTime());
+  v.config_load_time = goTime(s.configLoadTime);
   if (o.server_tags.length > 0) v.tags = o.server_tags;
-  v.slow_consumer_stats = { clients: s.slowConsumers, routes: 0, gateways: 0, leafs: 0 };
+  // (nats-server names it even with no config at all: $SYS exists unless no_system_account)
+  if (s.systemAccount !== "") v.system_account = s.systemAccount;
+  v.slow_consumer_stats = { clients: n.slowConsumers, routes: 0, gateways: 0, leafs: 0 };
   return v;
 }
 
-export function handleVarz(m: MonitorServer): Reply {
+export function handleVarz(m: Monitor): Reply {
   return { kind: "json", value: varz(m) };
 }
