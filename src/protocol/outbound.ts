@@ -1,4 +1,5 @@
-// A reusable outbound byte buffer for protocol writers (client today, server later).
+// A reusable outbound byte buffer for protocol writers: the client library's connection and
+// the server's client connections (src/server/conn/outbound.ts) both write through it.
 //
 // Protocol lines are written straight into one growing Buffer: ASCII/UTF-8 strings and
 // decimal integers without intermediate strings, payloads with one copy. The owner hands
@@ -12,12 +13,12 @@
 // to the socket. `msgs` counts the messages (PUB/HPUB, or MSG/HMSG on a server) in the
 // untaken range, so an owner can account for what it holds.
 //
-// Server adoption (accounts issue): the server's MSG/INFO encoders can write into an
-// OutboundBuffer with the same putLatin1/putInt/putBytes calls they make on their own
-// out/outPos pair today; its writeOut() becomes `socket.write(out.take())` followed by
-// `out.reuse()` when `socket.writableLength === 0`.
+// An owner that would rather hand a full buffer to its socket than copy it into a larger
+// one (the server) makes room itself before encoding: take() what is there, then fresh()
+// when the buffer is still too small, so ensure() finds the room and copies nothing.
 
 const SMALL = 4096;
+const EMPTY = Buffer.alloc(0);
 
 export class OutboundBuffer {
   buf: Buffer;
@@ -27,10 +28,13 @@ export class OutboundBuffer {
   msgs = 0;
   /** Size of a fresh allocation when a small buffer fills. */
   readonly slab: number;
+  /** Size of the first allocation, and of the one after a burst is let go. */
+  readonly small: number;
 
-  constructor(slab = 64 * 1024) {
+  constructor(slab = 64 * 1024, small = SMALL) {
     this.slab = slab;
-    this.buf = Buffer.allocUnsafeSlow(SMALL);
+    this.small = small;
+    this.buf = Buffer.allocUnsafeSlow(small);
   }
 
   /** Bytes written and not yet taken. */
@@ -147,7 +151,24 @@ export class OutboundBuffer {
     if (this.start !== this.pos) return;
     this.start = this.pos = 0;
     // a burst made the buffer large: let it go back to the allocator
-    if (this.buf.length > this.slab * 4) this.buf = Buffer.allocUnsafeSlow(SMALL);
+    if (this.buf.length > this.slab * 4) this.buf = Buffer.allocUnsafeSlow(this.small);
+  }
+
+  /**
+   * Start over in a new buffer of `size` bytes, without copying: only when nothing is
+   * untaken (the old buffer stays with whoever took its bytes).
+   */
+  fresh(size: number): void {
+    if (this.start !== this.pos) throw new Error("OutboundBuffer.fresh with untaken bytes");
+    this.buf = Buffer.allocUnsafeSlow(size);
+    this.start = this.pos = 0;
+  }
+
+  /** Let the memory go (a closed connection); the next write allocates again. */
+  release(): void {
+    this.buf = EMPTY;
+    this.start = this.pos = 0;
+    this.msgs = 0;
   }
 
   /** Drop the untaken bytes. */

@@ -2,7 +2,7 @@
 // their counters, and (filled by the accounts features) its imports, exports and mappings.
 // A connection holds its Account; a publish costs one field read to find the right index.
 import { Sublist } from "./sublist.js";
-import { ConnKind, type Conn, type InMsg, type Subscription } from "./conn.js";
+import { ConnKind, type Conn, type InMsg, type Subscription } from "./conn/conn.js";
 import {
   addMappedStreamImport,
   addServiceExport,

@@ -15,8 +15,8 @@ import { goQuote } from "../protocol/quote.js";
 import { subjectHasWildcard, subjectIsSubsetMatch, subjectsCollide, isValidSubject } from "../protocol/subject.js";
 // account.ts imports this module too; Account is only constructed inside functions, after both have loaded
 import { Account } from "./account.js";
-import { ConnKind, InMsg, Subscription, type Conn, type ImportHop } from "./conn.js";
-import type { InternalConnection } from "./internal.js";
+import { ConnKind, InMsg, Subscription, type Conn, type ImportHop } from "./conn/conn.js";
+import type { InternalConnection } from "./conn/internal.js";
 import { MappingError, SubjectTransform, toWire, transformTokenize, transformUntokenize } from "./mapping.js";
 
 /** nats-server's DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD (2 minutes), in milliseconds. */

@@ -1,7 +1,7 @@
 // Public entry point for running tsnats-server inside a Node.js process.
 export { Server, type ServerEvents, type ServerDeps } from "./server.js";
-export { ClientConnection, type CloseReason } from "./client.js";
-export { ConnKind, InMsg, Subscription, type Conn, type MsgCallback } from "./conn.js";
+export { ClientConnection, type CloseReason } from "./conn/client.js";
+export { ConnKind, InMsg, Subscription, type Conn, type MsgCallback } from "./conn/conn.js";
 export { Account, type InterestListener } from "./account.js";
 export { Logger, MemorySink, FdSink, FileSink, logSinkFromOptions, type LogSink, type LogOptions } from "./logger.js";
 export { defaultOptions, resolveOptions, type ServerOptions, type PartialOptions } from "./options.js";

@@ -3,7 +3,7 @@
 // reads; monitoring gets this object and never the Server itself.
 import type { Server, ClosedClient } from "./server.js";
 import type { Account } from "./account.js";
-import { ClientConnection } from "./client.js";
+import { ClientConnection } from "./conn/client.js";
 import type { TLSContext } from "./tls.js";
 import type {
   AccountView,

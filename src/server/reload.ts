@@ -7,14 +7,9 @@
 import { writeFileSync } from "node:fs";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { FileSink, logSinkFromOptions, type LogSink } from "./logger.js";
-import {
-  ConfigAuthenticator,
-  newConfigAuthenticator,
-  type AuthResult,
-  type Authenticator,
-} from "./auth/authenticator.js";
+import { newConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
 import { DEFAULT_AUTH_TIMEOUT, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
-import type { ClientConnection } from "./client.js";
+import type { ClientConnection } from "./conn/client.js";
 import type { Server } from "./server.js";
 import { parseHostPort } from "./hostport.js";
 import { buildTLSContext, type TLSContext } from "./tls.js";
@@ -255,7 +250,7 @@ export function diffOptions(s: Server, cur: ServerOptions, next: ServerOptions):
       case "max_control_line":
         changes.push({
           apply: (sv) => {
-            for (const c of sv.clients.values()) c.parser.maxControlLine = newV as number;
+            for (const c of sv.clients.values()) c.setMaxControlLine(newV as number);
             sv.logger.noticef(`Reloaded: max_control_line = ${String(newV)}`);
           },
         });
@@ -320,7 +315,7 @@ function tlsChanges(s: Server, cur: ServerOptions, next: ServerOptions, changes:
   if ((o?.handshake_first_fallback ?? 0) !== (n?.handshake_first_fallback ?? 0)) {
     log(`Reloaded: Client TLS handshake first fallback delay: ${formatGoDuration(n?.handshake_first_fallback ?? 0)}`);
   }
-  changes.push({ apply: (sv) => (sv.tlsContext = ctx) });
+  changes.push({ apply: (sv) => sv.setTLSContext(ctx) });
 }
 
 /** max_connections lowered below the number connected: close the newest over the limit. */
@@ -364,9 +359,7 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
       : null;
 
   // from here on nothing can fail: swap the options and the authenticator, then apply
-  s.opts = next;
-  s.auth = auth;
-  s.reloadGen++;
+  s.applyConfig(next, auth);
   for (const c of changes) c.apply(s);
   if (logging) {
     if (s.customLogger) s.logger.configure({ debug: next.debug, trace: next.trace });
@@ -378,7 +371,7 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
   const removed = s.reconfigureAccounts(cur, next);
   if (changes.some((c) => c.auth === true)) await reloadAuthorization(s);
   for (const acc of removed) s.unregisterAccount(acc);
-  s.configLoadTime = new Date();
+  s.configLoaded();
   s.logger.noticef("Reloaded server configuration");
 }
 
@@ -400,7 +393,7 @@ function movedOrRemoved(auth: Authenticator, name: string, account: string): boo
   // authorization (it finds no users map for them). tsnats does not: such a client is
   // re-checked like any other below and stays when its credentials still pass, so a
   // reload that changes nothing about it (a log level, say) drops no one.
-  return !(auth instanceof ConfigAuthenticator) || auth.hasUserList();
+  return auth.hasUserList?.() ?? true;
 }
 
 async function reloadAuthorization(s: Server): Promise<void> {

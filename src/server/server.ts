@@ -5,20 +5,14 @@ import path from "node:path";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { EventEmitter } from "node:events";
 import { newServerIdentity } from "./ids.js";
-import { ClientConnection, type CloseReason } from "./client.js";
+import { ClientConnection, type CloseReason } from "./conn/client.js";
 import { Account, DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "./account.js";
-import type { ConnKind } from "./conn.js";
-import { InternalConnection } from "./internal.js";
+import type { ConnKind } from "./conn/conn.js";
+import { InternalConnection } from "./conn/internal.js";
 import { configureAccounts, shutdownAccounts } from "./imports.js";
 import { SystemEvents } from "./system.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
-import {
-  ConfigAuthenticator,
-  isBcrypt,
-  newConfigAuthenticator,
-  type Authenticator,
-  type AuthResult,
-} from "./auth/authenticator.js";
+import { isBcrypt, newConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { checkAccountGraph, systemAccountError } from "./config/accounts.js";
@@ -44,6 +38,9 @@ export interface ServerDeps {
   logger?: Logger;
   authenticator?: Authenticator;
 }
+
+/** The fields of an INFO line, in the order they are sent (encoded by protocol/encode.ts). */
+export type ServerInfo = Record<string, unknown>;
 
 /** A closed connection kept for monitoring (/connz?state=closed). */
 export interface ClosedClient {
@@ -160,7 +157,8 @@ export class Server extends EventEmitter<ServerEvents> {
         );
       }
     }
-    if (o.no_auth_user !== "" && auth instanceof ConfigAuthenticator && !auth.hasUser(o.no_auth_user)) {
+    // an authenticator that cannot say which users it has is trusted with no_auth_user
+    if (o.no_auth_user !== "" && auth.hasUser !== undefined && !auth.hasUser(o.no_auth_user)) {
       throw new Error(
         `no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`,
       );
@@ -188,18 +186,39 @@ export class Server extends EventEmitter<ServerEvents> {
     this.clientAdvertise = parseAdvertise(this.opts.client_advertise);
   }
 
+  /** Users (not nkey users) are configured: refusals name the user. */
   hasUsers(): boolean {
-    if (this.auth instanceof ConfigAuthenticator) return this.auth.hasUsers();
-    return (this.opts.authorization.users?.length ?? 0) > 0;
+    return this.auth.hasUsers?.() ?? (this.opts.authorization.users?.length ?? 0) > 0;
   }
 
   /** nkey users are configured: INFO carries a nonce, refusals name the nkey. */
   hasNkeys(): boolean {
-    return this.auth instanceof ConfigAuthenticator && this.auth.hasNkeys();
+    return this.auth.hasNkeys?.() ?? false;
   }
 
+  /** The identity a client without credentials takes (no_auth_user), or null. */
   noAuthResult(): AuthResult | null {
-    return this.auth instanceof ConfigAuthenticator ? this.auth.noAuthResult() : null;
+    return this.auth.noAuthResult?.() ?? null;
+  }
+
+  /**
+   * Reload: the new options and authenticator take effect (reloadGen tells asynchronous
+   * checks begun before that they answered for the old ones).
+   */
+  applyConfig(opts: ServerOptions, auth: Authenticator): void {
+    this.opts = opts;
+    this.auth = auth;
+    this.reloadGen++;
+  }
+
+  /** Reload: the TLS context new connections get (null: TLS off). */
+  setTLSContext(ctx: TLSContext | null): void {
+    this.tlsContext = ctx;
+  }
+
+  /** A reload finished: the options in effect were loaded now (varz config_load_time). */
+  configLoaded(): void {
+    this.configLoadTime = new Date();
   }
 
   get running(): boolean {
@@ -371,11 +390,11 @@ export class Server extends EventEmitter<ServerEvents> {
   }
 
   /** INFO for one client, as nats-server orders its fields. */
-  infoFor(c: ClientConnection | null, extra: Record<string, unknown> = {}, tlsRequired?: boolean): Buffer {
+  infoFor(c: ClientConnection | null, extra: Record<string, unknown> = {}, tlsRequired?: boolean): ServerInfo {
     const o = this.opts;
     // client_advertise replaces host and port in INFO, as nats-server's setInfoHostPort does
     const adv = this.clientAdvertise;
-    const info: Record<string, unknown> = {
+    const info: ServerInfo = {
       server_id: this.id,
       server_name: this.name,
       version: NATS_VERSION,
@@ -401,7 +420,7 @@ export class Server extends EventEmitter<ServerEvents> {
     info.xkey = this.xkey;
     Object.assign(info, extra);
     info.tsnats_version = TSNATS_VERSION;
-    return Buffer.from(`INFO ${JSON.stringify(info)} \r\n`, "utf8");
+    return info;
   }
 
   // ---------------------------------------------------------------- subscriptions and fan-out

@@ -11,10 +11,10 @@
 import { gzipSync } from "node:zlib";
 import { nuid } from "@nats-io/nuid";
 import type { Server } from "./server.js";
-import type { ClientConnection } from "./client.js";
+import type { ClientConnection } from "./conn/client.js";
 import type { Account } from "./account.js";
-import { ConnKind, type InMsg, type Subscription } from "./conn.js";
-import type { InternalConnection } from "./internal.js";
+import { ConnKind, type InMsg, type Subscription } from "./conn/conn.js";
+import type { InternalConnection } from "./conn/internal.js";
 import { NATS_VERSION } from "./version.js";
 import { goJSON, goTime } from "./monitor/util.js";
 import { CpuSampler, cores, residentMemory } from "./monitor/process.js";

@@ -10,7 +10,8 @@ import type { Socket } from "node:net";
 import type { TLSOptions } from "./options.js";
 import { timerMs } from "./duration.js";
 import { goReadFileError } from "./oserror.js";
-import type { ClientConnection } from "./client.js";
+import type { ClientConnection } from "./conn/client.js";
+import type { ServerInfo } from "./server.js";
 
 /** nats-server's cipherMap: Go name -> OpenSSL name. */
 export const CIPHERS: Record<string, string> = {
@@ -393,7 +394,7 @@ export function startClientTLS(
   c: ClientConnection,
   ctx: TLSContext,
   allowNonTLS: boolean,
-  info: (tlsRequired: boolean) => Buffer,
+  info: (tlsRequired: boolean) => ServerInfo,
   ready: () => void,
 ): void {
   const t = ctx.opts;

@@ -57,12 +57,27 @@ export interface Authenticator {
   readonly noAuthUser: string;
   /** Resolves to the result, or null when the credentials are refused. */
   authenticate(req: AuthRequest): AuthResult | null | Promise<AuthResult | null>;
+  // What the server asks about the configured users. An authenticator without configured
+  // users (a custom one, say) leaves these out; the server then assumes what is said below.
   /**
    * Config reload: the account of a configured user of this name, or undefined when no
    * users list names it (nats-server then closes a connection that logged in with that
-   * name). Authenticators without configured users leave this out.
+   * name). Left out: no connection is closed for its user name.
    */
   userAccount?(name: string): string | undefined;
+  /** A users list (users or nkey users) is configured. Left out: counts as one. */
+  hasUserList?(): boolean;
+  /** A user or nkey user of this name exists (no_auth_user). Left out: any name is taken. */
+  hasUser?(name: string): boolean;
+  /** nkey users are configured: INFO carries a nonce. Left out: none. */
+  hasNkeys?(): boolean;
+  /**
+   * Users (not nkey users) are configured: refusals name the user. Left out: the options'
+   * authorization block decides.
+   */
+  hasUsers?(): boolean;
+  /** The identity of a client that sends no credentials (no_auth_user). Left out: none. */
+  noAuthResult?(): AuthResult | null;
 }
 
 function safeEqual(a: string, b: string): boolean {

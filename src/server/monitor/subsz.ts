@@ -1,6 +1,6 @@
 // /subsz (and /subscriptionsz): subject index statistics, optionally with the subscriptions
 // themselves (subs=1), filtered by a publish subject (test=) and paginated (monitor.go Subsz).
-import { ConnKind } from "../conn.js";
+import { ConnKind } from "../conn/conn.js";
 import type { Monitor, Reply } from "./http.js";
 import type { AccountView, SubView } from "./view.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, goTime } from "./util.js";

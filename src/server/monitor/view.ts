@@ -3,7 +3,7 @@
 // never see the Server, its subject indexes, its connections' sockets or its raw config.
 // The core implements it (src/server/monitor-view.ts) and hands it to the MonitorServer.
 // Every type here is read-only: the core counts, monitoring reads.
-import type { ConnKind } from "../conn.js";
+import type { ConnKind } from "../conn/conn.js";
 import type { ClosedClient } from "../server.js";
 import type { ExportConfig, ImportConfig, ServerOptions } from "../options.js";
 import type { TLSConnInfo, TLSContext } from "../tls.js";

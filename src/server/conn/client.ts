@@ -1,22 +1,27 @@
-// One client connection: parses what the client sends, applies it, and assembles what the
-// server sends back into an outbound buffer that the server flushes once per event-loop
-// turn. Behaviour follows nats-server's client.go; texts of -ERR lines are nats-server's.
+// One client connection: parses what the client sends, applies it (subscriptions,
+// permissions, publishes into its account) and delivers messages to its subscriptions.
+// Its parts live beside it: the outbound buffer, held writes and write deadline
+// (outbound.ts), authentication and its reload re-checks (auth.ts), and producer pausing
+// (stall.ts). Behaviour follows nats-server's client.go; texts of -ERR lines are nats-server's.
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { X509Certificate } from "node:crypto";
-import type { TLSConnInfo } from "./tls.js";
-import { Op, ParseErrorKind, Parser, parseSize, type ParserHandler } from "../protocol/parser.js";
-import { isValidLiteralSubject, subjectMatches } from "../protocol/subject.js";
-import { goQuote } from "../protocol/quote.js";
-import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../protocol/connect.js";
-import { formatGoDuration, timerMs } from "./duration.js";
-import { DEFAULT_AUTH_TIMEOUT } from "./options.js";
-import { SublistError } from "./sublist.js";
+import type { TLSConnInfo } from "../tls.js";
+import { Op, ParseErrorKind, Parser, parseSize, type ParserHandler } from "../../protocol/parser.js";
+import { isValidLiteralSubject, subjectMatches } from "../../protocol/subject.js";
+import { goQuote } from "../../protocol/quote.js";
+import { ConnectDecodeError, decodeConnect, defaultConnectOptions } from "../../protocol/connect.js";
+import { encodeHmsg, encodeInfo, encodeMessage, MSG_OVERHEAD } from "../../protocol/encode.js";
+import { timerMs } from "../duration.js";
+import { SublistError } from "../sublist.js";
 import { ConnKind, InMsg, Subscription, type Conn } from "./conn.js";
-import type { Account, CountedConn } from "./account.js";
-import type { AuthRequest, AuthResult } from "./auth/authenticator.js";
-import type { CompiledPermissions } from "./auth/permissions.js";
-import type { Server } from "./server.js";
+import { Outbound } from "./outbound.js";
+import { ClientAuth } from "./auth.js";
+import { Stall } from "./stall.js";
+import type { Account, CountedConn } from "../account.js";
+import type { AuthRequest, AuthResult } from "../auth/authenticator.js";
+import type { CompiledPermissions } from "../auth/permissions.js";
+import type { Server, ServerInfo } from "../server.js";
 
 /** Why a connection was closed, in nats-server's words (as /connz shows them). */
 export type CloseReason =
@@ -40,23 +45,14 @@ export type CloseReason =
   | "TLS Handshake Failure"
   | "Kicked";
 
-const OUT_SLAB = 64 * 1024;
-const OUT_SMALL = 2048;
-const EMPTY = Buffer.alloc(0);
-/** How long a producer waits for a subscriber to make progress before going on. */
-const STALL_MAX_MS = 500;
-/**
- * At most this much is handed to a socket that is not keeping up; the rest waits here for its
- * 'drain'. Node completes everything queued behind a busy write as one request, so without a
- * cap a backlog of tens of MB would show no progress until all of it was written.
- */
-const WRITE_BATCH = 1024 * 1024;
 /** nats-server's replyPermLimit and replyPruneTime. */
 const REPLY_PRUNE_COUNT = 4096;
 const REPLY_PRUNE_MS = 1000;
 const PONG = Buffer.from("PONG\r\n");
 const PING = Buffer.from("PING\r\n");
 const OK = Buffer.from("+OK\r\n");
+/** The header block of a no-responders status message. */
+const NO_RESPONDERS = Buffer.from("NATS/1.0 503\r\n\r\n", "latin1");
 
 /** Reply tracking for allow_responses. */
 interface RespTrack {
@@ -96,18 +92,16 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   connectReceived = false;
   /** Answered a PING after CONNECT: the client is ready for asynchronous INFO. */
   private firstPongSent = false;
-  /** Auth is required and CONNECT has not been accepted yet. */
-  private expectConnect: boolean;
-  private authPending = false;
-  /** CONNECT's nkey, for the log line of a refused nkey login. */
-  private connectNkey = "";
   /** Input read but not yet parsed while parsing is paused (auth check, stall). */
   private stash: Buffer | null = null;
-  /** As a producer: paused until a subscriber that fell behind drains (or a timeout). */
-  private stalled = false;
-  private stallTimer: NodeJS.Timeout | null = null;
-  /** As a subscriber: the producers paused on this connection's backlog. */
-  private stallers: ClientConnection[] | null = null;
+
+  // the connection's parts
+  /** What is queued for the socket, and how it is written (outbound.ts). */
+  readonly out: Outbound;
+  /** Authentication: the auth timer, CONNECT's check, reload re-checks (auth.ts). */
+  readonly auth: ClientAuth;
+  /** Producer pausing, as producer and as reader (stall.ts). */
+  readonly stall: Stall;
 
   // identity and permissions
   user = "";
@@ -116,13 +110,6 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   /** The account this connection is bound to: the global account until CONNECT says otherwise. */
   acc: Account;
   perms: CompiledPermissions | null = null;
-  /**
-   * The credentials this connection was accepted with (nats-server keeps its CONNECT
-   * options), re-checked on a config reload; null until then.
-   */
-  private authReq: AuthRequest | null = null;
-  /** The configured credential those credentials matched (AuthResult.secret). */
-  private authSecret: string | undefined = undefined;
   private replies: Map<string, RespTrack> | null = null;
   private repliesSincePrune = 0;
   private lastReplyPrune = 0;
@@ -144,13 +131,6 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   private rttStart = 0;
   private readonly startHr = performance.now();
 
-  // outbound
-  private out: Buffer = EMPTY;
-  private outStart = 0;
-  private outPos = 0;
-  /** Filled buffers not yet handed to the socket (it has WRITE_BATCH in flight), oldest first. */
-  private held: Buffer[] | null = null;
-  private heldBytes = 0;
   /** On the server's list of connections to flush this turn. */
   dirty = false;
 
@@ -161,8 +141,6 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   pendingAtClose = 0;
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
-  private authTimer: NodeJS.Timeout | null = null;
-  private wdTimer: NodeJS.Timeout | null = null;
 
   constructor(server: Server, socket: Socket, cid: number) {
     this.server = server;
@@ -172,7 +150,9 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     this.port = socket.remotePort ?? 0;
     this.label = this.baseLabel();
     this.parser = new Parser(this, server.opts.max_control_line);
-    this.expectConnect = server.auth.authRequired;
+    this.out = new Outbound(this);
+    this.auth = new ClientAuth(this);
+    this.stall = new Stall(this);
     this.acc = server.globalAccount;
     this.msg.origin = this;
   }
@@ -189,13 +169,13 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   // ---------------------------------------------------------------- lifecycle
 
   /** Send INFO and start reading; called by the server once the connection is registered. */
-  begin(info: Buffer): void {
+  begin(info: ServerInfo): void {
     this.sendInfoNow(info);
     this.startProtocol();
   }
 
   /** Write INFO at once (before a TLS handshake, or right after a TLS-first one). */
-  sendInfoNow(info: Buffer): void {
+  sendInfoNow(info: ServerInfo): void {
     // under a negative max_pending or write_deadline nats-server cannot even send its INFO: the
     // queued INFO is over the limit, or its write is past the deadline, and the client is cut
     const lim = this.server.opts;
@@ -204,10 +184,10 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       return;
     }
     if (lim.write_deadline < 0) {
-      this.writeDeadlineExceeded();
+      this.out.writeDeadlineExceeded();
       return;
     }
-    this.enqueue(info);
+    this.sendInfo(info);
     this.flush();
   }
 
@@ -229,7 +209,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     });
     s.on("drain", () => this.onDrain());
     const o = this.server.opts;
-    if (this.expectConnect) this.startAuthTimer();
+    if (this.auth.expectConnect) this.auth.startTimer();
     this.setPingTimer(o.ping_interval);
     // below -1, nats-server's registration finds the connection already at its subscription
     // limit: it says so and closes the connection 20 ms later
@@ -238,25 +218,6 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       this.sendErr("maximum subscriptions exceeded");
       setTimeout(() => this.close("Maximum Subscriptions Exceeded"), 20);
     }
-  }
-
-  /** Close the connection when no CONNECT has passed within the auth timeout. */
-  private startAuthTimer(): void {
-    const t = this.server.opts.authorization.timeout ?? DEFAULT_AUTH_TIMEOUT;
-    // nats-server's timer for a negative timeout fires at once, before a CONNECT can be read
-    if (t < 0) {
-      process.nextTick(() => this.authTimeout());
-      return;
-    }
-    this.authTimer = setTimeout(() => this.authTimeout(), timerMs(t));
-  }
-
-  private authTimeout(): void {
-    this.authTimer = null;
-    if (this.closed) return;
-    this.sendErr("Authentication Timeout");
-    this.debugf("Authentication Timeout");
-    this.close("Authentication Timeout");
   }
 
   private setPingTimer(ms: number): void {
@@ -306,16 +267,12 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     this.closeReason = reason;
     this.stopTime = Date.now();
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
-    if (this.authTimer !== null) clearTimeout(this.authTimer);
-    if (this.wdTimer !== null) clearTimeout(this.wdTimer);
-    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
-    this.pingTimer = this.authTimer = this.wdTimer = this.stallTimer = null;
-    this.stash = null;
-    // nor the credentials kept for reloads
-    this.authReq = null;
+    this.pingTimer = null;
+    this.auth.close();
+    this.stall.close();
     // a closed connection stays in the closed ring: keep no read buffers alive through it
+    this.stash = null;
     this.parser.release();
-    this.releaseStallers();
     for (const sub of this.subs.values()) {
       sub.closed = true;
       this.acc.removeSub(sub);
@@ -334,16 +291,8 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       reason === "Read Error" ||
       reason === "TLS Handshake Failure";
     // what is dropped unsent; the rest is still written out
-    if (skipFlush)
-      this.pendingAtClose = this.outPos - this.outStart + this.heldBytes + (s.destroyed ? 0 : s.writableLength);
-    if (!skipFlush && !s.destroyed) {
-      if (this.held !== null) for (const b of this.held) s.write(b);
-      if (this.outPos > this.outStart) s.write(this.out.subarray(this.outStart, this.outPos));
-    }
-    this.held = null;
-    this.heldBytes = 0;
-    this.outStart = this.outPos = 0;
-    this.out = EMPTY;
+    const dropped = this.out.close(skipFlush);
+    if (skipFlush) this.pendingAtClose = dropped;
     if (skipFlush || s.destroyed) s.destroy();
     else {
       s.end(() => s.destroy());
@@ -359,7 +308,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   private onData(buf: Buffer): void {
     if (this.closed) return;
     this.lastIn = Date.now();
-    if (this.authPending || this.stalled) {
+    if (this.auth.pending || this.stall.stalled) {
       this.stash = this.stash === null ? buf : Buffer.concat([this.stash, buf]);
       return;
     }
@@ -370,59 +319,13 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   }
 
   /** Parse what was held back and read again, once nothing pauses this connection. */
-  private resumeInput(): void {
-    if (this.closed || this.authPending || this.stalled) return;
+  resumeInput(): void {
+    if (this.closed || this.auth.pending || this.stall.stalled) return;
     const rest = this.stash;
     this.stash = null;
     if (rest !== null && rest.length > 0) this.parseChunk(rest);
     else this.server.flushSoon(this);
-    if (!this.closed && !this.authPending && !this.stalled) this.socket.resume();
-  }
-
-  /**
-   * Pause this producer until `sub` has worked its backlog down, for as long as `sub` keeps
-   * making progress (checked every STALL_MAX_MS). `sub` may be this connection itself.
-   */
-  private stallOn(sub: ClientConnection): void {
-    if (this.stalled) return;
-    this.stalled = true;
-    (sub.stallers ??= []).push(this);
-    let lastPending = sub.pendingBytes;
-    const check = () => {
-      // a reader that is making progress keeps the producer waiting; one that made none
-      // for STALL_MAX_MS lets it go on until its next message for that reader, which
-      // stalls it again: a reader that stays stuck is fed a trickle and becomes a slow
-      // consumer (max_pending or write_deadline), as with nats-server's per-message wait
-      const now = sub.pendingBytes;
-      if (!sub.closed && now < lastPending) {
-        lastPending = now;
-        this.stallTimer = setTimeout(check, STALL_MAX_MS);
-        return;
-      }
-      const list = sub.stallers;
-      if (list !== null && list.includes(this)) list.splice(list.indexOf(this), 1);
-      if (list !== null && list.length === 0) sub.stallers = null;
-      this.unstall();
-    };
-    this.stallTimer = setTimeout(check, STALL_MAX_MS);
-  }
-
-  private unstall(): void {
-    if (!this.stalled) return;
-    this.stalled = false;
-    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
-    this.stallTimer = null;
-    this.resumeInput();
-  }
-
-  private releaseStallers(): void {
-    const list = this.stallers;
-    if (list === null) return;
-    this.stallers = null;
-    // not synchronously: this may run in the middle of another producer's fan-out
-    queueMicrotask(() => {
-      for (const c of list) c.unstall();
-    });
+    if (!this.closed && !this.auth.pending && !this.stall.stalled) this.socket.resume();
   }
 
   private parseChunk(buf: Buffer): void {
@@ -437,7 +340,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
 
   private parseChunkUnsafe(buf: Buffer): void {
     const p = this.parser;
-    if (!p.parse(buf) && !this.closed && (this.authPending || this.stalled)) {
+    if (!p.parse(buf) && !this.closed && (this.auth.pending || this.stall.stalled)) {
       // stopped to wait for an asynchronous auth check or a slow subscriber: keep the rest
       const rest = buf.subarray(p.stopAt);
       this.stash = this.stash === null ? rest : Buffer.concat([rest, this.stash]);
@@ -457,8 +360,9 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       this.close("Maximum Control Line Exceeded");
       return;
     }
-    if (this.expectConnect && !this.connectReceived && this.parser.op !== Op.Connect && !this.tryNoAuthUser()) {
-      this.authViolation();
+    const auth = this.auth;
+    if (auth.expectConnect && !this.connectReceived && this.parser.op !== Op.Connect && !auth.tryNoAuthUser()) {
+      auth.violation();
       return;
     }
     this.sendErr("Unknown Protocol Operation");
@@ -466,37 +370,12 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     this.close("Protocol Violation");
   }
 
-  /**
-   * Before CONNECT, when auth is required, the first operation must be CONNECT; with
-   * no_auth_user configured the client is taken to be that user instead.
-   */
-  private checkAuthBeforeOp(): boolean {
-    if (!this.expectConnect || this.connectReceived) return true;
-    if (this.tryNoAuthUser()) return true;
-    this.authViolation();
-    return false;
-  }
-
-  private tryNoAuthUser(): boolean {
-    const res = this.server.noAuthResult();
-    if (res === null) return false;
-    this.applyAuth(res);
-    // recorded as nats-server records it: as if that user and password had been sent
-    this.rememberAuth({ user: res.user, pass: res.password ?? "", remoteAddress: this.host }, res);
-    this.connectReceived = true;
-    if (this.authTimer !== null) {
-      clearTimeout(this.authTimer);
-      this.authTimer = null;
-    }
-    return true;
-  }
-
   onMsgArgs(p: Parser): boolean {
     if (p.op !== Op.Pub && p.op !== Op.Hpub) {
       this.onParseError(ParseErrorKind.UnknownOp, null);
       return false;
     }
-    if (!this.checkAuthBeforeOp()) return false;
+    if (!this.auth.checkBeforeOp()) return false;
     if (this.server.logger.traceEnabled) this.tracef(`<<- [${p.opName} ${p.lastArgText()}]`);
     if (p.op === Op.Hpub && !this.headers) {
       this.errorf("message headers not supported");
@@ -558,24 +437,29 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     }
     if (this.verbose) this.sendOK();
     // a mapping whose weights chose no destination: the message goes nowhere
+    // (the parser's hdr is -1 for a PUB: InMsg's is 0 without headers)
     const delivered =
       subject !== "" && acc.deliver(this.msg.set(subject, reply, p.hdr > 0 ? p.hdr : 0, buf, start, end));
     if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
-    return !this.closed && !this.stalled;
+    return !this.closed && !this.stall.stalled;
   }
 
   /** A request nobody can answer: tell the requester with a 503 status, as nats-server does. */
   private sendNoResponders(reply: string): void {
+    if (this.closed) return;
     for (const sub of this.subs.values()) {
       if (subjectMatches(reply, sub.subject)) {
-        this.enqueueLatin1(`HMSG ${reply} ${sub.sid} 16 16\r\nNATS/1.0 503\r\n\r\n\r\n`);
+        const n = NO_RESPONDERS.length;
+        this.out.ensure(MSG_OVERHEAD + reply.length + sub.sid.length + n);
+        encodeHmsg(this.out.buf, reply, sub.sid, "", n, NO_RESPONDERS, 0, n);
+        this.server.flushSoon(this);
         return;
       }
     }
   }
 
   onOp(op: Op, arg: string): boolean {
-    if (op !== Op.Connect && !this.checkAuthBeforeOp()) return false;
+    if (op !== Op.Connect && !this.auth.checkBeforeOp()) return false;
     const tracing = this.server.logger.traceEnabled;
     switch (op) {
       case Op.Ping:
@@ -621,10 +505,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   }
 
   private processConnect(arg: string): boolean {
-    if (this.authTimer !== null) {
-      clearTimeout(this.authTimer);
-      this.authTimer = null;
-    }
+    this.auth.stopTimer();
     const ci = defaultConnectOptions();
     ci.verbose = this.verbose;
     ci.pedantic = this.pedantic;
@@ -669,55 +550,23 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
       remoteAddress: this.host,
     };
     this.authUser = ci.nkey || ci.user || (ci.auth_token !== "" ? "[REDACTED]" : "");
-    this.connectNkey = ci.nkey;
+    this.auth.connectNkey = ci.nkey;
     // accounts are chosen by the server, never by the client's CONNECT
     if (ci.account !== "" || ci.new_account) return this.finishConnect(null, req);
-    return this.checkConnect(req);
+    return this.auth.checkConnect(req);
   }
 
   /**
-   * Check CONNECT's credentials with the server's authenticator. An asynchronous check
-   * (bcrypt, a custom authenticator) pauses the input until it answers.
+   * CONNECT checked (auth.ts): refuse it, or take the identity it gives and check what the
+   * client asked for. True when the connection goes on.
    */
-  private checkConnect(req: AuthRequest): boolean {
-    // a reload that swaps the authenticator while an asynchronous check runs skips this
-    // connection (it has no credentials on record yet): the answer is then taken again
-    const gen = this.server.reloadGen;
-    const res = this.server.auth.authenticate(req);
-    if (res instanceof Promise) {
-      this.authPending = true;
-      res.then(
-        (r) => this.afterAuth(r, req, gen),
-        () => this.afterAuth(null, req, gen),
-      );
-      return false;
-    }
-    return this.finishConnect(res, req);
-  }
-
-  private afterAuth(res: AuthResult | null, req: AuthRequest, gen: number): void {
-    this.authPending = false;
-    if (this.closed) return;
-    if (gen !== this.server.reloadGen) {
-      // answered by the authorization of before a reload: ask the current one
-      if (this.checkConnect(req) && !this.closed) this.resumeInput();
-      else this.server.flushSoon(this);
-      return;
-    }
-    if (this.finishConnect(res, req) && !this.closed) this.resumeInput();
-    else this.server.flushSoon(this);
-  }
-
-  private finishConnect(res: AuthResult | null, req: AuthRequest): boolean {
+  finishConnect(res: AuthResult | null, req: AuthRequest): boolean {
     if (res === null) {
-      this.authViolation(req.user);
+      this.auth.violation(req.user);
       return false;
     }
-    this.applyAuth(res);
+    this.auth.accept(res, req);
     this.server.events?.clientConnected(this);
-    const noCreds = (req.user ?? "") === "" && (req.pass ?? "") === "" && (req.auth_token ?? "") === "";
-    this.rememberAuth(noCreds && res.user !== "" ? { ...req, user: res.user, pass: res.password ?? "" } : req, res);
-    this.expectConnect = false;
     if (this.protocol < 0 || this.protocol > 1) {
       this.sendErr("invalid client protocol");
       this.close("Bad Client Protocol Version");
@@ -732,68 +581,46 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     return true;
   }
 
-  private applyAuth(res: AuthResult): void {
-    this.user = res.user;
-    if (this.authUser === "") this.authUser = res.user;
-    this.server.bindAccount(this, res.account);
-    this.perms = res.permissions;
-    this.replies = res.permissions?.resp ? new Map() : null;
+  /** The user and permissions authentication gave this connection (auth.ts). */
+  setIdentity(user: string, perms: CompiledPermissions | null): void {
+    this.user = user;
+    if (this.authUser === "") this.authUser = user;
+    this.perms = perms;
+    this.replies = perms?.resp ? new Map() : null;
   }
 
-  private rememberAuth(req: AuthRequest, res: AuthResult): void {
-    this.authReq = req;
-    this.authSecret = res.secret;
+  /** New permissions (config reload): replies tracked for allow_responses are kept. */
+  setPermissions(perms: CompiledPermissions | null): void {
+    this.perms = perms;
+    if (perms?.resp) this.replies ??= new Map();
+    else this.replies = null;
   }
 
   // ---------------------------------------------------------------- config reload
 
   /** The credentials to re-check on a config reload; null before CONNECT was accepted. */
   reloadAuthRequest(): AuthRequest | null {
-    return this.authReq === null ? null : { ...this.authReq, verified: this.authSecret };
+    return this.auth.reloadRequest();
   }
 
-  /**
-   * A connection still waiting for its CONNECT: it will be checked by the new authenticator.
-   * When authorization has just been switched on, it now has the (new) auth timeout to send
-   * one, as a connection accepted from now on has.
-   */
+  /** A connection still waiting for its CONNECT: the new authenticator will check it. */
   reloadPendingAuth(authRequired: boolean): void {
-    if (!authRequired || this.connectReceived || this.closed) return;
-    this.expectConnect = true;
-    if (this.authTimer === null) this.startAuthTimer();
+    this.auth.reloadPending(authRequired);
   }
 
   /** Config reload: the credentials no longer pass. nats-server sends the usual violation. */
   reloadAuthViolation(): void {
-    this.authViolation(this.authReq?.user);
+    this.auth.reloadViolation();
   }
 
-  /**
-   * Config reload: take the permissions of the re-check, then drop the subscriptions they
-   * no longer allow, telling the client and the log, as nats-server's
-   * processSubsOnConfigReload does.
-   */
+  /** Config reload: the permissions of the re-check; subscriptions they deny are dropped. */
   reloadPermissions(res: AuthResult): void {
-    if (this.closed) return;
-    this.authSecret = res.secret;
-    this.perms = res.permissions;
-    if (res.permissions?.resp) this.replies ??= new Map();
-    else this.replies = null;
-    const perms = this.perms;
-    if (perms === null) return;
-    const removed: Subscription[] = [];
-    for (const sub of this.subs.values()) {
-      const canSub = perms.canSubscribe(sub.subject, null);
-      const canQSub = sub.queue !== null && perms.canSubscribe(sub.subject, sub.queue);
-      if (!canSub && !canQSub) removed.push(sub);
-    }
-    for (const sub of removed) {
-      this.unsubscribe(sub);
-      this.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)})`);
-      this.server.logger.noticef(
-        `Removed sub ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)}) for ${this.authUserLabel()} - not authorized`,
-      );
-    }
+    this.auth.reloadPermissions(res);
+  }
+
+  /** Config reload: a new max_control_line for what is parsed from now on. */
+  setMaxControlLine(n: number): void {
+    this.parser.maxControlLine = n;
   }
 
   /** Config reload lowered max_connections below the number connected. */
@@ -801,29 +628,6 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     this.errorf("maximum connections exceeded");
     this.sendErr("maximum connections exceeded");
     this.close("Maximum Connections Exceeded");
-  }
-
-  /** nats-server's getAuthUser: how reload messages name the connection's credentials. */
-  private authUserLabel(): string {
-    const r = this.authReq;
-    if (r !== null) {
-      if ((r.nkey ?? "") !== "") return `Nkey ${goQuote(r.nkey as string)}`;
-      if ((r.user ?? "") !== "") return `User ${goQuote(r.user as string)}`;
-      if ((r.auth_token ?? "") !== "") return `Token "[REDACTED]"`;
-    }
-    return `User "N/A"`;
-  }
-
-  private authViolation(user?: string): void {
-    if (this.server.auth.authRequired && this.server.hasNkeys()) {
-      this.errorf(`authentication error - Nkey ${goQuote(this.authReq?.nkey ?? this.connectNkey)}`);
-    } else if (this.server.auth.authRequired && this.server.hasUsers()) {
-      this.errorf(`authentication error - User ${goQuote(user ?? "")}`);
-    } else {
-      this.errorf("authentication error");
-    }
-    this.sendErr("Authorization Violation");
-    this.close("Authentication Failure");
   }
 
   private processSub(arg: string): boolean {
@@ -988,45 +792,29 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     const from0 = hdr > 0 && !this.headers ? start + hdr : start;
     const size = end - from0;
     const maxPending = this.server.opts.max_pending;
-    const pending = this.outPos - this.outStart + this.heldBytes + this.socket.writableLength + size;
+    const out = this.out;
+    const ob = out.buf;
+    // as pendingBytes, read field by field: this is the hot path
+    const pending = ob.pos - ob.start + out.heldBytes + this.socket.writableLength + size;
     if (maxPending > 0 && pending > maxPending) {
       this.slowConsumer();
       return false;
     }
     const sid = sub.sid;
-    // "HMSG " subject " " sid " " [reply " "] [hdr " "] size "\r\n" payload "\r\n"
-    this.ensure(40 + subject.length + sid.length + reply.length + size);
-    const out = this.out;
-    let p = this.outPos;
-    if (withHdr) out[p++] = 72;
-    out[p++] = 77;
-    out[p++] = 83;
-    out[p++] = 71;
-    out[p++] = 32;
-    p = putStr(out, p, subject);
-    out[p++] = 32;
-    p = putStr(out, p, sid);
-    out[p++] = 32;
-    if (reply.length > 0) {
-      p = putStr(out, p, reply);
-      out[p++] = 32;
+    const room = MSG_OVERHEAD + subject.length + sid.length + reply.length + size;
+    if (ob.buf.length - ob.pos < room) out.ensure(room);
+    // a small payload is copied from the read buffer, a larger one from one view of it shared
+    // by every subscriber of this message (Server.payloadView); one call site, so it inlines
+    let src = buf;
+    let a = from0;
+    let z = end;
+    if (size >= 32) {
+      src = this.server.payloadView(buf, from0, end);
+      a = 0;
+      z = size;
     }
-    if (withHdr) {
-      p = putInt(out, p, hdr);
-      out[p++] = 32;
-    }
-    p = putInt(out, p, size);
-    out[p++] = 13;
-    out[p++] = 10;
-    if (size < 32) {
-      for (let k = from0; k < end; k++) out[p++] = buf[k];
-    } else {
-      out.set(this.server.payloadView(buf, from0, end), p);
-      p += size;
-    }
-    out[p++] = 13;
-    out[p++] = 10;
-    this.outPos = p;
+    // MSG, or HMSG with its header bytes
+    encodeMessage(ob, withHdr ? hdr : -1, subject, sid, reply, src, a, z);
     this.outMsgs++;
     this.outBytes += size;
     if (this.server.logger.traceEnabled) {
@@ -1046,7 +834,7 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     // backlog drains) or one this connection feeds in turn (a cycle): every stall ends
     // when its reader drains or makes no progress, so none waits on another for good.
     if (from instanceof ClientConnection && maxPending > 0 && pending > maxPending / 2) {
-      from.stallOn(this);
+      from.stall.stallOn(this);
       this.flush();
     }
     return true;
@@ -1058,32 +846,15 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     this.close("Slow Consumer (Pending Bytes)");
   }
 
-  /**
-   * Make room for n more bytes in the outbound buffer. A full buffer is handed to the
-   * socket as it is (one write of many messages) rather than copied into a larger one.
-   */
-  private ensure(n: number): void {
-    if (this.out.length - this.outPos >= n) return;
-    if (this.outPos > this.outStart) this.writeOut();
-    // the socket may have taken everything at once, making the whole buffer free again;
-    // a small buffer that filled up is replaced by a slab, so busy connections write big chunks
-    if (this.outPos === 0 && this.out.length >= n && this.out.length >= OUT_SLAB) return;
-    const size = this.out.length === 0 && n <= OUT_SMALL / 2 ? OUT_SMALL : Math.max(OUT_SLAB, n + OUT_SMALL);
-    this.out = Buffer.allocUnsafeSlow(size);
-    this.outStart = this.outPos = 0;
-  }
-
   enqueue(b: Buffer): void {
     if (this.closed) return;
-    this.ensure(b.length);
-    this.outPos += b.copy(this.out, this.outPos);
+    this.out.enqueue(b);
     this.server.flushSoon(this);
   }
 
   enqueueLatin1(s: string): void {
     if (this.closed) return;
-    this.ensure(s.length);
-    this.outPos = putStr(this.out, this.outPos, s);
+    this.out.enqueueLatin1(s);
     this.server.flushSoon(this);
   }
 
@@ -1100,95 +871,18 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   /** Write what is queued. Called by the server once per event-loop turn. */
   flush(): void {
     this.dirty = false;
-    if (this.closed || this.outPos === this.outStart) return;
-    this.writeOut();
-  }
-
-  /** Hand the queued bytes to the socket, or hold them while it has a batch in flight. */
-  private writeOut(): void {
-    const s = this.socket;
-    const chunk = this.out.subarray(this.outStart, this.outPos);
-    if (this.held !== null || (s.writableNeedDrain && s.writableLength >= WRITE_BATCH)) {
-      (this.held ??= []).push(chunk);
-      this.heldBytes += chunk.length;
-      this.outStart = this.outPos;
-      return;
-    }
-    // with producers waiting on this backlog, learn when it has gone down
-    const ok = this.stallers !== null ? s.write(chunk, this.afterWrite) : s.write(chunk);
-    if (s.writableLength === 0) {
-      // written synchronously: the buffer can be reused from the start, unless a burst
-      // made it large, in which case it goes back to the allocator
-      this.outStart = this.outPos = 0;
-      if (this.out.length > OUT_SLAB * 4) this.out = EMPTY;
-    } else {
-      this.outStart = this.outPos;
-      if (!ok) this.armWriteDeadline();
-    }
-  }
-
-  /** A write is waiting for the socket: it must finish within write_deadline. */
-  private armWriteDeadline(): void {
-    if (this.wdTimer === null && this.server.opts.write_deadline > 0) {
-      this.wdTimer = setTimeout(() => this.writeDeadlineExceeded(), timerMs(this.server.opts.write_deadline));
-    }
-  }
-
-  /** A write finished: let paused producers go once the backlog is down to a quarter. */
-  private readonly afterWrite = (): void => {
-    if (this.stallers !== null && this.pendingBytes < this.server.opts.max_pending / 4) {
-      this.releaseStallers();
-    }
-  };
-
-  private onDrain(): void {
-    if (this.wdTimer !== null) {
-      clearTimeout(this.wdTimer);
-      this.wdTimer = null;
-    }
-    if (this.held !== null) {
-      this.writeHeld();
-      if (this.pendingBytes >= this.server.opts.max_pending / 4) return;
-    }
-    this.releaseStallers();
-  }
-
-  /** The socket took its batch: hand it the next one (up to WRITE_BATCH) of what is held. */
-  private writeHeld(): void {
-    const list = this.held;
-    if (list === null || this.closed) return;
-    const s = this.socket;
-    let i = 0;
-    let ok = true;
-    s.cork();
-    while (i < list.length && s.writableLength < WRITE_BATCH) {
-      const b = list[i++];
-      this.heldBytes -= b.length;
-      ok = this.stallers !== null ? s.write(b, this.afterWrite) : s.write(b);
-    }
-    s.uncork();
-    if (i === list.length) this.held = null;
-    else list.splice(0, i);
-    if (!ok) this.armWriteDeadline();
-  }
-
-  private writeDeadlineExceeded(): void {
-    this.wdTimer = null;
     if (this.closed) return;
-    this.server.slowConsumers++;
-    // the whole backlog, as nats-server counts it: in the socket and held back here
-    const chunks =
-      ((this.socket as unknown as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 1) +
-      (this.held?.length ?? 0);
-    this.noticef(
-      `Slow Consumer Detected: WriteDeadline of ${formatGoDuration(this.server.opts.write_deadline)} exceeded with ${chunks} chunks of ${this.socket.writableLength + this.heldBytes} total bytes.`,
-    );
-    this.close("Slow Consumer (Write Deadline)");
+    this.out.flush();
+  }
+
+  /** The socket took what it had: the next held batch, and paused producers may go on. */
+  private onDrain(): void {
+    if (this.out.onDrain()) this.stall.releaseStallers();
   }
 
   /** Pending outbound bytes (queued here and in the socket). */
   get pendingBytes(): number {
-    return this.outPos - this.outStart + this.heldBytes + (this.closed ? 0 : this.socket.writableLength);
+    return this.out.queued + (this.closed ? 0 : this.socket.writableLength);
   }
 
   canTakeAsyncInfo(): boolean {
@@ -1196,8 +890,10 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   }
 
   /** Send an INFO line to this client (lame duck mode, updates). */
-  sendInfo(info: Buffer): void {
-    this.enqueue(info);
+  sendInfo(info: ServerInfo): void {
+    if (this.closed) return;
+    encodeInfo(this.out.buf, info);
+    this.server.flushSoon(this);
   }
 
   // ---------------------------------------------------------------- logging
@@ -1273,27 +969,6 @@ function splitArgs(arg: string): string[] {
   }
   if (start >= 0) out.push(arg.slice(start));
   return out;
-}
-
-/** Write a latin1 string; returns the new position. */
-function putStr(out: Buffer, p: number, s: string): number {
-  const n = s.length;
-  if (n > 48) return p + out.write(s, p, n, "latin1");
-  for (let i = 0; i < n; i++) out[p++] = s.charCodeAt(i);
-  return p;
-}
-
-/** Write a non-negative integer in decimal; returns the new position. */
-function putInt(out: Buffer, p: number, v: number): number {
-  if (v < 10) {
-    out[p] = 48 + v;
-    return p + 1;
-  }
-  let digits = 0;
-  for (let t = v; t > 0; t = Math.floor(t / 10)) digits++;
-  let q = p + digits - 1;
-  for (let t = v; t > 0; t = Math.floor(t / 10)) out[q--] = 48 + (t % 10);
-  return p + digits;
 }
 
 /** Hide passwords and tokens in traced CONNECT lines, as nats-server does. */

@@ -3,7 +3,7 @@
 // JetStream's API and consumers later); what it publishes goes through the same delivery path
 // as a client's publish. nats-server's kinds SYSTEM, JETSTREAM and ACCOUNT.
 import { InMsg, Subscription, type Conn, type ConnKind, type MsgCallback } from "./conn.js";
-import type { Account } from "./account.js";
+import type { Account } from "../account.js";
 
 /** Where an internal connection reports a callback that threw (the server's logger). */
 export interface InternalHost {

@@ -2,8 +2,8 @@
 // message reaches one of its subscriptions, and the message being delivered. Client
 // connections (client.ts), internal connections (internal.ts) and, later, routes and leaf
 // nodes implement `Conn`; the account's subject index holds their `Subscription`s side by side.
-import type { SubEntry } from "./sublist.js";
-import type { Account } from "./account.js";
+import type { SubEntry } from "../sublist.js";
+import type { Account } from "../account.js";
 
 /**
  * Connection kinds, as nats-server names them (CLIENT, ROUTER, GATEWAY, LEAF, SYSTEM,
