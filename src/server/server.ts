@@ -23,6 +23,7 @@ import { parseAdvertise, parseHostPort } from "./hostport.js";
 import type { MonitorServer } from "./monitor/http.js";
 import { randomBytes } from "node:crypto";
 import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
+import { type ClosedClient, closedSnapshot } from "./closed.js";
 
 /**
  * Where a message leaves this server besides local subscribers: routes, gateways and leaf
@@ -54,11 +55,7 @@ export interface ServerDeps {
   authenticator?: Authenticator;
 }
 
-/** A closed connection kept for monitoring (/connz?state=closed). */
-export interface ClosedClient {
-  client: ClientConnection;
-  reason: CloseReason;
-}
+export type { ClosedClient } from "./closed.js";
 
 /** Per-account totals of connections that have closed (/accstatz adds the open ones). */
 export interface AccountClosedStats {
@@ -498,7 +495,7 @@ export class Server extends EventEmitter<ServerEvents> {
     acc.outMsgs += c.outMsgs;
     acc.outBytes += c.outBytes;
     if (slow) acc.slowConsumers++;
-    this.closed.push({ client: c, reason });
+    this.closed.push(closedSnapshot(c, reason));
     // trimmed in batches, so a full ring does not cost a shift of 10,000 entries per close
     if (this.closed.length > CLOSED_RING + CLOSED_TRIM) this.closed.splice(0, this.closed.length - CLOSED_RING);
     if (slow) {
