@@ -30,7 +30,7 @@ async function closeByServer(port, name) {
 }
 
 const bySid = (a, b) => a.sid.localeCompare(b.sid);
-const withoutCid = (list) => list.map(({ cid: _cid, account: _a, max: _m, ...d }) => d).sort(bySid);
+const withoutCid = (list) => list.map(({ cid: _cid, ...d }) => d).sort(bySid);
 
 for (const kind of serverKinds()) {
   describe(`closed ring [${kind}]`, () => {
@@ -62,13 +62,24 @@ for (const kind of serverKinds()) {
         assert.ok(plain.every((x) => x.subscriptions_list === undefined && x.subscriptions_list_detail === undefined));
         const detail = (await get(mport, "/connz?state=closed&subs=detail")).json.connections;
         assert.equal(detail[0].subscriptions_list, undefined);
+        // as nats-server shows them: the account named (unlike an open connection's), and no
+        // max (the auto-unsubscribe limit of baz is cleared at the close)
         assert.deepEqual(withoutCid(detail[0].subscriptions_list_detail), [
-          { subject: "foo", sid: "1", msgs: 1 },
-          { subject: "bar", qgroup: "q1", sid: "2", msgs: 0 },
-          { subject: "baz", sid: "3", msgs: 0 },
+          { account: "$G", subject: "foo", sid: "1", msgs: 1 },
+          { account: "$G", subject: "bar", qgroup: "q1", sid: "2", msgs: 0 },
+          { account: "$G", subject: "baz", sid: "3", msgs: 0 },
+        ]);
+        assert.deepEqual(Object.keys(detail[0].subscriptions_list_detail[0]), [
+          "account",
+          "subject",
+          "sid",
+          "msgs",
+          "cid",
         ]);
         for (const d of detail[0].subscriptions_list_detail) assert.equal(d.cid, a.cid);
-        assert.deepEqual(withoutCid(detail[1].subscriptions_list_detail), [{ subject: "x", sid: "1", msgs: 0 }]);
+        assert.deepEqual(withoutCid(detail[1].subscriptions_list_detail), [
+          { account: "$G", subject: "x", sid: "1", msgs: 0 },
+        ]);
         // state=all finds a closed one by cid
         const one = (await get(mport, `/connz?state=all&cid=${b.cid}&subs=1`)).json.connections;
         assert.deepEqual(
@@ -142,9 +153,9 @@ describe("closed ring [tsnats, embedded]", () => {
       }
       const d = (await get(mport, "/connz?state=closed&subs=detail&sort=subs&limit=1")).json.connections[0];
       assert.deepEqual(withoutCid(d.subscriptions_list_detail), [
-        { subject: "foo", sid: "1", msgs: 1 },
-        { subject: "bar", qgroup: "q1", sid: "2", msgs: 0 },
-        { subject: "baz", sid: "3", msgs: 0 },
+        { account: "$G", subject: "foo", sid: "1", msgs: 1 },
+        { account: "$G", subject: "bar", qgroup: "q1", sid: "2", msgs: 0 },
+        { account: "$G", subject: "baz", sid: "3", msgs: 0 },
       ]);
     } finally {
       srv.server.off("client:close", onClose);

@@ -6,7 +6,11 @@
 import type { ClientConnection, CloseReason } from "./client.js";
 import type { TLSConnInfo } from "./tls.js";
 
-/** A subscription of a closed connection, as /connz subs=1 and subs=detail show it. */
+/**
+ * A subscription of a closed connection, as /connz subs=1 and subs=detail show it. No
+ * auto-unsubscribe limit: nats-server clears those when it closes a connection, before its
+ * snapshot is taken, so closed connections never show one.
+ */
 export class ClosedSub {
   readonly subject: string;
   /** The queue group, "" when none. */
@@ -14,15 +18,12 @@ export class ClosedSub {
   readonly sid: string;
   /** Messages delivered to it. */
   readonly msgs: number;
-  /** Its auto-unsubscribe limit, 0 when none. */
-  readonly max: number;
 
-  constructor(subject: string, queue: string, sid: string, msgs: number, max: number) {
+  constructor(subject: string, queue: string, sid: string, msgs: number) {
     this.subject = subject;
     this.queue = queue;
     this.sid = sid;
     this.msgs = msgs;
-    this.max = max;
   }
 }
 
@@ -78,7 +79,7 @@ export class ClosedClient {
     let subs: ClosedSub[] | null = null;
     if (c.subs.size > 0) {
       subs = [];
-      for (const s of c.subs.values()) subs.push(new ClosedSub(s.subject, s.queue ?? "", s.sid, s.nm, s.max));
+      for (const s of c.subs.values()) subs.push(new ClosedSub(s.subject, s.queue ?? "", s.sid, s.nm));
     }
     this.subs = subs;
   }

@@ -285,14 +285,17 @@ export function rttText(ms: number): string {
   return formatGoDuration(ns / 1e6);
 }
 
-/** subDetail for a subscription of the closed ring: the same fields in the same order. */
+/**
+ * subDetail for a subscription of the closed ring. As in nats-server, it names the account
+ * (an open connection's do not) and has no max (see ClosedSub).
+ */
 function closedSubDetail(s: ClosedSub, c: ClosedClient): Record<string, unknown> {
   const d: Record<string, unknown> = {};
+  if (c.account !== "") d.account = c.account;
   d.subject = s.subject;
   if (s.queue !== "") d.qgroup = s.queue;
   d.sid = s.sid;
   d.msgs = s.msgs;
-  if (s.max > 0) d.max = s.max;
   d.cid = c.cid;
   return d;
 }
