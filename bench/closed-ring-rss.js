@@ -12,13 +12,14 @@
 //
 // usage: node bench/closed-ring-rss.js [--conns N] [--parallel P] [--settle-ms MS]
 //                                      [--long-settle-ms MS] [--servers tsnats,nats-server]
-//                                      [--tsnats-dir DIR] [--json]
+//                                      [--tsnats-dir DIR] [--rounds N] [--json]
 //   --conns N        connect/close cycles per server (default 40000)
 //   --parallel P     cycles in flight at once (default 8)
 //   --settle-ms MS   short wait after the last close (default 3000)
 //   --long-settle-ms MS  total wait after the last close for the second reading (default 30000)
 //   --servers list   which servers to measure (default both)
 //   --tsnats-dir D   measure the tsnats build in D/dist (e.g. an older commit, for before/after)
+//   --rounds N       alternating rounds; the table shows medians (default 1)
 //   --json           print one JSON line instead of the table
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -40,6 +41,7 @@ function parseArgs(argv) {
     servers: ["tsnats", "nats-server"],
     tsnatsDir: path.resolve(HERE, ".."),
     json: false,
+    rounds: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -57,6 +59,7 @@ function parseArgs(argv) {
     else if (a === "--servers") (o.servers = String(v).split(",")), i++;
     else if (a === "--tsnats-dir") (o.tsnatsDir = path.resolve(String(v))), i++;
     else if (a === "--json") o.json = true;
+    else if (a === "--rounds") o.rounds = Math.max(1, num());
     else throw new Error(`unknown argument ${a}`);
   }
   for (const s of o.servers) if (s !== "tsnats" && s !== "nats-server") throw new Error(`unknown server ${s}`);
@@ -265,6 +268,7 @@ async function measure(kind) {
       rss_long_settled_mb: round1(long),
       rss_after_gc_mb: gced === null ? null : round1(gced),
       heap_used_after_gc_mb: heap === null ? null : round1(heap.heap_used / 1048576),
+      heap_total_after_gc_mb: heap === null ? null : round1(heap.heap_total / 1048576),
       closed_in_ring: connz.total,
       sample_closed: last ? { cid: last.cid, reason: last.reason, subscriptions_list: last.subscriptions_list } : null,
     };
@@ -286,22 +290,57 @@ if (opts.servers.includes("nats-server") && !existsSync(NATS_SERVER)) {
   process.exit(2);
 }
 
-const results = [];
-for (const kind of opts.servers) results.push(await measure(kind));
+// alternating rounds (round 2 runs the servers in the other order); each figure is the median
+const runs = new Map(opts.servers.map((k) => [k, []]));
+for (let round = 0; round < opts.rounds; round++) {
+  const order = round % 2 === 0 ? opts.servers : [...opts.servers].reverse();
+  for (const kind of order) runs.get(kind).push(await measure(kind));
+}
+const results = opts.servers.map((kind) => medianRun(runs.get(kind)));
+
+/** The median of each figure over the rounds (errors summed, the ring size as measured last). */
+function medianRun(list) {
+  const out = { ...list[list.length - 1], rounds: list.length };
+  for (const k of Object.keys(out)) {
+    if (!k.startsWith("rss_") && !k.startsWith("heap_") && k !== "churn_s") continue;
+    const xs = list
+      .map((r) => r[k])
+      .filter((x) => x !== null)
+      .sort((a, b) => a - b);
+    if (xs.length === 0) continue;
+    const m = xs.length >> 1;
+    out[k] = xs.length % 2 === 1 ? xs[m] : round1((xs[m - 1] + xs[m]) / 2);
+    if (k.startsWith("rss_")) out[`${k}_all`] = list.map((r) => r[k]);
+  }
+  out.errors = list.reduce((n, r) => n + r.errors, 0);
+  return out;
+}
 if (opts.json) {
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
   const s1 = Math.round(opts.settleMs / 100) / 10;
   const s2 = Math.round(opts.longSettleMs / 100) / 10;
-  process.stdout.write(`${opts.conns} connect/SUB/PING/close cycles, ${opts.parallel} in parallel; RSS in MB\n`);
-  const head = ["server", "idle", `+${s1} s`, `+${s2} s`, "forced GC", "heap used", "in ring", "errors", "churn s"];
+  process.stdout.write(
+    `${opts.conns} connect/SUB/PING/close cycles, ${opts.parallel} in parallel; MB, median of ${opts.rounds} round(s)\n`,
+  );
+  const head = [
+    "server",
+    "idle",
+    `+${s1} s`,
+    `+${s2} s`,
+    "forced GC",
+    "heap used/total",
+    "in ring",
+    "errors",
+    "churn s",
+  ];
   const rows = results.map((r) => [
     r.server,
     r.rss_idle_mb,
     r.rss_settled_mb,
     r.rss_long_settled_mb,
     r.rss_after_gc_mb ?? "-",
-    r.heap_used_after_gc_mb ?? "-",
+    r.heap_used_after_gc_mb === null ? "-" : `${r.heap_used_after_gc_mb}/${r.heap_total_after_gc_mb}`,
     r.closed_in_ring,
     r.errors,
     r.churn_s,
