@@ -24,6 +24,7 @@ import type { MonitorView } from "./monitor/view.js";
 import { ServerMonitorView } from "./monitor-view.js";
 import { randomBytes } from "node:crypto";
 import { buildTLSContext, startClientTLS, type TLSContext } from "./tls.js";
+import { type ClosedClient, closedSnapshot } from "./closed.js";
 
 /** Events an embedding application or a test can await. */
 export interface ServerEvents {
@@ -42,11 +43,7 @@ export interface ServerDeps {
 /** The fields of an INFO line, in the order they are sent (encoded by protocol/encode.ts). */
 export type ServerInfo = Record<string, unknown>;
 
-/** A closed connection kept for monitoring (/connz?state=closed). */
-export interface ClosedClient {
-  client: ClientConnection;
-  reason: CloseReason;
-}
+export type { ClosedClient } from "./closed.js";
 
 const CLOSED_RING = 10000;
 const CLOSED_TRIM = 1000;
@@ -587,7 +584,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const slow = reason === "Slow Consumer (Pending Bytes)" || reason === "Slow Consumer (Write Deadline)";
     c.acc.connClosed(c, slow);
     this.events?.clientDisconnected(c);
-    this.closed.push({ client: c, reason });
+    this.closed.push(closedSnapshot(c, reason));
     // trimmed in batches, so a full ring does not cost a shift of 10,000 entries per close
     if (this.closed.length > CLOSED_RING + CLOSED_TRIM) this.closed.splice(0, this.closed.length - CLOSED_RING);
     if (slow) {

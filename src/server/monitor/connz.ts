@@ -1,8 +1,9 @@
 // /connz: open and closed client connections, sorted and paginated as nats-server does
 // (monitor.go Connz, monitor_sort_opts.go). Only the requested page is turned into JSON
-// objects, one at a time as it is serialized; sorting works on the connections themselves.
+// objects, one at a time as it is serialized; sorting works on the connections themselves
+// (open ones) and on the snapshots of the closed ring (closed.ts).
 import type { Monitor, Reply } from "./http.js";
-import type { ClosedClient, ConnView, SubView } from "./view.js";
+import type { ClosedClient, ClosedSub, ConnView, SubView } from "./view.js";
 import { BadRequest, LazyArray, decodeBool, decodeInt, decodeUint, goTime, goUptime } from "./util.js";
 import { formatGoDuration } from "../duration.js";
 
@@ -41,7 +42,7 @@ export interface ConnzOptions {
 }
 
 /** One connection in the list: open ones are read live, closed ones from the closed ring. */
-type Row = { c: ConnView; open: true } | { c: ClosedClient["client"]; open: false };
+type Row = { c: ConnView; open: true } | { c: ClosedClient; open: false };
 
 function decodeState(q: URLSearchParams): State {
   const s = q.get("state") ?? "";
@@ -112,15 +113,15 @@ export function connz(m: Monitor, opts: ConnzOptions): Record<string, unknown> {
   }
   if (wantClosed) {
     if (acc === "") total += s.closed.length;
-    else for (const cc of s.closed) if (cc.client.account === acc) total++;
+    else for (const cc of s.closed) if (cc.account === acc) total++;
   }
   if (cid > 0) {
     const c = wantOpen ? s.clients.get(cid) : undefined;
     if (c !== undefined) rows.push({ c, open: true });
     else if (wantClosed) {
       for (const cc of s.closed) {
-        if (cc.client.cid === cid) {
-          rows.push({ c: cc.client, open: false });
+        if (cc.cid === cid) {
+          rows.push({ c: cc, open: false });
           break;
         }
       }
@@ -135,8 +136,7 @@ export function connz(m: Monitor, opts: ConnzOptions): Record<string, unknown> {
       }
     }
     if (wantClosed) {
-      for (const cc of s.closed) {
-        const c = cc.client;
+      for (const c of s.closed) {
         if (acc !== "" && c.account !== acc) continue;
         if (user !== "" && c.authUser !== user) continue;
         rows.push({ c, open: false });
@@ -164,6 +164,15 @@ function endOf(r: Row, now: number): number {
   return r.open ? now : r.c.stopTime;
 }
 
+function numSubs(r: Row): number {
+  return r.open ? r.c.subs.size : r.c.numSubs;
+}
+
+/** Why a connection closed ("" while open: sorting by reason is for closed ones only). */
+function reasonOf(r: Row): string {
+  return r.open ? "" : r.c.reason;
+}
+
 function sortRows(rows: Row[], sort: string, now: number): Row[] {
   const byCid = (a: Row, b: Row) => a.c.cid - b.c.cid;
   // Go sorts these descending (sort.Reverse); ties are ordered by cid here, to be stable
@@ -174,7 +183,7 @@ function sortRows(rows: Row[], sort: string, now: number): Row[] {
     case "start":
       return rows.sort(byCid);
     case "subs":
-      return rows.sort(desc((r) => r.c.subs.size));
+      return rows.sort(desc(numSubs));
     case "pending":
       return rows.sort(desc((r) => (r.open ? r.c.pendingBytes : 0)));
     case "msgs_to":
@@ -202,11 +211,6 @@ function sortRows(rows: Row[], sort: string, now: number): Row[] {
   return rows;
 }
 
-/** Why a connection closed ("" while open: sorting by reason is for closed ones only). */
-function reasonOf(r: Row): string {
-  return r.open ? "" : r.c.closeReason;
-}
-
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -225,7 +229,7 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
   };
   if (!r.open) {
     ci.stop = goTime(r.c.stopTime);
-    ci.reason = r.c.closeReason;
+    ci.reason = r.c.reason;
   }
   ci.rtt = rttText(c.rtt);
   ci.uptime = goUptime(end - c.start);
@@ -235,7 +239,8 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
   ci.out_msgs = c.outMsgs;
   ci.in_bytes = c.inBytes;
   ci.out_bytes = c.outBytes;
-  ci.subscriptions = c.subs.size;
+  const nsubs = numSubs(r);
+  ci.subscriptions = nsubs;
   if (c.name !== "") ci.name = c.name;
   if (c.lang !== "") ci.lang = c.lang;
   if (c.version !== "") ci.version = c.version;
@@ -244,9 +249,15 @@ function connInfo(r: Row, now: number, opts: ConnzOptions): Record<string, unkno
     if (c.authUser !== "") ci.authorized_user = c.authUser;
     if (c.account !== "" && c.account !== "$G") ci.account = c.account;
   }
-  if (c.subs.size > 0) {
-    if (opts.subsDetail) ci.subscriptions_list_detail = subsDetail(c);
-    else if (opts.subs) ci.subscriptions_list = [...c.subs.values()].map((s) => s.subject);
+  if (nsubs > 0) {
+    if (r.open) {
+      if (opts.subsDetail) ci.subscriptions_list_detail = subsDetail(r.c);
+      else if (opts.subs) ci.subscriptions_list = [...r.c.subs.values()].map((s) => s.subject);
+    } else if (r.c.subs !== null) {
+      const subs = r.c.subs;
+      if (opts.subsDetail) ci.subscriptions_list_detail = subs.map((s) => closedSubDetail(s, r.c));
+      else if (opts.subs) ci.subscriptions_list = subs.map((s) => s.subject);
+    }
   }
   return ci;
 }
@@ -270,6 +281,21 @@ export function rttText(ms: number): string {
   if (ns > 0 && ns < 1000) return `${ns}ns`;
   if (ns > 1000 && ns < 1e6) ns = Math.floor(ns / 1000) * 1000;
   return formatGoDuration(ns / 1e6);
+}
+
+/**
+ * subDetail for a subscription of the closed ring. As in nats-server, it names the account
+ * (an open connection's do not) and has no max (see ClosedSub).
+ */
+function closedSubDetail(s: ClosedSub, c: ClosedClient): Record<string, unknown> {
+  const d: Record<string, unknown> = {};
+  if (c.account !== "") d.account = c.account;
+  d.subject = s.subject;
+  if (s.queue !== "") d.qgroup = s.queue;
+  d.sid = s.sid;
+  d.msgs = s.msgs;
+  d.cid = c.cid;
+  return d;
 }
 
 function subsDetail(c: ConnView): Record<string, unknown>[] {

@@ -4,12 +4,12 @@
 // The core implements it (src/server/monitor-view.ts) and hands it to the MonitorServer.
 // Every type here is read-only: the core counts, monitoring reads.
 import type { ConnKind } from "../conn/conn.js";
-import type { ClosedClient } from "../server.js";
+import type { ClosedClient, ClosedSub } from "../closed.js";
 import type { ExportConfig, ImportConfig, ServerOptions } from "../options.js";
 import type { TLSConnInfo, TLSContext } from "../tls.js";
 
 /** An entry of the closed-connection ring (the core's own record of a closed connection). */
-export type { ClosedClient };
+export type { ClosedClient, ClosedSub };
 
 /** Read-only all the way down (the options as monitoring sees them). */
 export type DeepReadonly<T> = T extends (infer E)[]
