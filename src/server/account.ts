@@ -1,7 +1,7 @@
 // An account: one isolated subject space. It owns its subject index, its connections and
 // their counters, and (filled by the accounts features) its imports, exports and mappings.
 // A connection holds its Account; a publish costs one field read to find the right index.
-import { Sublist } from "./sublist.js";
+import { Sublist, type MatchResult } from "./sublist.js";
 import { ConnKind, type Conn, type InMsg, type Subscription } from "./conn/conn.js";
 import {
   addMappedStreamImport,
@@ -14,6 +14,8 @@ import {
   type ResponseType,
 } from "./imports.js";
 import { AccountMappings, type MappingConfig } from "./mapping.js";
+
+const EMPTY = Buffer.alloc(0);
 
 /** nats-server's global account, for users outside any account. */
 export const GLOBAL_ACCOUNT = "$G";
@@ -51,9 +53,6 @@ export class Account {
   readonly clients = new Set<CountedConn>();
   /** Totals of this account's connections that have closed. */
   readonly closedStats: AccountClosedStats = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, slowConsumers: 0 };
-  /** Messages and bytes published into this account (by any kind of connection). */
-  inMsgs = 0;
-  inBytes = 0;
   /**
    * Subject mappings, applied to what clients (and later leaf nodes) publish into this account
    * before permissions are checked, as nats-server does when it parses a PUB.
@@ -148,7 +147,24 @@ export class Account {
    * that came from a route is never sent back to a route. Returns true when anyone took it.
    */
   deliver(m: InMsg): boolean {
-    const r = this.sublist.match(m.subject);
+    return this.deliverMatched(this.sublist.match(m.subject), m);
+  }
+
+  /**
+   * deliver() for a publisher whose InMsg is not filled yet (a client's PUB): it is filled only
+   * when the subject has subscribers, so a publish nobody receives writes nothing to the heap
+   * (each store of the read buffer and subject into the long-lived InMsg costs a write barrier).
+   */
+  deliverFill(m: InMsg, subject: string, reply: string, hdr: number, buf: Buffer, start: number, end: number): boolean {
+    const r = this.sublist.match(subject);
+    if (r.psubs.length === 0 && r.qsubs.length === 0) return false;
+    const delivered = this.deliverMatched(r, m.set(subject, reply, hdr, buf, start, end));
+    // the publisher's read buffer is not kept alive through its InMsg until the next message
+    m.buf = EMPTY;
+    return delivered;
+  }
+
+  private deliverMatched(r: MatchResult<Subscription>, m: InMsg): boolean {
     const fromRoute = m.kind === ConnKind.Router;
     let delivered = false;
     const psubs = r.psubs;
@@ -179,6 +195,21 @@ export class Account {
       if (took) delivered = true;
     }
     return delivered;
+  }
+
+  /**
+   * Messages and bytes the account's clients published, open and closed (summed when asked:
+   * the publish path counts per connection only).
+   */
+  received(): { msgs: number; bytes: number } {
+    const t = this.closedStats;
+    let msgs = t.inMsgs;
+    let bytes = t.inBytes;
+    for (const c of this.clients) {
+      msgs += c.inMsgs;
+      bytes += c.inBytes;
+    }
+    return { msgs, bytes };
   }
 
   /** Fold a closed connection's counters into the account's totals. */

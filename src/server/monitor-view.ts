@@ -82,7 +82,7 @@ class AccountAdapter implements AccountView {
   }
 
   received(): DataFigures {
-    return { msgs: this.acc.inMsgs, bytes: this.acc.inBytes };
+    return this.acc.received();
   }
 
   sent(): DataFigures {

@@ -372,6 +372,8 @@ export class Server extends EventEmitter<ServerEvents> {
       return;
     }
     this.clients.set(cid, c);
+    // every connection starts in the global account (nats-server's createClient)
+    this.globalAccount.clients.add(c);
     if (this.hasNkeys()) c.nonce = randomBytes(11).toString("base64url");
     const ctx = this.tlsContext;
     if (ctx === null) c.begin(this.infoFor(c));

@@ -371,46 +371,47 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
   }
 
   onMsgArgs(p: Parser): boolean {
+    // kept small, like onMsgPayload, so that V8 inlines both into the parser: refusals are a
+    // method of their own
     if (p.op !== Op.Pub && p.op !== Op.Hpub) {
       this.onParseError(ParseErrorKind.UnknownOp, null);
       return false;
     }
     if (!this.auth.checkBeforeOp()) return false;
-    if (this.server.logger.traceEnabled) this.tracef(`<<- [${p.opName} ${p.lastArgText()}]`);
-    if (p.op === Op.Hpub && !this.headers) {
-      this.errorf("message headers not supported");
-      this.close("Protocol Violation");
-      return false;
-    }
-    if (p.argError !== "") {
-      this.errorf(p.argErrorText());
-      this.close("Protocol Violation");
-      return false;
-    }
+    if (this.server.logger.traceEnabled) this.traceMsgArgs(p);
     const mp = this.server.opts.max_payload;
     // as nats-server: -1 is no limit, and any other negative value refuses every message
-    if (mp !== -1 && p.size > mp) {
-      this.errorf(`maximum payload exceeded: ${p.size} vs ${mp}`);
-      this.sendErr("Maximum Payload Violation");
-      this.close("Maximum Message Payload Exceeded");
-      return false;
+    if (p.argError !== "" || (p.op === Op.Hpub && !this.headers) || (mp !== -1 && p.size > mp)) {
+      return this.msgArgsRefused(p, mp);
     }
-    if (this.pedantic && !isValidLiteralSubject(p.subject)) {
-      this.sendErr("Invalid Publish Subject");
-    }
+    if (this.pedantic && !isValidLiteralSubject(p.subject)) this.sendErr("Invalid Publish Subject");
     return true;
   }
 
-  onMsgPayload(p: Parser, buf: Buffer, start: number, end: number): boolean {
-    let subject = p.subject;
-    const acc = this.acc;
-    if (acc.mappings.size !== 0) {
-      const to = acc.mappings.map(subject);
-      if (to !== null) {
-        if (this.server.logger.traceEnabled) this.tracef(`<<- [MAPPING ${subject} -> ${to}]`);
-        subject = to;
-      }
+  private traceMsgArgs(p: Parser): void {
+    this.tracef(`<<- [${p.opName} ${p.lastArgText()}]`);
+  }
+
+  /** A PUB/HPUB refused before its payload (onMsgArgs): reported, the connection closed. */
+  private msgArgsRefused(p: Parser, mp: number): false {
+    if (p.op === Op.Hpub && !this.headers) {
+      this.errorf("message headers not supported");
+      this.close("Protocol Violation");
+    } else if (p.argError !== "") {
+      this.errorf(p.argErrorText());
+      this.close("Protocol Violation");
+    } else {
+      this.errorf(`maximum payload exceeded: ${p.size} vs ${mp}`);
+      this.sendErr("Maximum Payload Violation");
+      this.close("Maximum Message Payload Exceeded");
     }
+    return false;
+  }
+
+  onMsgPayload(p: Parser, buf: Buffer, start: number, end: number): boolean {
+    // kept small enough for V8 to inline into the parser: rare paths are methods of their own
+    const acc = this.acc;
+    const subject = acc.mappings.size === 0 ? p.subject : this.mapSubject(p.subject);
     const reply = p.reply;
     const size = end - start;
     this.inMsgs++;
@@ -418,30 +419,48 @@ export class ClientConnection implements ParserHandler, Conn, CountedConn {
     const srv = this.server;
     srv.inMsgs++;
     srv.inBytes += size;
-    acc.inMsgs++;
-    acc.inBytes += size;
     if (srv.logger.traceEnabled) this.traceMsg(buf, start, end);
-    if (subject.length > 5 && subject.startsWith("_GR_.")) {
-      this.pubPermissionViolation(subject);
-      return !this.closed;
-    }
-    const perms = this.perms;
-    if (perms !== null && perms.hasPub && !this.pubAllowed(subject)) {
-      this.pubPermissionViolation(subject);
-      return !this.closed;
-    }
-    if (reply.length > 3 && isReservedReply(reply)) {
-      this.sendErr(`Permissions Violation for Publish with Reply of ${goQuote(reply)}`);
-      this.errorf(`Publish Violation - ${this.authLabel()}, Reply ${goQuote(reply)}`);
+    // "_" for _GR_. subjects; a reply longer than 3 may be a reserved one
+    if ((this.perms !== null || reply.length > 3 || subject.charCodeAt(0) === 95) && this.pubRefused(subject, reply)) {
       return !this.closed;
     }
     if (this.verbose) this.sendOK();
     // a mapping whose weights chose no destination: the message goes nowhere
     // (the parser's hdr is -1 for a PUB: InMsg's is 0 without headers)
     const delivered =
-      subject !== "" && acc.deliver(this.msg.set(subject, reply, p.hdr > 0 ? p.hdr : 0, buf, start, end));
+      subject !== "" && acc.deliverFill(this.msg, subject, reply, p.hdr > 0 ? p.hdr : 0, buf, start, end);
     if (!delivered && reply.length > 0 && this.noResponders) this.sendNoResponders(reply);
     return !this.closed && !this.stall.stalled;
+  }
+
+  /**
+   * The publish checks past the common case (onMsgPayload calls this only when one can apply):
+   * _GR_. subjects, publish permissions, reserved reply subjects. True when refused (reported).
+   */
+  private pubRefused(subject: string, reply: string): boolean {
+    if (subject.length > 5 && subject.startsWith("_GR_.")) {
+      this.pubPermissionViolation(subject);
+      return true;
+    }
+    const perms = this.perms;
+    if (perms !== null && perms.hasPub && !this.pubAllowed(subject)) {
+      this.pubPermissionViolation(subject);
+      return true;
+    }
+    if (reply.length > 3 && isReservedReply(reply)) {
+      this.sendErr(`Permissions Violation for Publish with Reply of ${goQuote(reply)}`);
+      this.errorf(`Publish Violation - ${this.authLabel()}, Reply ${goQuote(reply)}`);
+      return true;
+    }
+    return false;
+  }
+
+  /** The account's mappings applied to a published subject (nats-server traces it as MAPPING). */
+  private mapSubject(subject: string): string {
+    const to = this.acc.mappings.map(subject);
+    if (to === null) return subject;
+    if (this.server.logger.traceEnabled) this.tracef(`<<- [MAPPING ${subject} -> ${to}]`);
+    return to;
   }
 
   /** A request nobody can answer: tell the requester with a 503 status, as nats-server does. */
