@@ -64,19 +64,27 @@ export class ServiceExport {
   ) {}
 }
 
-class StreamImport {
+/** What stream and service imports both carry: where messages go and how their subject changes. */
+abstract class SubjectImport {
   constructor(
-    /** The exporting account. */
+    /** The account messages go to. */
     readonly acc: Account,
-    /** The subject in the exporting account. */
+    /** The subject matched on the way in. */
     readonly from: string,
-    /** The subject the importing account sees. */
+    /** The subject delivered in `acc`'s counterpart. */
     readonly to: string,
     /** from -> to when from has wildcards and to differs; null otherwise. */
     readonly tr: SubjectTransform | null,
     /** from has wildcards and to is the same: the published subject is delivered as is. */
     readonly usePub: boolean,
   ) {}
+}
+
+/**
+ * A stream import: `acc` is the exporting account, `from` the subject in it, `to` the subject
+ * the importing account sees.
+ */
+class StreamImport extends SubjectImport {
   private rtr: SubjectTransform | null = null;
   /** to -> from, for subscriptions more specific than `to`. */
   reverse(): SubjectTransform | null {
@@ -85,7 +93,13 @@ class StreamImport {
   }
 }
 
-export class ServiceImport implements ImportHop {
+/**
+ * A service import: `acc` is where messages go (the exporter for a request import, the
+ * requester's account for a response import); `from` the subject (for a response import, the
+ * `_R_.` reply) matched in the local account; `to` the subject published in `acc` (for a
+ * response import, the requester's own reply).
+ */
+export class ServiceImport extends SubjectImport implements ImportHop {
   /** The internal subscription on `from` (request imports only). */
   sub: Subscription | null = null;
   /** When a response import was made or last used (ms). */
@@ -94,19 +108,18 @@ export class ServiceImport implements ImportHop {
   /** While a message crosses this import: the hops it crossed before (see InMsg.imported). */
   prev: ImportHop | null = null;
   constructor(
-    /** Where messages go: the exporter for a request import, the requester's account for a response import. */
-    readonly acc: Account,
-    /** The subject (or, for a response import, the `_R_.` reply) matched in the local account. */
-    readonly from: string,
-    /** The subject published in `acc` (for a response import, the requester's own reply). */
-    readonly to: string,
-    readonly tr: SubjectTransform | null,
-    readonly usePub: boolean,
+    acc: Account,
+    from: string,
+    to: string,
+    tr: SubjectTransform | null,
+    usePub: boolean,
     readonly se: ServiceExport | null,
     readonly rt: ResponseType,
     /** A response import, created per request. */
     readonly response: boolean,
-  ) {}
+  ) {
+    super(acc, from, to, tr, usePub);
+  }
   get export(): object | null {
     return this.se;
   }
