@@ -454,20 +454,10 @@ export class SystemEvents {
 
   /** $SYS.REQ.SERVER.<id>.KICK {"cid": N}: close that client. */
   private kickReq(m: InMsg): void {
-    const cid = this.cidOf(m);
-    if (cid === null) return;
-    this.zReq(
-      m,
-      null,
-      () => {
-        const c = this.server.clients.get(cid);
-        if (c === undefined) return { error: { code: 500, description: "no such client or leafnode id" } };
-        c.close("Kicked");
-        return {};
-      },
-      this.conn,
-      "EventFilterOptions",
-    );
+    this.clientReq(m, "no such client or leafnode id", (c) => {
+      c.close("Kicked");
+      return {};
+    });
   }
 
   /**
@@ -514,6 +504,26 @@ export class SystemEvents {
 
   /** $SYS.REQ.SERVER.<id>.LDM {"cid": N}: tell that client the server goes into lame duck mode. */
   private ldmReq(m: InMsg): void {
+    this.clientReq(m, "no such client id", (c) => {
+      if (!c.canTakeAsyncInfo()) {
+        return {
+          error: {
+            code: 500,
+            description: "client does not support Lame Duck Mode or is not ready to receive the notification",
+          },
+        };
+      }
+      c.sendInfo(this.server.infoFor(c, { ldm: true }));
+      this.server.flushSoon(c);
+      return {};
+    });
+  }
+
+  /**
+   * A request about one client named by {"cid": N} (KICK, LDM): `act` on it, or a 500 with
+   * `missing` when there is no such client.
+   */
+  private clientReq(m: InMsg, missing: string, act: (c: ClientConnection) => MonitorAnswer): void {
     const cid = this.cidOf(m);
     if (cid === null) return;
     this.zReq(
@@ -521,18 +531,8 @@ export class SystemEvents {
       null,
       () => {
         const c = this.server.clients.get(cid);
-        if (c === undefined) return { error: { code: 500, description: "no such client id" } };
-        if (!c.canTakeAsyncInfo()) {
-          return {
-            error: {
-              code: 500,
-              description: "client does not support Lame Duck Mode or is not ready to receive the notification",
-            },
-          };
-        }
-        c.sendInfo(this.server.infoFor(c, { ldm: true }));
-        this.server.flushSoon(c);
-        return {};
+        if (c === undefined) return { error: { code: 500, description: missing } };
+        return act(c);
       },
       this.conn,
       "EventFilterOptions",
