@@ -17,6 +17,7 @@ import { subjectHasWildcard, subjectIsSubsetMatch, subjectsCollide, isValidSubje
 import { Account } from "./account.js";
 import { ConnKind, InMsg, Subscription, type Conn, type ImportHop } from "./conn/conn.js";
 import type { InternalConnection } from "./conn/internal.js";
+import type { ExportConfig, ImportConfig } from "./options.js";
 import { MappingError, SubjectTransform, toWire, transformTokenize, transformUntokenize } from "./mapping.js";
 
 /** nats-server's DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD (2 minutes), in milliseconds. */
@@ -778,28 +779,11 @@ function setHeader(m: InMsg, key: string, value: string): Buffer {
 
 // ---------------------------------------------------------------- configuration
 
-/** An export as the config loader hands it over (ServerOptions.accounts[].exports). */
-export interface ExportConfigLike {
-  stream?: string;
-  service?: string;
-  accounts?: string[];
-  response_type?: ResponseType;
-  /** Milliseconds. */
-  response_threshold?: number;
-}
-
-/** An import as the config loader hands it over (ServerOptions.accounts[].imports). */
-export interface ImportConfigLike {
-  stream?: { account: string; subject: string };
-  service?: { account: string; subject: string };
-  prefix?: string;
-  to?: string;
-}
-
+/** An account as buildAccountImports reads it (ServerOptions.accounts[], or less). */
 export interface AccountConfigLike {
   name: string;
-  exports?: readonly ExportConfigLike[];
-  imports?: readonly ImportConfigLike[];
+  exports?: readonly ExportConfig[];
+  imports?: readonly ImportConfig[];
 }
 
 /** Whatever holds the accounts by name (the Server, or a scratch map for checking a config). */
@@ -875,39 +859,35 @@ function buildFromConfig(set: AccountSet, configs: readonly AccountConfigLike[])
       addServiceExport(acc(c), w(e.service), accounts, e.response_type ?? "singleton", e.response_threshold ?? 0);
     }
   }
-  for (const c of configs) {
-    for (const i of c.imports ?? []) {
-      const s = i.stream;
-      if (s === undefined) continue;
-      const from = set.lookupAccount(s.account);
-      if (from === undefined) {
-        errors.push(text(`${q(s.account)} account not defined for stream import`));
-        continue;
-      }
-      try {
-        if (i.prefix !== undefined && i.prefix !== "") addStreamImport(acc(c), from, w(s.subject), w(i.prefix));
-        else addMappedStreamImport(acc(c), from, w(s.subject), w(i.to ?? ""));
-      } catch (err) {
-        errors.push(text(`Error adding stream import ${q(s.subject)}: ${(err as Error).message}`));
-      }
-    }
-  }
-  for (const c of configs) {
-    for (const i of c.imports ?? []) {
-      const s = i.service;
-      if (s === undefined) continue;
-      const dest = set.lookupAccount(s.account);
-      if (dest === undefined) {
-        errors.push(text(`${q(s.account)} account not defined for service import`));
-        continue;
-      }
-      try {
-        addServiceImport(acc(c), dest, w(i.to !== undefined && i.to !== "" ? i.to : s.subject), w(s.subject));
-      } catch (err) {
-        errors.push(text(`Error adding service import ${q(s.subject)}: ${(err as Error).message}`));
+  // every import of one kind: the named account must exist, then `add` it (its throw is the error)
+  const importAll = (
+    kind: "stream" | "service",
+    add: (c: AccountConfigLike, i: ImportConfig, from: Account, subject: string) => void,
+  ): void => {
+    for (const c of configs) {
+      for (const i of c.imports ?? []) {
+        const s = i[kind];
+        if (s === undefined) continue;
+        const from = set.lookupAccount(s.account);
+        if (from === undefined) {
+          errors.push(text(`${q(s.account)} account not defined for ${kind} import`));
+          continue;
+        }
+        try {
+          add(c, i, from, s.subject);
+        } catch (err) {
+          errors.push(text(`Error adding ${kind} import ${q(s.subject)}: ${(err as Error).message}`));
+        }
       }
     }
-  }
+  };
+  importAll("stream", (c, i, from, subject) => {
+    if (i.prefix !== undefined && i.prefix !== "") addStreamImport(acc(c), from, w(subject), w(i.prefix));
+    else addMappedStreamImport(acc(c), from, w(subject), w(i.to ?? ""));
+  });
+  importAll("service", (c, i, dest, subject) =>
+    addServiceImport(acc(c), dest, w(i.to !== undefined && i.to !== "" ? i.to : subject), w(subject)),
+  );
   return errors;
 }
 
