@@ -150,11 +150,8 @@ export class SystemEvents {
 
   /** A client was authenticated into its account: CONNECT (and the account's count). */
   clientConnected(c: ClientConnection): void {
-    const acc = c.acc;
-    if (!this.running || acc === this.server.globalAccount) return;
-    this.accConnsUpdate(acc);
-    const subject = `$SYS.ACCOUNT.${acc.name}.CONNECT`;
-    if (!this.acc.sublist.hasInterest(subject)) return;
+    const subject = this.connEvent(c, "CONNECT");
+    if (subject === null) return;
     const now = Date.now();
     const m = {
       type: CONNECT_TYPE,
@@ -168,11 +165,8 @@ export class SystemEvents {
 
   /** A client closed: DISCONNECT with its totals and reason (and the account's count). */
   clientDisconnected(c: ClientConnection): void {
-    const acc = c.acc;
-    if (!this.running || acc === this.server.globalAccount) return;
-    this.accConnsUpdate(acc);
-    const subject = `$SYS.ACCOUNT.${acc.name}.DISCONNECT`;
-    if (!this.acc.sublist.hasInterest(subject)) return;
+    const subject = this.connEvent(c, "DISCONNECT");
+    if (subject === null) return;
     const m = {
       type: DISCONNECT_TYPE,
       id: nuid.next(),
@@ -185,6 +179,18 @@ export class SystemEvents {
       reason: c.closeReason,
     };
     this.send(subject, m);
+  }
+
+  /**
+   * A client of an account other than $G came or went: update the account's connection count,
+   * then the subject of its `ev` event, or null when no one listens.
+   */
+  private connEvent(c: ClientConnection, ev: "CONNECT" | "DISCONNECT"): string | null {
+    const acc = c.acc;
+    if (!this.running || acc === this.server.globalAccount) return null;
+    this.accConnsUpdate(acc);
+    const subject = `$SYS.ACCOUNT.${acc.name}.${ev}`;
+    return this.acc.sublist.hasInterest(subject) ? subject : null;
   }
 
   /** Lame duck mode began: $SYS.SERVER.<id>.LAMEDUCK with this server's info. */
