@@ -51,6 +51,7 @@ export class ClosedClient {
   readonly tlsInfo: TLSConnInfo | null;
   /** The user as /connz auth=1 shows it, "" when none. */
   readonly authUser: string;
+  /** The account's name. */
   readonly account: string;
   readonly reason: CloseReason;
   /** The subscriptions held at the close, in the order they were made; null when none. */
@@ -93,3 +94,27 @@ export class ClosedClient {
 export function closedSnapshot(c: ClientConnection, reason: CloseReason): ClosedClient {
   return new ClosedClient(c, reason);
 }
+
+/**
+ * What /connz shows of a client connection whether open or closed: the fields a closed
+ * snapshot shares with an open connection's view (monitor/view.ts ConnView).
+ */
+export type ConnFigures = Pick<
+  ClosedClient,
+  | "cid"
+  | "host"
+  | "port"
+  | "start"
+  | "last"
+  | "rtt"
+  | "inMsgs"
+  | "outMsgs"
+  | "inBytes"
+  | "outBytes"
+  | "name"
+  | "lang"
+  | "version"
+  | "tlsInfo"
+  | "authUser"
+  | "account"
+>;

@@ -6,6 +6,7 @@ import { Server, type ServerEvents } from "./server.js";
 import { Logger, FdSink, type LogSink } from "./logger.js";
 import { defaultOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { loadConfigOptions } from "./config/load.js";
+import { serverCounters } from "./monitor-view.js";
 import type { Authenticator } from "./auth/authenticator.js";
 
 /** Where an embedded server's log goes. */
@@ -221,17 +222,16 @@ export class EmbeddedServer implements AsyncDisposable {
 
   /** A snapshot of the counters (nats-server /varz names). */
   stats(): EmbeddedStats {
-    const s = this.server;
-    const out = s.outStats;
+    const c = serverCounters(this.server);
     return {
-      connections: s.clients.size,
-      total_connections: s.totalConnections,
-      subscriptions: s.numSubscriptions(),
-      in_msgs: s.inMsgs,
-      out_msgs: out.msgs,
-      in_bytes: s.inBytes,
-      out_bytes: out.bytes,
-      slow_consumers: s.slowConsumers,
+      connections: c.connections,
+      total_connections: c.totalConnections,
+      subscriptions: c.subscriptions,
+      in_msgs: c.inMsgs,
+      out_msgs: c.outMsgs,
+      in_bytes: c.inBytes,
+      out_bytes: c.outBytes,
+      slow_consumers: c.slowConsumers,
     };
   }
 

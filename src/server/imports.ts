@@ -17,6 +17,7 @@ import { subjectHasWildcard, subjectIsSubsetMatch, subjectsCollide, isValidSubje
 import { Account } from "./account.js";
 import { ConnKind, InMsg, Subscription, type Conn, type ImportHop } from "./conn/conn.js";
 import type { InternalConnection } from "./conn/internal.js";
+import type { ExportConfig, ImportConfig } from "./options.js";
 import { MappingError, SubjectTransform, toWire, transformTokenize, transformUntokenize } from "./mapping.js";
 
 /** nats-server's DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD (2 minutes), in milliseconds. */
@@ -64,19 +65,27 @@ export class ServiceExport {
   ) {}
 }
 
-class StreamImport {
+/** What stream and service imports both carry: where messages go and how their subject changes. */
+abstract class SubjectImport {
   constructor(
-    /** The exporting account. */
+    /** The account messages go to. */
     readonly acc: Account,
-    /** The subject in the exporting account. */
+    /** The subject matched on the way in. */
     readonly from: string,
-    /** The subject the importing account sees. */
+    /** The subject delivered in `acc`'s counterpart. */
     readonly to: string,
     /** from -> to when from has wildcards and to differs; null otherwise. */
     readonly tr: SubjectTransform | null,
     /** from has wildcards and to is the same: the published subject is delivered as is. */
     readonly usePub: boolean,
   ) {}
+}
+
+/**
+ * A stream import: `acc` is the exporting account, `from` the subject in it, `to` the subject
+ * the importing account sees.
+ */
+class StreamImport extends SubjectImport {
   private rtr: SubjectTransform | null = null;
   /** to -> from, for subscriptions more specific than `to`. */
   reverse(): SubjectTransform | null {
@@ -85,7 +94,13 @@ class StreamImport {
   }
 }
 
-export class ServiceImport implements ImportHop {
+/**
+ * A service import: `acc` is where messages go (the exporter for a request import, the
+ * requester's account for a response import); `from` the subject (for a response import, the
+ * `_R_.` reply) matched in the local account; `to` the subject published in `acc` (for a
+ * response import, the requester's own reply).
+ */
+export class ServiceImport extends SubjectImport implements ImportHop {
   /** The internal subscription on `from` (request imports only). */
   sub: Subscription | null = null;
   /** When a response import was made or last used (ms). */
@@ -94,19 +109,18 @@ export class ServiceImport implements ImportHop {
   /** While a message crosses this import: the hops it crossed before (see InMsg.imported). */
   prev: ImportHop | null = null;
   constructor(
-    /** Where messages go: the exporter for a request import, the requester's account for a response import. */
-    readonly acc: Account,
-    /** The subject (or, for a response import, the `_R_.` reply) matched in the local account. */
-    readonly from: string,
-    /** The subject published in `acc` (for a response import, the requester's own reply). */
-    readonly to: string,
-    readonly tr: SubjectTransform | null,
-    readonly usePub: boolean,
+    acc: Account,
+    from: string,
+    to: string,
+    tr: SubjectTransform | null,
+    usePub: boolean,
     readonly se: ServiceExport | null,
     readonly rt: ResponseType,
     /** A response import, created per request. */
     readonly response: boolean,
-  ) {}
+  ) {
+    super(acc, from, to, tr, usePub);
+  }
   get export(): object | null {
     return this.se;
   }
@@ -765,28 +779,11 @@ function setHeader(m: InMsg, key: string, value: string): Buffer {
 
 // ---------------------------------------------------------------- configuration
 
-/** An export as the config loader hands it over (ServerOptions.accounts[].exports). */
-export interface ExportConfigLike {
-  stream?: string;
-  service?: string;
-  accounts?: string[];
-  response_type?: ResponseType;
-  /** Milliseconds. */
-  response_threshold?: number;
-}
-
-/** An import as the config loader hands it over (ServerOptions.accounts[].imports). */
-export interface ImportConfigLike {
-  stream?: { account: string; subject: string };
-  service?: { account: string; subject: string };
-  prefix?: string;
-  to?: string;
-}
-
+/** An account as buildAccountImports reads it (ServerOptions.accounts[], or less). */
 export interface AccountConfigLike {
   name: string;
-  exports?: readonly ExportConfigLike[];
-  imports?: readonly ImportConfigLike[];
+  exports?: readonly ExportConfig[];
+  imports?: readonly ImportConfig[];
 }
 
 /** Whatever holds the accounts by name (the Server, or a scratch map for checking a config). */
@@ -862,39 +859,35 @@ function buildFromConfig(set: AccountSet, configs: readonly AccountConfigLike[])
       addServiceExport(acc(c), w(e.service), accounts, e.response_type ?? "singleton", e.response_threshold ?? 0);
     }
   }
-  for (const c of configs) {
-    for (const i of c.imports ?? []) {
-      const s = i.stream;
-      if (s === undefined) continue;
-      const from = set.lookupAccount(s.account);
-      if (from === undefined) {
-        errors.push(text(`${q(s.account)} account not defined for stream import`));
-        continue;
-      }
-      try {
-        if (i.prefix !== undefined && i.prefix !== "") addStreamImport(acc(c), from, w(s.subject), w(i.prefix));
-        else addMappedStreamImport(acc(c), from, w(s.subject), w(i.to ?? ""));
-      } catch (err) {
-        errors.push(text(`Error adding stream import ${q(s.subject)}: ${(err as Error).message}`));
-      }
-    }
-  }
-  for (const c of configs) {
-    for (const i of c.imports ?? []) {
-      const s = i.service;
-      if (s === undefined) continue;
-      const dest = set.lookupAccount(s.account);
-      if (dest === undefined) {
-        errors.push(text(`${q(s.account)} account not defined for service import`));
-        continue;
-      }
-      try {
-        addServiceImport(acc(c), dest, w(i.to !== undefined && i.to !== "" ? i.to : s.subject), w(s.subject));
-      } catch (err) {
-        errors.push(text(`Error adding service import ${q(s.subject)}: ${(err as Error).message}`));
+  // every import of one kind: the named account must exist, then `add` it (its throw is the error)
+  const importAll = (
+    kind: "stream" | "service",
+    add: (c: AccountConfigLike, i: ImportConfig, from: Account, subject: string) => void,
+  ): void => {
+    for (const c of configs) {
+      for (const i of c.imports ?? []) {
+        const s = i[kind];
+        if (s === undefined) continue;
+        const from = set.lookupAccount(s.account);
+        if (from === undefined) {
+          errors.push(text(`${q(s.account)} account not defined for ${kind} import`));
+          continue;
+        }
+        try {
+          add(c, i, from, s.subject);
+        } catch (err) {
+          errors.push(text(`Error adding ${kind} import ${q(s.subject)}: ${(err as Error).message}`));
+        }
       }
     }
-  }
+  };
+  importAll("stream", (c, i, from, subject) => {
+    if (i.prefix !== undefined && i.prefix !== "") addStreamImport(acc(c), from, w(subject), w(i.prefix));
+    else addMappedStreamImport(acc(c), from, w(subject), w(i.to ?? ""));
+  });
+  importAll("service", (c, i, dest, subject) =>
+    addServiceImport(acc(c), dest, w(i.to !== undefined && i.to !== "" ? i.to : subject), w(subject)),
+  );
   return errors;
 }
 

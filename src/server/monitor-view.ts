@@ -135,6 +135,21 @@ function fromWire(s: string): string {
   return s;
 }
 
+/** The server's counters, read in one place for MonitorView.counters and EmbeddedServer.stats. */
+export function serverCounters(s: Server): ServerCounters {
+  const out = s.outStats;
+  return {
+    connections: s.clients.size,
+    totalConnections: s.totalConnections,
+    inMsgs: s.inMsgs,
+    inBytes: s.inBytes,
+    outMsgs: out.msgs,
+    outBytes: out.bytes,
+    slowConsumers: s.slowConsumers,
+    subscriptions: s.numSubscriptions(),
+  };
+}
+
 /** The MonitorView of one server (Server.monitorView()). */
 export class ServerMonitorView implements MonitorView {
   readonly log: MonitorLog;
@@ -183,18 +198,7 @@ export class ServerMonitorView implements MonitorView {
   }
 
   counters(): ServerCounters {
-    const s = this.s;
-    const out = s.outStats;
-    return {
-      connections: s.clients.size,
-      totalConnections: s.totalConnections,
-      inMsgs: s.inMsgs,
-      inBytes: s.inBytes,
-      outMsgs: out.msgs,
-      outBytes: out.bytes,
-      slowConsumers: s.slowConsumers,
-      subscriptions: s.numSubscriptions(),
-    };
+    return serverCounters(this.s);
   }
 
   *accounts(): Iterable<AccountView> {

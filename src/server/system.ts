@@ -150,11 +150,8 @@ export class SystemEvents {
 
   /** A client was authenticated into its account: CONNECT (and the account's count). */
   clientConnected(c: ClientConnection): void {
-    const acc = c.acc;
-    if (!this.running || acc === this.server.globalAccount) return;
-    this.accConnsUpdate(acc);
-    const subject = `$SYS.ACCOUNT.${acc.name}.CONNECT`;
-    if (!this.acc.sublist.hasInterest(subject)) return;
+    const subject = this.connEvent(c, "CONNECT");
+    if (subject === null) return;
     const now = Date.now();
     const m = {
       type: CONNECT_TYPE,
@@ -168,11 +165,8 @@ export class SystemEvents {
 
   /** A client closed: DISCONNECT with its totals and reason (and the account's count). */
   clientDisconnected(c: ClientConnection): void {
-    const acc = c.acc;
-    if (!this.running || acc === this.server.globalAccount) return;
-    this.accConnsUpdate(acc);
-    const subject = `$SYS.ACCOUNT.${acc.name}.DISCONNECT`;
-    if (!this.acc.sublist.hasInterest(subject)) return;
+    const subject = this.connEvent(c, "DISCONNECT");
+    if (subject === null) return;
     const m = {
       type: DISCONNECT_TYPE,
       id: nuid.next(),
@@ -185,6 +179,18 @@ export class SystemEvents {
       reason: c.closeReason,
     };
     this.send(subject, m);
+  }
+
+  /**
+   * A client of an account other than $G came or went: update the account's connection count,
+   * then the subject of its `ev` event, or null when no one listens.
+   */
+  private connEvent(c: ClientConnection, ev: "CONNECT" | "DISCONNECT"): string | null {
+    const acc = c.acc;
+    if (!this.running || acc === this.server.globalAccount) return null;
+    this.accConnsUpdate(acc);
+    const subject = `$SYS.ACCOUNT.${acc.name}.${ev}`;
+    return this.acc.sublist.hasInterest(subject) ? subject : null;
   }
 
   /** Lame duck mode began: $SYS.SERVER.<id>.LAMEDUCK with this server's info. */
@@ -454,20 +460,10 @@ export class SystemEvents {
 
   /** $SYS.REQ.SERVER.<id>.KICK {"cid": N}: close that client. */
   private kickReq(m: InMsg): void {
-    const cid = this.cidOf(m);
-    if (cid === null) return;
-    this.zReq(
-      m,
-      null,
-      () => {
-        const c = this.server.clients.get(cid);
-        if (c === undefined) return { error: { code: 500, description: "no such client or leafnode id" } };
-        c.close("Kicked");
-        return {};
-      },
-      this.conn,
-      "EventFilterOptions",
-    );
+    this.clientReq(m, "no such client or leafnode id", (c) => {
+      c.close("Kicked");
+      return {};
+    });
   }
 
   /**
@@ -514,6 +510,26 @@ export class SystemEvents {
 
   /** $SYS.REQ.SERVER.<id>.LDM {"cid": N}: tell that client the server goes into lame duck mode. */
   private ldmReq(m: InMsg): void {
+    this.clientReq(m, "no such client id", (c) => {
+      if (!c.canTakeAsyncInfo()) {
+        return {
+          error: {
+            code: 500,
+            description: "client does not support Lame Duck Mode or is not ready to receive the notification",
+          },
+        };
+      }
+      c.sendInfo(this.server.infoFor(c, { ldm: true }));
+      this.server.flushSoon(c);
+      return {};
+    });
+  }
+
+  /**
+   * A request about one client named by {"cid": N} (KICK, LDM): `act` on it, or a 500 with
+   * `missing` when there is no such client.
+   */
+  private clientReq(m: InMsg, missing: string, act: (c: ClientConnection) => MonitorAnswer): void {
     const cid = this.cidOf(m);
     if (cid === null) return;
     this.zReq(
@@ -521,18 +537,8 @@ export class SystemEvents {
       null,
       () => {
         const c = this.server.clients.get(cid);
-        if (c === undefined) return { error: { code: 500, description: "no such client id" } };
-        if (!c.canTakeAsyncInfo()) {
-          return {
-            error: {
-              code: 500,
-              description: "client does not support Lame Duck Mode or is not ready to receive the notification",
-            },
-          };
-        }
-        c.sendInfo(this.server.infoFor(c, { ldm: true }));
-        this.server.flushSoon(c);
-        return {};
+        if (c === undefined) return { error: { code: 500, description: missing } };
+        return act(c);
       },
       this.conn,
       "EventFilterOptions",

@@ -10,15 +10,20 @@ function nkeys(): NKeys {
   return lib;
 }
 
-/** nats-server's nkeys.IsValidPublicUserKey. */
-export function isValidPublicUserKey(key: string): boolean {
-  if (!key.startsWith("U")) return false;
+/** A valid public nkey whose prefix (its first letter) is `prefix`. */
+function isValidPublicKey(key: string, prefix: string): boolean {
+  if (!key.startsWith(prefix)) return false;
   try {
     nkeys().fromPublic(key);
     return true;
   } catch {
     return false;
   }
+}
+
+/** nats-server's nkeys.IsValidPublicUserKey. */
+export function isValidPublicUserKey(key: string): boolean {
+  return isValidPublicKey(key, "U");
 }
 
 /**
@@ -47,11 +52,5 @@ export function nkeySignatureError(nkey: string, sig: string, nonce: string): st
 
 /** nats-server's nkeys.IsValidPublicAccountKey. */
 export function isValidPublicAccountKey(key: string): boolean {
-  if (!key.startsWith("A")) return false;
-  try {
-    nkeys().fromPublic(key);
-    return true;
-  } catch {
-    return false;
-  }
+  return isValidPublicKey(key, "A");
 }

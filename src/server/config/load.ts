@@ -619,37 +619,29 @@ function exportEntry(ctx: Ctx, v: ConfigValue): ExportConfig | undefined {
   for (const [k, f] of v.value) {
     switch (k.toLowerCase()) {
       case "stream":
-        if (kind === "service") {
-          ctx.err(f, `Detected stream ${JSON.stringify(goValue(f))} but already saw a service`);
+      case "service": {
+        const what = k.toLowerCase() as "stream" | "service";
+        const other = what === "stream" ? "service" : "stream";
+        if (kind === other) {
+          ctx.err(f, `Detected ${what} ${JSON.stringify(goValue(f))} but already saw a ${other}`);
           break;
         }
-        if (rtSeen !== undefined) {
+        if (what === "stream" && rtSeen !== undefined) {
           ctx.err(rtSeen, "Detected response directive on non-service");
           break;
         }
-        if (latency !== undefined) {
+        if (what === "stream" && latency !== undefined) {
           ctx.err(latency, "Detected latency directive on non-service");
           break;
         }
         if (f.kind !== "string") {
-          ctx.err(f, `Expected stream name to be string, got ${goType(f)}`);
+          ctx.err(f, `Expected ${what} name to be string, got ${goType(f)}`);
           break;
         }
-        kind = "stream";
-        e.stream = f.value;
+        kind = what;
+        e[what] = f.value;
         break;
-      case "service":
-        if (kind === "stream") {
-          ctx.err(f, `Detected service ${JSON.stringify(goValue(f))} but already saw a stream`);
-          break;
-        }
-        if (f.kind !== "string") {
-          ctx.err(f, `Expected service name to be string, got ${goType(f)}`);
-          break;
-        }
-        kind = "service";
-        e.service = f.value;
-        break;
+      }
       case "response":
       case "response_type": {
         if (rtSeen !== undefined) {

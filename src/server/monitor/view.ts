@@ -4,9 +4,9 @@
 // The core implements it (src/server/monitor-view.ts) and hands it to the MonitorServer.
 // Every type here is read-only: the core counts, monitoring reads.
 import type { ConnKind } from "../conn/conn.js";
-import type { ClosedClient, ClosedSub } from "../closed.js";
+import type { ClosedClient, ClosedSub, ConnFigures } from "../closed.js";
 import type { ExportConfig, ImportConfig, ServerOptions } from "../options.js";
-import type { TLSConnInfo, TLSContext } from "../tls.js";
+import type { TLSContext } from "../tls.js";
 
 /** An entry of the closed-connection ring (the core's own record of a closed connection). */
 export type { ClosedClient, ClosedSub };
@@ -47,28 +47,8 @@ export interface SubView {
 }
 
 /** An open client connection as /connz reads it. */
-export interface ConnView {
-  readonly cid: number;
-  readonly host: string;
-  readonly port: number;
-  /** Connect and last-activity times, ms since the epoch. */
-  readonly start: number;
-  readonly last: number;
-  /** Round-trip time in ms. */
-  readonly rtt: number;
+export interface ConnView extends ConnFigures {
   readonly pendingBytes: number;
-  readonly inMsgs: number;
-  readonly outMsgs: number;
-  readonly inBytes: number;
-  readonly outBytes: number;
-  readonly name: string;
-  readonly lang: string;
-  readonly version: string;
-  readonly tlsInfo: TLSConnInfo | null;
-  /** The user as /connz auth=1 shows it, "" when none. */
-  readonly authUser: string;
-  /** The account's name. */
-  readonly account: string;
   readonly subs: ReadonlyMap<string, SubView>;
 }
 
