@@ -3,12 +3,11 @@
 // config file; start-time refusals compared with `nats-server -t`.
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport-node";
-import { serverKinds, startServer, natsServerBin, TSNATS_BIN } from "./helpers/servers.js";
+import { runServerToExit, serverKinds, startServer } from "./helpers/servers.js";
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
 import { waitUntil } from "./helpers/wait.js";
 import { collect } from "./helpers/natsjs.js";
@@ -435,20 +434,6 @@ for (const kind of kinds) {
   });
 }
 
-/** Run a server on a config until it exits (a refused config), returning its output. */
-function runToExit(kind, file) {
-  const [cmd, args] =
-    kind === "tsnats"
-      ? [process.execPath, [TSNATS_BIN, "-a", "127.0.0.1", "-p", "-1", "-c", file]]
-      : [natsServerBin(), ["-a", "127.0.0.1", "-p", "-1", "-c", file]];
-  return new Promise((resolve) => {
-    const p = execFile(cmd, args, { timeout: 5000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (err.code ?? err.signal) : 0, out: stdout + stderr }),
-    );
-    p.stdin?.end();
-  });
-}
-
 const REFUSED = [
   [
     "a private export refused to an account not listed",
@@ -503,10 +488,11 @@ describe("exports and imports refused at start-up (nats-server -t is the oracle)
       assert.notEqual(want, "", "nats-server refuses it");
       assertSameCheck(f, want, tsnatsCheck(f));
       for (const kind of kinds) {
-        const r = await runToExit(kind, f);
-        assert.equal(r.code, 1, `${kind} exits 1:\n${r.out}`);
+        const r = await runServerToExit(kind, ["-a", "127.0.0.1", "-p", "-1", "-c", f]);
+        const out = r.stdout + r.stderr;
+        assert.equal(r.code, 1, `${kind} exits 1:\n${out}`);
         const first = want.split("\n")[0];
-        assert.ok(r.out.includes(first.replace(/^.*?:\d+:\d+: /, "")), `${kind}: ${r.out}`);
+        assert.ok(out.includes(first.replace(/^.*?:\d+:\d+: /, "")), `${kind}: ${out}`);
       }
     });
   }
