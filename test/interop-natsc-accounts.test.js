@@ -4,7 +4,7 @@
 // as options (test/helpers/accounts.js). Every check must report "ok".
 import { test } from "node:test";
 import { ISOLATION, isolationTargets, startAccountsServer } from "./helpers/accounts.js";
-import { assertChecks, describeNatsC, runProgram } from "./helpers/natsc.js";
+import { describeNatsC, runChecks } from "./helpers/natsc.js";
 
 const CHECKS = [
   "connect",
@@ -25,13 +25,7 @@ describeNatsC(
     for (const target of isolationTargets()) {
       test(`nats.c isolation against ${target}`, async (t) => {
         const server = await startAccountsServer(target, ISOLATION, build.dir);
-        let result;
-        try {
-          result = await runProgram(build.binary, [server.hostport]);
-        } finally {
-          await server.stop();
-        }
-        await assertChecks(t, result, CHECKS, target);
+        await runChecks(t, { binary: build.binary, args: [server.hostport], server, checks: CHECKS, against: target });
       });
     }
   },

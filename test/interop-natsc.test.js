@@ -3,7 +3,7 @@
 // require an "ok <check>" line for every check it is expected to report.
 import { test } from "node:test";
 import { serverKinds, startServer } from "./helpers/servers.js";
-import { assertChecks, describeNatsC, runProgram } from "./helpers/natsc.js";
+import { describeNatsC, runChecks } from "./helpers/natsc.js";
 
 // Every check the C program prints, in order. A check that silently goes
 // missing (crash, early exit, renamed check) fails the test.
@@ -33,13 +33,7 @@ describeNatsC("nats.c (libnats) interop", "natsc_interop", "test/interop-natsc.t
   for (const kind of serverKinds()) {
     test(`nats.c client against ${kind}`, async (t) => {
       const server = await startServer(kind);
-      let result;
-      try {
-        result = await runProgram(build.binary, [server.url]);
-      } finally {
-        await server.stop();
-      }
-      await assertChecks(t, result, CHECKS, kind);
+      await runChecks(t, { binary: build.binary, args: [server.url], server, checks: CHECKS, against: kind });
     });
   }
 });

@@ -10,7 +10,7 @@ import { ROOT } from "./servers.js";
 import { describeMissing, missing } from "../../scripts/prereqs.mjs";
 
 /** How long a program may run; the programs have their own 25 s watchdog. */
-export const RUN_TIMEOUT_MS = 40_000;
+const RUN_TIMEOUT_MS = 40_000;
 
 /**
  * A suite around the C program test/c/<program>.c: built with gcc into a temporary directory
@@ -54,7 +54,7 @@ function compileC(program, dir) {
 }
 
 /** Run a program, killed after `timeoutMs`; resolves {code, signal, stdout, stderr, timedOut}. */
-export function runProgram(cmd, args, timeoutMs = RUN_TIMEOUT_MS) {
+function runProgram(cmd, args, timeoutMs = RUN_TIMEOUT_MS) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -78,11 +78,19 @@ export function runProgram(cmd, args, timeoutMs = RUN_TIMEOUT_MS) {
 }
 
 /**
- * One subtest per expected check (no "FAIL <check>:" line, an "ok <check>" line), then one for
- * the whole run: no line for a check not in `checks`, not killed, exit code 0. A check that
- * silently goes missing (crash, early exit, renamed check) fails. `against` names the server.
+ * Run `binary` with `args` against `server`, stop the server (whatever the run did), and check
+ * the output: one subtest per expected check (no "FAIL <check>:" line, an "ok <check>" line),
+ * then one for the whole run: no line for a check not in `checks`, not killed, exit code 0. A
+ * check that silently goes missing (crash, early exit, renamed check) fails. `against` names
+ * the server.
  */
-export async function assertChecks(t, result, checks, against) {
+export async function runChecks(t, { binary, args, server, checks, against }) {
+  let result;
+  try {
+    result = await runProgram(binary, args);
+  } finally {
+    await server.stop();
+  }
   const lines = result.stdout.split("\n").map((l) => l.trim());
   const report =
     `nats.c output against ${against} (exit ${result.code ?? result.signal}` +
