@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 /** The value of option `flag` as a non-negative integer; throws naming the flag otherwise. */
 export function intArg(flag, value) {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${flag} needs a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
