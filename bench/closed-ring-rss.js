@@ -21,6 +21,7 @@
 //   --tsnats-dir D   measure the tsnats build in D/dist (e.g. an older commit, for before/after)
 //   --rounds N       alternating rounds; the table shows medians (default 1)
 //   --json           print one JSON line instead of the table
+//   --help           print this and exit
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
@@ -29,6 +30,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../test/helpers/servers.js";
+import { headerComment, intArg, serverReady, stopper } from "./lib.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -46,13 +49,9 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
-    const num = () => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${a} needs a non-negative integer, got ${JSON.stringify(v)}`);
-      i++;
-      return n;
-    };
-    if (a === "--conns") o.conns = num();
+    const num = () => intArg(a, argv[++i]);
+    if (a === "--help" || a === "-h") o.help = true;
+    else if (a === "--conns") o.conns = num();
     else if (a === "--parallel") o.parallel = Math.max(1, num());
     else if (a === "--settle-ms") o.settleMs = num();
     else if (a === "--long-settle-ms") o.longSettleMs = num();
@@ -72,6 +71,10 @@ try {
 } catch (e) {
   process.stderr.write(`closed-ring-rss.js: ${e.message}\n`);
   process.exit(2);
+}
+if (opts.help) {
+  process.stdout.write(headerComment(import.meta.url));
+  process.exit(0);
 }
 
 const NATS_SERVER = "/usr/sbin/nats-server";
@@ -99,20 +102,6 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-/** A free loopback port (for the monitoring listener; clients use -p -1). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const LISTEN_RE = /Listening for client connections on [^\s]*:(\d+)/;
-
 async function startServer(kind) {
   const mport = await freePort();
   const base = ["-a", "127.0.0.1", "-p", "-1", "-m", String(mport)];
@@ -121,10 +110,9 @@ async function startServer(kind) {
       ? [process.execPath, ["--expose-gc", `--import=${GC_HOOK}`, TSNATS_BIN, ...base]]
       : [NATS_SERVER, base];
   const proc = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const stop = stopper(proc);
   live.add(proc);
-  const exited = new Promise((resolve) => proc.once("exit", resolve));
   proc.once("exit", () => live.delete(proc));
-  let out = "";
   let gcLines = "";
   proc.stderr.on("data", (d) => {
     gcLines += d.toString();
@@ -134,30 +122,7 @@ async function startServer(kind) {
     const all = [...gcLines.matchAll(/GCMEM (\{.*\})/g)];
     return all.length === 0 ? null : JSON.parse(all[all.length - 1][1]);
   };
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind} did not start within 20 s:\n${out}`)), 20000);
-    const onData = (d) => {
-      if (out.length < 1 << 16) out += d.toString();
-      const m = LISTEN_RE.exec(out);
-      if (m && out.includes("Server is ready")) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", onData);
-    proc.once("exit", (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`${kind} exited (${code ?? sig}) during start-up:\n${out}`));
-    });
-  });
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill("SIGTERM");
-    const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(t);
-  };
+  const { port } = await serverReady(proc, kind, stop);
   return { kind, proc, pid: proc.pid, port, mport, stop, lastGc };
 }
 

@@ -26,6 +26,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../test/helpers/servers.js";
+import { serverReady, stopper } from "./lib.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -47,40 +48,10 @@ async function startWithMonitor(kind, env, track) {
   const cmd = kind === "tsnats" ? process.execPath : env.natsServer;
   const args = kind === "tsnats" ? [path.join(env.tsnatsDir, "dist", "cli", "server.js"), ...base] : base;
   const proc = spawn(cmd, args, { cwd: env.tsnatsDir, stdio: ["ignore", "pipe", "pipe"] });
+  const stop = stopper(proc);
   track(proc);
-  const exited = new Promise((r) => proc.once("exit", r));
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill("SIGTERM");
-    const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(t);
-  };
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`${kind} did not start within 20 s:\n${out.slice(-1000)}`));
-    }, 20000);
-    const onData = (d) => {
-      if (out.length < 1 << 16) out += d;
-      const m = /Listening for client connections on [^\s]*:(\d+)/.exec(out);
-      if (m && out.includes("Server is ready")) {
-        clearTimeout(timer);
-        proc.stdout.off("data", onData);
-        proc.stderr.off("data", onData);
-        proc.stdout.resume();
-        proc.stderr.resume();
-        resolve({ kind, pid: proc.pid, port: Number(m[1]), mport, stop });
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", onData);
-    proc.once("exit", (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`${kind} exited (${code ?? sig}) during start-up:\n${out.slice(-1000)}`));
-    });
-  });
+  const { port } = await serverReady(proc, kind, stop);
+  return { kind, pid: proc.pid, port, mport, stop };
 }
 
 /** The first line a child writes to stdout (what it has, should it exit before a newline). */

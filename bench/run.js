@@ -38,6 +38,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { renderSvg } from "./svg.js";
 import { firstStdoutLine, monitorBurstMarkdown, monitorBurstTargets, runMonitorBursts } from "./monitor-burst.js";
+import { headerComment, serverReady, stopper } from "./lib.js";
 import { buildLoadgen } from "./loadgen/build.mjs";
 import { makeServerCerts } from "../scripts/certs.mjs";
 import { PREREQS, PROFILES, describeMissing, missing as missingPrereqs } from "../scripts/prereqs.mjs";
@@ -182,13 +183,7 @@ const GENERATOR_LABEL = { loadgen: "loadgen", tsnats: "tsnats bench" };
 
 function usage(code, msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  const text = readFileSync(fileURLToPath(import.meta.url), "utf8")
-    .split("\n")
-    .slice(1)
-    .filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith("//")))
-    .map((l) => l.replace(/^\/\/ ?/, ""))
-    .join("\n");
-  (code === 0 ? process.stdout : process.stderr).write(text + "\n");
+  (code === 0 ? process.stdout : process.stderr).write(headerComment(import.meta.url));
   process.exit(code);
 }
 
@@ -408,68 +403,33 @@ function withFdLimit(cmd, args, fds) {
   ];
 }
 
-const LISTEN_RE = /Listening for client connections on [^\s]*:(\d+)/;
-
 /**
  * Start one server on a random loopback port and wait for "Server is ready". With `tls` (the
  * certificates of makeServerCerts and the config file with their `tls {}` block), the server
  * requires TLS and `url` is tls://, `ca` the CA file clients verify it with.
  * @returns {Promise<{kind: string, pid: number, port: number, url: string, ca: string|null, readyMs: number, output: () => string, stop: () => Promise<void>}>}
  */
-function startServer(kind, env, fds = 0, tls = null) {
+async function startServer(kind, env, fds = 0, tls = null) {
   const base = ["-a", "127.0.0.1", "-p", "-1", ...(tls ? ["-c", tls.config] : [])];
   let cmd = kind === "tsnats" ? process.execPath : env.natsServer;
   let args = kind === "tsnats" ? [TSNATS_BIN, ...base] : base;
   if (fds > 0) [cmd, args] = withFdLimit(cmd, args, fds);
   const t0 = performance.now();
   const proc = spawn(cmd, args, { cwd: TSNATS_DIR, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const stop = stopper(proc);
   live.add(proc);
-  let out = "";
-  const exited = new Promise((resolve) => proc.once("exit", resolve));
   proc.once("exit", () => live.delete(proc));
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill("SIGTERM");
-    const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(t);
+  const { port, readyAt, output } = await serverReady(proc, kind, stop);
+  return {
+    kind,
+    pid: proc.pid,
+    port,
+    url: `${tls ? "tls" : "nats"}://127.0.0.1:${port}`,
+    ca: tls ? tls.ca : null,
+    readyMs: readyAt - t0,
+    output,
+    stop,
   };
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      stop();
-      reject(new Error(`${kind} did not start within 20 s:\n${out.slice(-2000)}`));
-    }, 20000);
-    const onData = (d) => {
-      if (out.length < 1 << 16) out += d.toString();
-      if (settled) return;
-      const m = LISTEN_RE.exec(out);
-      if (m && out.includes("Server is ready")) {
-        settled = true;
-        clearTimeout(timer);
-        const port = Number(m[1]);
-        resolve({
-          kind,
-          pid: proc.pid,
-          port,
-          url: `${tls ? "tls" : "nats"}://127.0.0.1:${port}`,
-          ca: tls ? tls.ca : null,
-          readyMs: performance.now() - t0,
-          output: () => out,
-          stop,
-        });
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", onData);
-    proc.once("exit", (code, sig) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(new Error(`${kind} exited (${code ?? sig}) during start-up:\n${out.slice(-2000)}`));
-    });
-  });
 }
 
 /** Certificates for the TLS cases, and a config file with the `tls {}` block both servers read. */

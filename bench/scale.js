@@ -12,18 +12,14 @@
 // It then holds the connections until stdin closes or a line arrives, destroys them and exits.
 import net from "node:net";
 import { performance } from "node:perf_hooks";
+import { intArg } from "./lib.js";
 
 function parseArgs(argv) {
   const o = { host: "127.0.0.1", port: 0, conns: 1000, subs: 0, window: 256, timeoutMs: 120000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
-    const num = () => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${a} needs a non-negative integer, got ${JSON.stringify(v)}`);
-      i++;
-      return n;
-    };
+    const num = () => intArg(a, argv[++i]);
     if (a === "--host") (o.host = v), i++;
     else if (a === "--port") o.port = num();
     else if (a === "--conns") o.conns = num();

@@ -3,12 +3,11 @@
 // config file; start-time refusals compared with `nats-server -t`.
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport-node";
-import { serverKinds, startServer, natsServerBin, TSNATS_BIN } from "./helpers/servers.js";
+import { runServerToExit, serverKinds, startServer } from "./helpers/servers.js";
 import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
 import { waitUntil } from "./helpers/wait.js";
 import { collect } from "./helpers/natsjs.js";
@@ -78,6 +77,27 @@ accounts {
 );
 
 const REPLY_RE = /^_R_\.[0-9A-Za-z]{6}\.[0-9A-Za-z]{6}$/;
+
+/**
+ * A service of `a` on `subject` answers each request with `responses`, one message each; `b`
+ * sends one request on `asked` (its import of it) and gets, on its own inbox, what has arrived
+ * once `min` responses have (`what`, for the timeout) and `quietMs` more have passed.
+ */
+async function responsesThroughImport(a, b, { subject, asked = subject, responses, min, what, quietMs }) {
+  a.subscribe(subject, {
+    callback: (_e, m) => {
+      for (const r of responses) m.respond(r);
+    },
+  });
+  await a.flush();
+  const inbox = createInbox();
+  const got = collect(b, inbox);
+  await b.flush();
+  b.publish(asked, "", { reply: inbox });
+  await waitUntil(() => got.msgs.length >= min, what);
+  await sleep(quietMs);
+  return got.msgs.map((m) => m.string());
+}
 
 for (const kind of kinds) {
   describe(`exports and imports [${kind}]`, () => {
@@ -256,65 +276,41 @@ for (const kind of kinds) {
     it("singleton: only the first response is delivered", async () => {
       const a = await conn("a");
       const b = await conn("b");
-      a.subscribe("svc.single", {
-        callback: (_e, m) => {
-          m.respond("one");
-          m.respond("two");
-        },
+      const got = await responsesThroughImport(a, b, {
+        subject: "svc.single",
+        asked: "asvc.single",
+        responses: ["one", "two"],
+        min: 1,
+        what: "the first response",
+        quietMs: 200,
       });
-      await a.flush();
-      const inbox = createInbox();
-      const got = collect(b, inbox);
-      await b.flush();
-      b.publish("asvc.single", "", { reply: inbox });
-      await waitUntil(() => got.msgs.length >= 1, "the first response");
-      await sleep(200);
-      assert.deepEqual(
-        got.msgs.map((m) => m.string()),
-        ["one"],
-      );
+      assert.deepEqual(got, ["one"]);
     });
 
     it("stream: every response is delivered", async () => {
       const a = await conn("a");
       const b = await conn("b");
-      a.subscribe("many", {
-        callback: (_e, m) => {
-          for (const s of ["1", "2", "3"]) m.respond(s);
-        },
+      const got = await responsesThroughImport(a, b, {
+        subject: "many",
+        responses: ["1", "2", "3"],
+        min: 3,
+        what: "three responses",
+        quietMs: 100,
       });
-      await a.flush();
-      const inbox = createInbox();
-      const got = collect(b, inbox);
-      await b.flush();
-      b.publish("many", "", { reply: inbox });
-      await waitUntil(() => got.msgs.length >= 3, "three responses");
-      await sleep(100);
-      assert.deepEqual(
-        got.msgs.map((m) => m.string()),
-        ["1", "2", "3"],
-      );
+      assert.deepEqual(got, ["1", "2", "3"]);
     });
 
     it("chunked: chunks until an empty message, nothing after it", async () => {
       const a = await conn("a");
       const b = await conn("b");
-      a.subscribe("chunks", {
-        callback: (_e, m) => {
-          for (const s of ["a", "b", "", "late"]) m.respond(s);
-        },
+      const got = await responsesThroughImport(a, b, {
+        subject: "chunks",
+        responses: ["a", "b", "", "late"],
+        min: 3,
+        what: "the chunks",
+        quietMs: 200,
       });
-      await a.flush();
-      const inbox = createInbox();
-      const got = collect(b, inbox);
-      await b.flush();
-      b.publish("chunks", "", { reply: inbox });
-      await waitUntil(() => got.msgs.length >= 3, "the chunks");
-      await sleep(200);
-      assert.deepEqual(
-        got.msgs.map((m) => m.string()),
-        ["a", "b", ""],
-      );
+      assert.deepEqual(got, ["a", "b", ""]);
     });
 
     it("response_threshold: a response later than the threshold is dropped, an early one is not", async () => {
@@ -435,20 +431,6 @@ for (const kind of kinds) {
   });
 }
 
-/** Run a server on a config until it exits (a refused config), returning its output. */
-function runToExit(kind, file) {
-  const [cmd, args] =
-    kind === "tsnats"
-      ? [process.execPath, [TSNATS_BIN, "-a", "127.0.0.1", "-p", "-1", "-c", file]]
-      : [natsServerBin(), ["-a", "127.0.0.1", "-p", "-1", "-c", file]];
-  return new Promise((resolve) => {
-    const p = execFile(cmd, args, { timeout: 5000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (err.code ?? err.signal) : 0, out: stdout + stderr }),
-    );
-    p.stdin?.end();
-  });
-}
-
 const REFUSED = [
   [
     "a private export refused to an account not listed",
@@ -503,10 +485,11 @@ describe("exports and imports refused at start-up (nats-server -t is the oracle)
       assert.notEqual(want, "", "nats-server refuses it");
       assertSameCheck(f, want, tsnatsCheck(f));
       for (const kind of kinds) {
-        const r = await runToExit(kind, f);
-        assert.equal(r.code, 1, `${kind} exits 1:\n${r.out}`);
+        const r = await runServerToExit(kind, ["-a", "127.0.0.1", "-p", "-1", "-c", f]);
+        const out = r.stdout + r.stderr;
+        assert.equal(r.code, 1, `${kind} exits 1:\n${out}`);
         const first = want.split("\n")[0];
-        assert.ok(r.out.includes(first.replace(/^.*?:\d+:\d+: /, "")), `${kind}: ${r.out}`);
+        assert.ok(out.includes(first.replace(/^.*?:\d+:\d+: /, "")), `${kind}: ${out}`);
       }
     });
   }

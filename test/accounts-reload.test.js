@@ -123,17 +123,64 @@ function watchErrors(nc) {
   return errs;
 }
 
+/**
+ * Start `target` with fixture `fx`, run `fn(srv, track)`, then close every connection handed
+ * to `track` (which returns it) that is still open, and stop the server.
+ */
+async function withServer(target, fx, opts, fn) {
+  const srv = await startAccountsServer(target, fx, dir, opts);
+  const conns = [];
+  const track = (nc) => {
+    conns.push(nc);
+    return nc;
+  };
+  try {
+    await fn(srv, track);
+  } finally {
+    for (const nc of conns) if (!nc.isClosed()) await nc.close();
+    await srv.stop();
+  }
+}
+
+/**
+ * A client, connected by `dial(url)`, whose user is in A under `before` and in B under `moved`:
+ * the reload closes it, and connected again it is in B (of "where" from a1 in A and b1 in B it
+ * gets B's only). `who` names it in the messages.
+ */
+async function assertMovedToB(target, before, moved, dial, who) {
+  await withServer(target, before, { debug: true, monitor: true }, async (srv, track) => {
+    const open = async () => {
+      const nc = track(await dial(srv.url));
+      cids.set(nc, nc.info.client_id);
+      return nc;
+    };
+    const a1 = track(await login(srv, "a1"));
+    const b1 = track(await login(srv, "b1"));
+    const first = await open();
+    const errs = watchErrors(first);
+    assert.equal(await srv.reload(moved), "");
+    await assertClosedByReload(srv, first, errs, who);
+    const again = await open();
+    const got = collect(again, "where");
+    await again.flush();
+    a1.publish("where", "A");
+    b1.publish("where", "B");
+    await a1.flush();
+    await b1.flush();
+    await again.flush();
+    assert.deepEqual(
+      got.msgs.map((m) => m.string()),
+      ["B"],
+      `${who} is in B now`,
+    );
+  });
+}
+
 for (const target of isolationTargets()) {
   describe(`accounts reload [${target}]`, () => {
     it("adds an account and a user, removes a user, removes an account and moves a user, while traffic runs", async () => {
-      const srv = await startAccountsServer(target, START, dir, { debug: true, monitor: true });
-      const conns = [];
-      const open = async (user) => {
-        const nc = await login(srv, user);
-        conns.push(nc);
-        return nc;
-      };
-      try {
+      await withServer(target, START, { debug: true, monitor: true }, async (srv, track) => {
+        const open = async (user) => track(await login(srv, user));
         const a1 = await open("a1");
         const a2 = await open("a2");
         const g1 = await open("g1");
@@ -218,10 +265,7 @@ for (const target of isolationTargets()) {
           c1all.msgs.every((m) => m.string().startsWith("C:")),
           "c1 never saw another account's message",
         );
-      } finally {
-        for (const nc of conns) if (!nc.isClosed()) await nc.close();
-        await srv.stop();
-      }
+      });
     });
 
     it("an nkey user moved to another account is closed, and lands in the new one next time", async () => {
@@ -229,89 +273,22 @@ for (const target of isolationTargets()) {
       const nk = { nkey: key.getPublicKey() };
       const before = { accounts: { A: [u("a1"), nk], B: [u("b1")] } };
       const moved = { accounts: { A: [u("a1")], B: [u("b1"), nk] } };
-      const srv = await startAccountsServer(target, before, dir, { debug: true, monitor: true });
-      const conns = [];
-      const asNkey = async () => {
-        const nc = await connect({
-          servers: srv.url,
-          authenticator: nkeyAuthenticator(key.getSeed()),
-          reconnect: false,
-        });
-        cids.set(nc, nc.info.client_id);
-        conns.push(nc);
-        return nc;
-      };
-      try {
-        const a1 = await login(srv, "a1");
-        const b1 = await login(srv, "b1");
-        conns.push(a1, b1);
-        const n = await asNkey();
-        const errs = watchErrors(n);
-        assert.equal(await srv.reload(moved), "");
-        await assertClosedByReload(srv, n, errs, "the nkey user");
-        const again = await asNkey();
-        const got = collect(again, "where");
-        await again.flush();
-        a1.publish("where", "A");
-        b1.publish("where", "B");
-        await a1.flush();
-        await b1.flush();
-        await again.flush();
-        assert.deepEqual(
-          got.msgs.map((m) => m.string()),
-          ["B"],
-          "the nkey user is in B now",
-        );
-      } finally {
-        for (const nc of conns) if (!nc.isClosed()) await nc.close();
-        await srv.stop();
-      }
+      const dial = (servers) => connect({ servers, authenticator: nkeyAuthenticator(key.getSeed()), reconnect: false });
+      await assertMovedToB(target, before, moved, dial, "the nkey user");
     });
 
     it("a client of no_auth_user is closed when that user moves, and lands in the new account", async () => {
       const before = { accounts: { A: [u("a1"), u("a2")], B: [u("b1")] }, noAuthUser: "a2" };
       const moved = { accounts: { A: [u("a1")], B: [u("b1"), u("a2")] }, noAuthUser: "a2" };
-      const srv = await startAccountsServer(target, before, dir, { debug: true, monitor: true });
-      const conns = [];
-      const anonymous = async () => {
-        const nc = await connect({ servers: srv.url, reconnect: false });
-        cids.set(nc, nc.info.client_id);
-        conns.push(nc);
-        return nc;
-      };
-      try {
-        const a1 = await login(srv, "a1");
-        const b1 = await login(srv, "b1");
-        conns.push(a1, b1);
-        const anon = await anonymous();
-        const errs = watchErrors(anon);
-        assert.equal(await srv.reload(moved), "");
-        await assertClosedByReload(srv, anon, errs, "the no_auth_user client");
-        const again = await anonymous();
-        const got = collect(again, "where");
-        await again.flush();
-        a1.publish("where", "A");
-        b1.publish("where", "B");
-        await a1.flush();
-        await b1.flush();
-        await again.flush();
-        assert.deepEqual(
-          got.msgs.map((m) => m.string()),
-          ["B"],
-          "no_auth_user's clients are in B now",
-        );
-      } finally {
-        for (const nc of conns) if (!nc.isClosed()) await nc.close();
-        await srv.stop();
-      }
+      const dial = (servers) => connect({ servers, reconnect: false });
+      await assertMovedToB(target, before, moved, dial, "the no_auth_user client");
     });
 
     it("mappings change live, each account's own", async () => {
       const base = { accounts: { A: [u("a1")], B: [u("b1")] }, global: [u("g1")] };
-      const srv = await startAccountsServer(target, base, dir);
-      const conns = [];
-      try {
-        for (const name of ["a1", "b1", "g1"]) conns.push(await login(srv, name));
+      await withServer(target, base, {}, async (srv, track) => {
+        const conns = [];
+        for (const name of ["a1", "b1", "g1"]) conns.push(track(await login(srv, name)));
         const [a1, b1, g1] = conns;
         /** Where a publish on "in" lands in each account (subscribers on "in" and "out.*"). */
         const where = async () => {
@@ -340,10 +317,7 @@ for (const target of isolationTargets()) {
         assert.deepEqual(await where(), { A: ["out.a<-A"], B: ["in<-B"], $G: ["out.g<-G"] });
         assert.equal(await srv.reload({ ...base, mappings: { B: { in: "out.b" } } }), "");
         assert.deepEqual(await where(), { A: ["in<-A"], B: ["out.b<-B"], $G: ["in<-G"] });
-      } finally {
-        for (const nc of conns) if (!nc.isClosed()) await nc.close();
-        await srv.stop();
-      }
+      });
     });
 
     it("the system account cannot change at runtime, as nats-server refuses it", async () => {

@@ -6,36 +6,17 @@
 // Build first (npm run build).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { loadConfigOptions } from "../dist/server/config/load.js";
 import { checkAccountGraph } from "../dist/server/config/accounts.js";
-import { execFile } from "node:child_process";
-import { TSNATS_BIN, freePort, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
-import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
-import { isOracle29 } from "./helpers/protocol-cases.js";
+import { freePort, natsServerBin, runServerToExit, serverKinds, startServer } from "./helpers/servers.js";
+import { assertCheck210, assertSameAsOracle, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
+import { configFiles } from "./helpers/conf-files.js";
 
 const ORACLE = natsServerBin();
 const NKEY = "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4";
 
-let tmp;
-before(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), "tsnats-accounts-"));
-});
-after(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
-let seq = 0;
-function writeConf(text) {
-  const d = path.join(tmp, String(++seq));
-  mkdirSync(d, { recursive: true });
-  const f = path.join(d, "c.conf");
-  writeFileSync(f, text);
-  return f;
-}
+const { writeConf } = configFiles("tsnats-accounts-");
 
 const GOOD = `accounts {
   A {
@@ -179,8 +160,7 @@ const CASES = [
 describe("accounts config: nats-server -t and tsnats -t agree", { skip: ORACLE === null && "no nats-server" }, () => {
   CASES.forEach((text, i) => {
     it(`#${i} ${JSON.stringify(text.length > 90 ? `${text.slice(0, 90)}...` : text)}`, async () => {
-      const f = writeConf(text);
-      assertSameCheck(f, await oracleCheck(f), tsnatsCheck(f));
+      await assertSameAsOracle(writeConf(text));
     });
   });
 });
@@ -272,11 +252,7 @@ describe("accounts config: where nats-server answers in Go's random map order", 
 describe("accounts config: nats-server 2.10's answer where the 2.9 oracle differs", () => {
   CASES_210.forEach(([text, want, why], i) => {
     it(`#${i} ${why}`, async () => {
-      const f = writeConf(text);
-      assert.equal(tsnatsCheck(f), want.replaceAll("FILE", f));
-      if (ORACLE !== null && !isOracle29("nats-server") && !why.includes("random")) {
-        assertSameCheck(f, await oracleCheck(f), tsnatsCheck(f));
-      }
+      await assertCheck210(writeConf(text), want);
     });
   });
 });
@@ -448,17 +424,6 @@ for (const kind of serverKinds()) {
   });
 }
 
-/** Start a server on a file and wait for it to exit: its exit code and stderr. */
-function runToExit(kind, file) {
-  const [cmd, args] =
-    kind === "tsnats" ? [process.execPath, [TSNATS_BIN, "-c", file]] : [natsServerBin(), ["-c", file]];
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 5000 }, (err, _stdout, stderr) => {
-      resolve({ code: err ? err.code : 0, killed: err?.killed === true, stderr });
-    });
-  });
-}
-
 // system_account is checked when the server starts (nats-server's configureAccounts), not by -t
 const START_CASES = [
   ["system_account: NOPE\n", "error resolving system account: account missing"],
@@ -471,7 +436,7 @@ for (const kind of serverKinds()) {
   describe(`accounts: system_account naming no account stops the start [${kind}]`, () => {
     START_CASES.forEach(([text, want], i) => {
       it(`#${i} ${JSON.stringify(text)}`, async () => {
-        const r = await runToExit(kind, writeConf(`port: -1\nhost: 127.0.0.1\n${text}`));
+        const r = await runServerToExit(kind, ["-c", writeConf(`port: -1\nhost: 127.0.0.1\n${text}`)]);
         assert.equal(r.killed, false, "it exits");
         assert.equal(r.code, 1);
         assert.match(r.stderr, new RegExp(`(^|\\n)(nats-server|tsnats-server): ${want}\\n`));

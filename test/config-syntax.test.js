@@ -6,15 +6,14 @@
 // files through `nats-server -t` (the oracle, when installed) and through tsnats's own checking
 // path, and asserts the same verdict and the same error text.
 // Build first (npm run build).
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig, toPlain, ConfigError } from "../dist/server/config/parser.js";
 import { loadConfigOptions } from "../dist/server/config/load.js";
 import { natsServerBin } from "./helpers/servers.js";
-import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
+import { assertSameAsOracle, tsnatsCheck } from "./helpers/config-oracle.js";
+import { configFiles } from "./helpers/conf-files.js";
 
 const plain = (text, env = {}) => toPlain(parseConfig(text, "t.conf", { env }));
 
@@ -28,22 +27,7 @@ function parseError(text, file = "t.conf", env = {}) {
   assert.fail(`expected a syntax error for ${JSON.stringify(text)}`);
 }
 
-let tmp;
-before(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), "tsnats-syntax-"));
-});
-after(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
-let seq = 0;
-function writeConf(text, name = "c.conf", dir) {
-  const d = dir ?? path.join(tmp, String(++seq));
-  mkdirSync(d, { recursive: true });
-  const f = path.join(d, name);
-  writeFileSync(f, text);
-  return f;
-}
+const { writeConf, confDir } = configFiles("tsnats-syntax-");
 
 // ------------------------------------------------------------------------------- 1. the syntax
 
@@ -289,7 +273,7 @@ describe("config syntax: errors name file:line:column", () => {
   }
 
   it("an error in an included file names that file (and the include, in nats-server's words)", () => {
-    const dir = path.join(tmp, "inc-err");
+    const dir = path.join(confDir(), "inc-err");
     const inc = writeConf("ok: 1\nbroken = [1,, 2]\n", "inc.conf", dir);
     const main = writeConf("port: 4333\ninclude inc.conf\n", "main.conf", dir);
     assert.equal(
@@ -303,7 +287,7 @@ describe("config syntax: errors name file:line:column", () => {
 
 describe("config files through the option loader", () => {
   it("include is relative to the including file (not the working directory), and its keys are variables", () => {
-    const dir = path.join(tmp, "inc");
+    const dir = path.join(confDir(), "inc");
     writeConf("PASS: from_include\n", "vars.conf", path.join(dir, "sub"));
     const main = writeConf(
       'include "sub/vars.conf"\nauthorization { user: u, password: $PASS }\nport: 4333\n',
@@ -427,8 +411,7 @@ const CORPUS = [
 describe("config syntax against the oracle (nats-server -t)", () => {
   CORPUS.forEach((text, i) => {
     it(`#${i} ${JSON.stringify(text).slice(0, 70)}`, async () => {
-      const f = writeConf(text, `corpus${i}.conf`);
-      assertSameCheck(f, await oracleCheck(f), tsnatsCheck(f));
+      await assertSameAsOracle(writeConf(text, `corpus${i}.conf`));
     });
   });
 });

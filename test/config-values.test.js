@@ -7,38 +7,20 @@
 // source tsnats follows) differs from the 2.9 oracle installed here: each asserts 2.10's answer
 // on tsnats, and the oracle's when the oracle is not 2.9.
 // Build first (npm run build).
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { loadConfigOptions } from "../dist/server/config/load.js";
 import { parseFlags } from "../dist/server/config/flags.js";
-import { execFile } from "node:child_process";
-import { TSNATS_BIN, natsServerBin, serverKinds, startServer } from "./helpers/servers.js";
-import { assertSameCheck, oracleCheck, tsnatsCheck } from "./helpers/config-oracle.js";
+import { natsServerBin, runServerToExit, serverKinds, startServer } from "./helpers/servers.js";
+import { assertCheck210, assertSameAsOracle, tsnatsCheck } from "./helpers/config-oracle.js";
+import { configFiles } from "./helpers/conf-files.js";
 import { RawConn, rawConnect } from "./helpers/raw.js";
-import { isOracle29 } from "./helpers/protocol-cases.js";
 import { waitUntil } from "./helpers/wait.js";
 
 const ORACLE = natsServerBin();
 
-let tmp;
-before(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), "tsnats-values-"));
-});
-after(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
-let seq = 0;
-function writeConf(text) {
-  const d = path.join(tmp, String(++seq));
-  mkdirSync(d, { recursive: true });
-  const f = path.join(d, "c.conf");
-  writeFileSync(f, text);
-  return f;
-}
+const { writeConf } = configFiles("tsnats-values-");
 
 // ------------------------------------------------------------------ 1. -t on both servers
 
@@ -270,8 +252,7 @@ describe("config values against the oracle (nats-server -t)", {
 }, () => {
   CASES.forEach((text, i) => {
     it(`#${i} ${JSON.stringify(text).slice(0, 70)}`, async () => {
-      const f = writeConf(text);
-      assertSameCheck(f, await oracleCheck(f), tsnatsCheck(f));
+      await assertSameAsOracle(writeConf(text));
     });
   });
 });
@@ -591,18 +572,10 @@ for (const kind of serverKinds()) {
 // ------------------------------------------- flags: Go's flag package and strconv.ParseInt(s, 0, 64)
 
 /** Run a server binary to its exit: { code, stdout, stderr }, the exe name in them as `EXE`. */
-function runToExit(kind, args) {
-  const [cmd, argv] = kind === "tsnats" ? [process.execPath, [TSNATS_BIN, ...args]] : [natsServerBin(), args];
-  return new Promise((resolve) => {
-    execFile(cmd, argv, { timeout: 5000 }, (err, stdout, stderr) => {
-      const exe = kind === "tsnats" ? "tsnats-server" : "nats-server";
-      resolve({
-        code: err ? err.code : 0,
-        stdout: stdout.replaceAll(exe, "EXE"),
-        stderr: stderr.replaceAll(exe, "EXE"),
-      });
-    });
-  });
+async function runToExit(kind, args) {
+  const r = await runServerToExit(kind, args);
+  const exe = kind === "tsnats" ? "tsnats-server" : "nats-server";
+  return { code: r.code, stdout: r.stdout.replaceAll(exe, "EXE"), stderr: r.stderr.replaceAll(exe, "EXE") };
 }
 
 // [flags (a valid config file is added for -t), exit code, first line of stderr]
@@ -678,10 +651,7 @@ const CASES_210 = [
 describe("config values: nats-server 2.10's answer where the 2.9 oracle differs", () => {
   CASES_210.forEach(([text, want210, why], i) => {
     it(`#${i} ${JSON.stringify(text)}: ${why}`, async () => {
-      const f = writeConf(text);
-      const got = tsnatsCheck(f);
-      assert.equal(got, want210.replaceAll("FILE", f));
-      if (ORACLE !== null && !isOracle29("nats-server")) assertSameCheck(f, await oracleCheck(f), got);
+      await assertCheck210(writeConf(text), want210);
     });
   });
 });

@@ -20,52 +20,15 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <nats/nats.h>
+#include "check.h"
 
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define WATCHDOG_SECONDS 25
-#define WAIT_MS 2000
 #define N_MSGS 10
 #define N_QUEUE 40
-
-static int failures = 0;
-
-static void pass(const char *name)
-{
-    printf("ok %s\n", name);
-    fflush(stdout);
-}
-
-static void fail(const char *name, const char *fmt, ...)
-{
-    va_list ap;
-
-    failures++;
-    printf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-}
-
-static void on_watchdog(int sig)
-{
-    static const char msg[] = "FAIL watchdog: run exceeded the time limit\n";
-    ssize_t           n;
-
-    (void) sig;
-    n = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-    (void) n;
-    _exit(3);
-}
 
 /* The connections, one per user, plus one without credentials. */
 enum { A1, A2, B1, B2, G1, ANON, NCONN };
@@ -79,25 +42,13 @@ static natsConnection *nc[NCONN];
 
 static natsStatus connect_as(const char *hostport, int i)
 {
-    natsOptions *opts = NULL;
-    natsStatus   s;
-    char         url[256];
+    char url[256];
 
     if (user_of[i] != NULL)
         snprintf(url, sizeof(url), "nats://%s:%s@%s", user_of[i], pass_of[i], hostport);
     else
         snprintf(url, sizeof(url), "nats://%s", hostport);
-    s = natsOptions_Create(&opts);
-    if (s == NATS_OK)
-        s = natsOptions_SetURL(opts, url);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(opts, WAIT_MS);
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(opts, false);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&nc[i], opts);
-    natsOptions_Destroy(opts);
-    return s;
+    return connect_to(&nc[i], url, NULL);
 }
 
 /* Flush the given connections in order (publishers first, then subscribers). */
@@ -349,8 +300,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s host:port\n", argv[0]);
         return 2;
     }
-    signal(SIGALRM, on_watchdog);
-    alarm(WATCHDOG_SECONDS);
+    start_watchdog();
 
     for (int i = 0; i < NCONN; i++)
     {

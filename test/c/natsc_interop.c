@@ -20,48 +20,22 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <nats/nats.h>
+#include "check.h"
 
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#define WATCHDOG_SECONDS 25
-#define WAIT_MS 2000      /* upper bound for waiting on something expected */
 #define QUIET_MS 100      /* how long to wait to be sure nothing else arrives */
 #define CONN_NAME "tsnats-natsc-interop"
 
 /* ------------------------------------------------------------------------ */
-/* Reporting                                                                */
+/* Reporting (pass, fail, the watchdog: check.h)                            */
 /* ------------------------------------------------------------------------ */
-
-static int failures = 0;
-
-static void pass(const char *name)
-{
-    printf("ok %s\n", name);
-    fflush(stdout);
-}
-
-static void fail(const char *name, const char *fmt, ...)
-{
-    va_list ap;
-
-    failures++;
-    printf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-}
 
 /* Text of a status plus libnats' last error message, for failure reasons. */
 static const char *why(natsStatus s)
@@ -77,17 +51,6 @@ static const char *why(natsStatus s)
     snprintf(buf, sizeof(buf), "%s (%d)%s%s", natsStatus_GetText(s), (int) s,
              detail[0] != '\0' ? ": " : "", detail);
     return buf;
-}
-
-static void on_watchdog(int sig)
-{
-    static const char msg[] = "FAIL watchdog: run exceeded the time limit\n";
-    ssize_t           n;
-
-    (void) sig;
-    n = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-    (void) n;
-    _exit(3);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -198,27 +161,6 @@ static void on_request(natsConnection *nc, natsSubscription *sub, natsMsg *msg, 
         natsConnection_PublishString(nc, reply, answer);
     }
     natsMsg_Destroy(msg);
-}
-
-/* Open a connection with bounded timeouts and no reconnect attempts. */
-static natsStatus connect_to(natsConnection **nc, const char *url, const char *name)
-{
-    natsOptions *opts = NULL;
-    natsStatus   s;
-
-    s = natsOptions_Create(&opts);
-    if (s == NATS_OK)
-        s = natsOptions_SetURL(opts, url);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(opts, name);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(opts, WAIT_MS);
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(opts, false);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(nc, opts);
-    natsOptions_Destroy(opts);
-    return s;
 }
 
 /* Number of messages the server has delivered on a connection so far. */
@@ -812,8 +754,7 @@ int main(int argc, char **argv)
     }
     e.url = argv[1];
 
-    signal(SIGALRM, on_watchdog);
-    alarm(WATCHDOG_SECONDS);
+    start_watchdog();
 
     s = connect_to(&e.nc, e.url, CONN_NAME);
     if (s == NATS_OK)

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { loadConfigOptions } from "../../dist/server/config/load.js";
-import { natsServerBin } from "./servers.js";
+import { isOracle29, natsServerBin } from "./servers.js";
 
 /** Run nats-server -t on a file: "" when valid, else its error text (without the exe prefix). */
 export function oracleCheck(file) {
@@ -70,4 +70,19 @@ export function assertSameCheck(file, want, got) {
       .sort(),
     both,
   );
+}
+
+/** -t on both servers: tsnats's answer for `file` is the oracle's, as assertSameCheck has it. */
+export async function assertSameAsOracle(file) {
+  assertSameCheck(file, await oracleCheck(file), tsnatsCheck(file));
+}
+
+/**
+ * Where the 2.9 oracle differs from nats-server 2.10: tsnats's -t answer for `file` is 2.10's
+ * `want` (`FILE` for the file's path, "" = valid), and the oracle's when it is not 2.9.
+ */
+export async function assertCheck210(file, want) {
+  const got = tsnatsCheck(file);
+  assert.equal(got, want.replaceAll("FILE", file));
+  if (!isOracle29("nats-server")) assertSameCheck(file, await oracleCheck(file), got);
 }

@@ -2,12 +2,11 @@
 // servers started with named configurations, a per-test session that tracks and closes its
 // sockets, exact-byte expectations, a frame splitter for server output, and split writers.
 import { prng } from "./prng.js";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { startServer, natsServerBin } from "./servers.js";
+import { isOracle29, startServer } from "./servers.js";
 import { RawConn } from "./raw.js";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -47,28 +46,8 @@ export const SERVER_CONFIGS = {
   },
 };
 
-let oracleVersionCache;
-/** Version string ("2.9.10") of the installed nats-server binary, or null. */
-export function oracleVersion() {
-  if (oracleVersionCache !== undefined) return oracleVersionCache;
-  oracleVersionCache = null;
-  const bin = natsServerBin();
-  if (bin) {
-    try {
-      const out = execFileSync(bin, ["--version"], { encoding: "utf8" });
-      const m = /v?(\d+\.\d+\.\d+)/.exec(out);
-      if (m) oracleVersionCache = m[1];
-    } catch {
-      oracleVersionCache = null;
-    }
-  }
-  return oracleVersionCache;
-}
-
-/** True when `kind` is the nats-server oracle and it is a 2.9.x release. */
-export function isOracle29(kind) {
-  return kind === "nats-server" && /^2\.9\./.test(oracleVersion() ?? "");
-}
+// the oracle's version (kept in servers.js), for the suites that import it from here
+export { isOracle29, oracleVersion } from "./servers.js";
 
 // Server processes started by any pool and not yet stopped. If this test process dies before its
 // after() hooks run (e.g. its output pipe is closed), kill them on the way out so none is orphaned.

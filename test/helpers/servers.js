@@ -1,7 +1,7 @@
 // Test harness: start tsnats-server or Debian's nats-server as a child process
 // on a random loopback port, and stop it again by its pid.
 import net from "node:net";
-import { spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { PREREQS, requirePrereqs } from "../../scripts/prereqs.mjs";
@@ -20,6 +20,29 @@ export function natsServerBin() {
   requirePrereqs(["nats-server"], "the tests against Debian's nats-server (the oracle)");
   natsServerPath = PREREQS["nats-server"].find();
   return natsServerPath;
+}
+
+let oracleVersionCache;
+/** Version string ("2.9.10") of the installed nats-server binary, or null. */
+export function oracleVersion() {
+  if (oracleVersionCache !== undefined) return oracleVersionCache;
+  oracleVersionCache = null;
+  const bin = natsServerBin();
+  if (bin) {
+    try {
+      const out = execFileSync(bin, ["--version"], { encoding: "utf8" });
+      const m = /v?(\d+\.\d+\.\d+)/.exec(out);
+      if (m) oracleVersionCache = m[1];
+    } catch {
+      oracleVersionCache = null;
+    }
+  }
+  return oracleVersionCache;
+}
+
+/** True when `kind` is the nats-server oracle and it is a 2.9.x release. */
+export function isOracle29(kind) {
+  return kind === "nats-server" && /^2\.9\./.test(oracleVersion() ?? "");
 }
 
 /**
@@ -106,6 +129,20 @@ export function startServer(kind, args = [], opts = {}) {
       clearTimeout(timer);
       reject(new Error(`${kind} exited (${code ?? sig}) during start-up:\n${out}`));
     });
+  });
+}
+
+/**
+ * Run a server with `args` (nothing added) until it exits: a refused config, -t, a bad flag.
+ * Killed after `timeoutMs`. Resolves { code (0, the exit code, or the signal), killed, stdout, stderr }.
+ */
+export function runServerToExit(kind, args, timeoutMs = 5000) {
+  const [cmd, argv] = kind === "tsnats" ? [process.execPath, [TSNATS_BIN, ...args]] : [natsServerBin(), args];
+  return new Promise((resolve) => {
+    const p = execFile(cmd, argv, { timeout: timeoutMs }, (err, stdout, stderr) =>
+      resolve({ code: err ? (err.code ?? err.signal) : 0, killed: err?.killed === true, stdout, stderr }),
+    );
+    p.stdin?.end();
   });
 }
 
