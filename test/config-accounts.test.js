@@ -100,7 +100,6 @@ const CASES = [
   acc("A { exports: [{service: y, response_type: foo}] }"),
   acc("A { exports: [{service: y, response_type: 5}] }"),
   acc("A { exports: [{stream: z, response_type: single}] }"),
-  acc('A { exports: [{stream: z, response_threshold: "1s"}] }'),
   acc("A { exports: [5, ] }"),
   acc("A { exports: {stream: x} }"),
   acc("A { exports: [{service: y, response_threshold: 5}] }"),
@@ -225,6 +224,12 @@ RANDOM_ORDER.push(
     "authorization { user: x, password: y }\naccounts { A { users: [{user: u}] } }\n",
     "FILE:2:16: Can not have a single user/pass and accounts",
     ["FILE:1:0: Can not have a single user/pass and a users array"],
+  ],
+  [
+    // nats-server checks the directive only when it has seen `stream` first
+    acc('A { exports: [{stream: z, response_threshold: "1s"}] }'),
+    "FILE:1:37: Detected response directive on non-service",
+    [""],
   ],
   [
     "authorization { token: t }\naccounts { A { users: [{user: u}] } }\n",
