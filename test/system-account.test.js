@@ -477,12 +477,56 @@ authorization { users: [ {user: g, password: g} ] }
 system_account: SYS
 `;
 
+/** Only the system account: nats-server lets clients without credentials into $G. */
+const SYS_ONLY_CONFIG = `
+accounts { SYS { users: [ {user: sys, password: sys} ] } }
+system_account: SYS
+`;
+
 for (const kind of serverKinds()) {
   describe(`system account, global account and shutdown (${kind})`, () => {
     let dir;
     before(() => {
       dir = mkdtempSync(path.join(os.tmpdir(), "tsnats-sys-edge-"));
       writeFileSync(path.join(dir, "edge.conf"), EDGE_CONFIG);
+      writeFileSync(path.join(dir, "sys-only.conf"), SYS_ONLY_CONFIG);
+      writeFileSync(path.join(dir, "sys-only-nau.conf"), `${SYS_ONLY_CONFIG}\nauthorization { timeout: 2 }\n`);
+    });
+
+    it("only a system account configured: clients without credentials still land in $G", async () => {
+      const srv = await startChild(kind, ["-c", path.join(dir, "sys-only.conf")]);
+      try {
+        const anon = await connect({ port: srv.port, reconnect: false });
+        // INFO still says auth is required (the hidden no_auth_user does not change that)
+        assert.equal(anon.info.auth_required, true);
+        const sys = await login(srv.port, "sys");
+        const r = JSON.parse((await sys.request("$SYS.REQ.SERVER.PING.CONNZ", "")).string());
+        assert.equal(r.data.num_connections, 2);
+        // the anonymous client is not in the system account: it sees no $SYS traffic
+        const seen = [];
+        anon.subscribe(">", { callback: (_e, m) => seen.push(m.subject) });
+        await anon.flush();
+        await sys.request("$SYS.REQ.SERVER.PING.VARZ", "");
+        await anon.flush();
+        assert.deepEqual(seen, []);
+        await assert.rejects(login(srv.port, "nobody"), /Authorization Violation/);
+        await Promise.all([anon.close(), sys.close()]);
+      } finally {
+        await srv.stop();
+      }
+    });
+
+    it("with an authorization block as well, clients without credentials are refused (2.10)", {
+      skip: isOracle29(kind) && "2.9.10 lets them in too: 2.10 added the authorization-block condition",
+    }, async () => {
+      const srv = await startChild(kind, ["-c", path.join(dir, "sys-only-nau.conf")]);
+      try {
+        await assert.rejects(connect({ port: srv.port, reconnect: false }), /Authorization Violation/);
+        const sys = await login(srv.port, "sys");
+        await sys.close();
+      } finally {
+        await srv.stop();
+      }
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { formatGoDuration, timerMs } from "./duration.js";
 import { FileSink, logSinkFromOptions, type LogSink } from "./logger.js";
-import { newConfigAuthenticator, type AuthResult, type Authenticator } from "./auth/authenticator.js";
+import type { AuthResult, Authenticator } from "./auth/authenticator.js";
 import { DEFAULT_AUTH_TIMEOUT, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import type { ClientConnection } from "./conn/client.js";
 import type { Server } from "./server.js";
@@ -342,7 +342,7 @@ export async function reloadServer(s: Server, partial: PartialOptions): Promise<
   const next = resolveOptions({ ...cur, ...partial });
   if (partial.authorization === undefined) next.authorization = { ...cur.authorization };
   const changes = diffOptions(s, cur, next);
-  const auth: Authenticator = s.customAuth ? s.auth : newConfigAuthenticator(next);
+  const auth: Authenticator = s.customAuth ? s.auth : s.newAuthenticator(next);
   try {
     s.checkOptions(next, auth);
   } catch (e) {

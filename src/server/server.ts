@@ -12,7 +12,13 @@ import { InternalConnection } from "./conn/internal.js";
 import { configureAccounts, shutdownAccounts } from "./imports.js";
 import { SystemEvents } from "./system.js";
 import { FileSink, Logger, logSinkFromOptions } from "./logger.js";
-import { isBcrypt, newConfigAuthenticator, type Authenticator, type AuthResult } from "./auth/authenticator.js";
+import {
+  isBcrypt,
+  newConfigAuthenticator,
+  type Authenticator,
+  type AuthResult,
+  type ConfigAuthenticator,
+} from "./auth/authenticator.js";
 import { listenerCap, listenPortError, resolveOptions, type PartialOptions, type ServerOptions } from "./options.js";
 import { NATS_VERSION, TSNATS_VERSION } from "./version.js";
 import { checkAccountGraph, systemAccountError } from "./config/accounts.js";
@@ -129,7 +135,7 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     this.reconfigureAccounts(null, this.opts);
     this.customAuth = deps.authenticator !== undefined;
-    this.auth = deps.authenticator ?? newConfigAuthenticator(this.opts);
+    this.auth = deps.authenticator ?? this.newAuthenticator(this.opts);
     this.checkOptions();
     // nats-server's configureAccounts, after its validateOptions: at start-up only. On reload
     // nats-server ignores it, and a system account no longer in the accounts block stays the
@@ -141,6 +147,44 @@ export class Server extends EventEmitter<ServerEvents> {
     // the log file is opened only once the options are known to be good
     this.customLogger = deps.logger !== undefined;
     this.logger = deps.logger ?? Logger.fromOptions(this.opts);
+  }
+
+  /**
+   * The hidden user nats-server adds to the global account when the only account configured is
+   * the system account (so that its users can log in while everyone else still connects without
+   * credentials): "nats-" and 8 random characters, kept across reloads. "" while not in use.
+   */
+  private sysOnlyNoAuthUser = "";
+
+  /**
+   * The config authenticator for a set of options. As nats-server's configureAccounts does, when
+   * a system account is configured, no other account is, and there is neither an authorization
+   * block nor a no_auth_user, clients without credentials log in to $G as a hidden no_auth_user.
+   */
+  newAuthenticator(o: ServerOptions): ConfigAuthenticator {
+    const a = o.authorization;
+    const sys =
+      o.system_account !== ""
+        ? o.system_account
+        : o.accounts.some((x) => x.name === DEFAULT_SYSTEM_ACCOUNT)
+          ? DEFAULT_SYSTEM_ACCOUNT
+          : "";
+    const names = new Set([GLOBAL_ACCOUNT, sys, ...o.accounts.map((x) => x.name)]);
+    // an authorization block: anything in it besides the users that came from accounts
+    const authBlock =
+      a.user !== undefined ||
+      a.token !== undefined ||
+      a.permissions !== undefined ||
+      a.timeout !== undefined ||
+      (a.users ?? []).some((u) => u.account === undefined);
+    if (sys === "" || o.no_system_account || names.size !== 2 || o.no_auth_user !== "" || authBlock) {
+      return newConfigAuthenticator(o);
+    }
+    if (this.sysOnlyNoAuthUser === "")
+      this.sysOnlyNoAuthUser = `nats-${randomBytes(6).toString("base64url").slice(0, 8)}`;
+    const u = this.sysOnlyNoAuthUser;
+    const users = [...(a.users ?? []), { user: u, password: u.slice(6), account: GLOBAL_ACCOUNT }];
+    return newConfigAuthenticator({ ...o, authorization: { ...a, users }, no_auth_user: u });
   }
 
   /** Option combinations nats-server refuses (its validateOptions), at start-up and on reload. */
@@ -403,7 +447,9 @@ export class Server extends EventEmitter<ServerEvents> {
       port: adv !== null ? (adv.port ?? this.port) : this.port,
       headers: !o.no_header_support,
     };
-    if (this.auth.authRequired && this.auth.noAuthUser === "") info.auth_required = true;
+    // a no_auth_user makes auth optional, except the hidden one of a system-account-only config
+    const nau = this.auth.noAuthUser;
+    if (this.auth.authRequired && (nau === "" || nau === this.sysOnlyNoAuthUser)) info.auth_required = true;
     if (o.tls !== null) {
       if (tlsRequired ?? !o.allow_non_tls) info.tls_required = true;
       if (o.tls.verify) info.tls_verify = true;
