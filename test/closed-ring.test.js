@@ -71,13 +71,7 @@ for (const kind of serverKinds()) {
         ]);
         // (the field order of one entry; nats-server lists the entries in Go's map order)
         const foo = detail[0].subscriptions_list_detail.find((d) => d.subject === "foo");
-        assert.deepEqual(Object.keys(foo), [
-          "account",
-          "subject",
-          "sid",
-          "msgs",
-          "cid",
-        ]);
+        assert.deepEqual(Object.keys(foo), ["account", "subject", "sid", "msgs", "cid"]);
         for (const d of detail[0].subscriptions_list_detail) assert.equal(d.cid, a.cid);
         assert.deepEqual(withoutCid(detail[1].subscriptions_list_detail), [
           { account: "$G", subject: "x", sid: "1", msgs: 0 },
