@@ -18,6 +18,8 @@ import type {
   ServerCounters,
   SubView,
   SublistFigures,
+  ClusterView,
+  RouteView,
 } from "./monitor/view.js";
 import type { AccountConfig, ServerOptions } from "./options.js";
 
@@ -216,5 +218,14 @@ export class ServerMonitorView implements MonitorView {
 
   get closed(): ReadonlyArray<ClosedClient> {
     return this.s.closed;
+  }
+
+  // Clustering fills these in (src/server/cluster/); until then a server has no routes.
+  cluster(): ClusterView | null {
+    return null;
+  }
+
+  routes(): Iterable<RouteView> {
+    return [];
   }
 }

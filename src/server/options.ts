@@ -128,6 +128,74 @@ export interface AccountConfig {
   mappings: MappingConfig[];
 }
 
+/**
+ * The `cluster {}` block (nats-server's ClusterOpts), null when not configured. Routes are
+ * connections of kind Router (src/server/cluster/); see docs/architecture.md.
+ */
+export interface ClusterOptions {
+  /** The cluster's name; "" until set (nats-server then takes a dynamic name from the seed). */
+  name: string;
+  host: string;
+  /** 0 means the default route port (6222) in a config file; -1 a random port. */
+  port: number;
+  /** The address given to peers and gossiped, "host:port" ("" : the listen address). */
+  advertise: string;
+  /** Don't advertise this server's client URLs to clients (connect_urls). */
+  no_advertise: boolean;
+  /** Implicit (gossiped) routes: reconnect attempts before giving up (nats-server's DEFAULT_ROUTE_CONNECT retries). */
+  connect_retries: number;
+  /** Explicit routes, as URLs ("nats://host:port", user:password allowed). */
+  routes: string[];
+  /** Credentials peers must present (authorization { user, password, timeout }). */
+  user: string;
+  password: string;
+  /** Auth timeout in ms (0: nats-server's default). */
+  auth_timeout: number;
+  /** What remote interest may import and what this server exports over routes; null: everything. */
+  permissions: { import?: SubjectPermission; export?: SubjectPermission } | null;
+  /** Route connections per peer (nats-server 2.10's default 3; -1 disables pooling, as 2.9). */
+  pool_size: number;
+  /** Accounts with a dedicated route (2.10's pinned accounts). */
+  accounts: string[];
+  /** Route compression mode as given ("off", "accept", "s2_fast", ...); tsnats negotiates it off. */
+  compression: string;
+  /** Route ping interval and max outstanding pings (0: the server-wide values). */
+  ping_interval: number;
+  ping_max: number;
+  /** Route write deadline in ms (0: the server-wide value). */
+  write_deadline: number;
+  /** TLS for routes (the security issue fills this; null: plaintext routes). */
+  tls: TLSOptions | null;
+}
+
+/** nats-server's DEFAULT_ROUTE_PORT. */
+export const DEFAULT_ROUTE_PORT = 6222;
+/** nats-server 2.10's DEFAULT_ROUTE_POOL_SIZE. */
+export const DEFAULT_ROUTE_POOL_SIZE = 3;
+
+export function defaultClusterOptions(): ClusterOptions {
+  return {
+    name: "",
+    host: "0.0.0.0",
+    port: DEFAULT_ROUTE_PORT,
+    advertise: "",
+    no_advertise: false,
+    connect_retries: 0,
+    routes: [],
+    user: "",
+    password: "",
+    auth_timeout: 0,
+    permissions: null,
+    pool_size: DEFAULT_ROUTE_POOL_SIZE,
+    accounts: [],
+    compression: "",
+    ping_interval: 0,
+    ping_max: 0,
+    write_deadline: 0,
+    tls: null,
+  };
+}
+
 export interface AuthorizationOptions {
   token?: string;
   user?: string;
@@ -182,6 +250,8 @@ export interface ServerOptions {
   allow_non_tls: boolean;
   /** HTTPS monitoring port (uses the tls block's certificate); 0 means off. */
   https_port: number;
+  /** The cluster block; null: no clustering. */
+  cluster: ClusterOptions | null;
 
   debug: boolean;
   trace: boolean;
@@ -233,6 +303,7 @@ export function defaultOptions(): ServerOptions {
     tls: null,
     allow_non_tls: false,
     https_port: 0,
+    cluster: null,
     debug: false,
     trace: false,
     trace_verbose: false,
@@ -255,6 +326,7 @@ export function resolveOptions(partial: PartialOptions = {}): ServerOptions {
   const o = { ...defaultOptions(), ...partial };
   o.authorization = { ...(partial.authorization ?? {}) };
   o.tls = partial.tls ? { ...defaultTLSOptions(), ...partial.tls } : null;
+  o.cluster = partial.cluster ? { ...defaultClusterOptions(), ...partial.cluster } : null;
   setBaselineOptions(o);
   return o;
 }

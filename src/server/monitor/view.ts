@@ -121,6 +121,41 @@ export interface MonitorLog {
   errorf(msg: string): void;
 }
 
+/** One route connection as /routez, /varz and /metrics read it (nats-server's RouteInfo inputs). */
+export interface RouteView extends ConnFigures {
+  /** Route id (rid), as /routez lists it. */
+  readonly rid: number;
+  /** The peer's server id and name. */
+  readonly remoteId: string;
+  readonly remoteName: string;
+  /** Whether this server dialed the route (an explicit or gossiped URL) rather than accepted it. */
+  readonly didSolicit: boolean;
+  /** An explicit route of the config (as opposed to one learned by gossip). */
+  readonly isConfigured: boolean;
+  /** The route URL dialed, or "" for an accepted route. */
+  readonly url: string;
+  /** Index of this connection in the pool to the peer (0 when not pooled). */
+  readonly poolIdx: number;
+  /** The pinned account this route is dedicated to, or "". */
+  readonly account: string;
+  /** Compression as negotiated ("off" when not compressed). */
+  readonly compression: string;
+  readonly pendingBytes: number;
+  /** The peer's interest held by this route (subject and queue), for /routez?subs=1. */
+  subs(): Iterable<SubView>;
+}
+
+/** The cluster as /varz's "cluster" section shows it; null when not clustered. */
+export interface ClusterView {
+  readonly name: string;
+  readonly addr: string;
+  /** The route port listened on (the real one when started on -1). */
+  readonly port: number;
+  /** The explicit routes' URLs as configured. */
+  readonly urls: readonly string[];
+  readonly poolSize: number;
+}
+
 export interface MonitorView {
   readonly id: string;
   readonly name: string;
@@ -145,4 +180,8 @@ export interface MonitorView {
   readonly clients: ReadonlyMap<number, ConnView>;
   /** The closed-connection ring, oldest first. */
   readonly closed: ReadonlyArray<ClosedClient>;
+  /** The cluster, null when not clustered. */
+  cluster(): ClusterView | null;
+  /** The open route connections, in rid order. */
+  routes(): Iterable<RouteView>;
 }
